@@ -1,0 +1,101 @@
+import { javascript, typescript, TextFile } from 'projen';
+
+const project = new typescript.TypeScriptProject({
+  name: 'mlsec-cdk',
+  description: 'Constructs that synthesize a hardened, single-VPS MLOps/LLM security lab: compose, Traefik, Vault, Keycloak and a posture report.',
+  license: 'Apache-2.0',
+  copyrightOwner: 'mlsec-cdk authors',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  projenVersion: '0.103.25',
+  typescriptVersion: '5.9.3',
+  runner: typescript.TypeScriptRunner.tsx(),
+  srcdir: 'lib',
+  libdir: 'dist',
+  testdir: 'test',
+  entrypoint: 'dist/index.js',
+  sampleCode: false,
+  jest: false,
+  eslint: false,
+  prettier: false,
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  package: false,
+  minNodeVersion: '20.19.0',
+  deps: [
+    'constructs@10.8.1',
+    'yaml@2.9.1',
+    'ajv@8.20.0',
+  ],
+  devDeps: [
+    '@types/node@^20',
+    'tsx@4.23.15',
+    'vitest@4.1.12',
+    'fast-check@4.10.2',
+    'dclint@3.1.0', // ships the current compose-spec JSON schema we vendor into lib/compose/generated
+    'json-schema-to-typescript@15.0.4',
+    'cdk8s@2.70.106', // benchmark peer
+    'cdk8s-plus-32@2.5.92',
+  ],
+  tsconfig: {
+    compilerOptions: {
+      skipLibCheck: true,
+      resolveJsonModule: true,
+      esModuleInterop: true,
+    },
+  },
+  tsconfigDev: {
+    include: ['../apps/**/*.ts', '../bench/**/*.ts', '../tools/**/*.ts'],
+    compilerOptions: { skipLibCheck: true, resolveJsonModule: true, esModuleInterop: true },
+  },
+  gitignore: ['secrets/', '/.synth-out.tmp-*', '/.synth-out.old-*', '/.bench/'],
+});
+
+// vitest instead of jest; tsc type-checks the tests first because vitest does not.
+project.testTask.reset('tsc --noEmit -p test/tsconfig.json');
+project.testTask.exec('vitest run', { receiveArgs: true });
+project.addTask('test:watch', { exec: 'vitest' });
+project.addTask('test:update', { exec: 'vitest run -u' });
+
+new TextFile(project, 'vitest.config.mts', {
+  lines: [
+    "import { defineConfig } from 'vitest/config';",
+    'export default defineConfig({',
+    "  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' },",
+    '});',
+  ],
+});
+
+project.addTask('test:deps', {
+  description: 'Install the Debian packages and servers the tests use (skips what is present)',
+  exec: 'bash tools/install-test-deps.sh',
+});
+
+project.addTask('gen:compose', {
+  description: 'Regenerate lib/compose/generated/ (schema + types) from the compose-spec schema shipped by dclint',
+  exec: 'tsx tools/generate-compose-types.ts',
+});
+
+project.addTask('synth', {
+  description: 'Synthesize the reference app(s) in apps/ into synth-out/',
+  exec: 'tsx apps/lab.ts',
+  receiveArgs: true,
+});
+
+project.addTask('synth:check', {
+  description: 'Synthesize in memory and fail, listing the files, when synth-out/ is stale',
+  exec: 'tsx apps/lab.ts',
+  env: { MLSEC_SYNTH_CHECK: '1' },
+});
+
+const bench = project.addTask('bench', {
+  description: 'Benchmark whole-process synth against cdk8s-plus (compiled JS)',
+});
+bench.spawn(project.compileTask);
+bench.exec('node bench/run.mjs', { receiveArgs: true });
+
+project.synth();

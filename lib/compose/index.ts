@@ -1,0 +1,11 @@
+export * from './compose-resource';
+export * from './compose-service';
+export * from './compose-network';
+export * from './compose-volume';
+export * from './compose-secret';
+export * from './compose-config';
+export * from './compose-project';
+export * from './compose-schema';
+export * from './object-overrides';
+export * from './forbidden-settings';
+export type * from './generated/compose-spec';

@@ -1,0 +1,38 @@
+import { IConstruct } from 'constructs';
+import { ValidationIssue } from './errors';
+
+const DOCUMENT_PRODUCER = Symbol.for('mlsec-cdk.DocumentProducer');
+
+/** A rendered file, before verification and writing. */
+export interface RenderedDocument {
+  /** Path relative to the output directory, `/`-separated. */
+  readonly path: string;
+  /** Exact text of the file. */
+  readonly content: string;
+  /** Construct path of the construct that produced it. */
+  readonly producer: string;
+}
+
+/** A construct that renders files at synth time. */
+export interface IDocumentProducer extends IConstruct {
+  /** Renders this producer's files from the current state of the tree. */
+  renderDocuments(): RenderedDocument[];
+  /**
+   * Verifies the rendered files against their real schema; each issue names the construct that
+   * produced the offending value.
+   */
+  verifyDocuments(documents: readonly RenderedDocument[]): ValidationIssue[];
+}
+
+/** Brand helpers so producers are found without `instanceof` across package copies. */
+export class DocumentProducers {
+  /** Marks a construct as a document producer. */
+  public static mark(producer: IDocumentProducer): void {
+    Object.defineProperty(producer, DOCUMENT_PRODUCER, { value: true });
+  }
+
+  /** Whether `x` is a document producer. */
+  public static isProducer(x: unknown): x is IDocumentProducer {
+    return x !== null && typeof x === 'object' && DOCUMENT_PRODUCER in x;
+  }
+}

@@ -1,0 +1,45 @@
+import { IConstruct } from 'constructs';
+import { Assembly, MANIFEST_FILE } from './assembly';
+import { canonicalJson } from './canonical-json';
+import { DocumentProducers, RenderedDocument } from './document';
+import { MlsecError, ValidationError, ValidationIssue, VerificationError } from './errors';
+
+/**
+ * The synth pipeline (ARCHITECTURE.md §3): validate every construct (all errors at once) →
+ * render every document in memory → verify each against its real schema → assemble with a
+ * manifest. Nothing here writes to disk.
+ */
+export function synthesize(root: IConstruct): Assembly {
+  const constructs = root.node.findAll();
+
+  const invalid: ValidationIssue[] = [];
+  for (const c of constructs) {
+    for (const message of c.node.validate()) invalid.push({ path: c.node.path || '<app>', message });
+  }
+  if (invalid.length > 0) throw new ValidationError(invalid);
+
+  const producers = constructs.filter(DocumentProducers.isProducer);
+  const rendered = producers.map((p) => ({ producer: p, documents: renderSafely(p) }));
+
+  const unverified: ValidationIssue[] = [];
+  for (const { producer, documents } of rendered) unverified.push(...producer.verifyDocuments(documents));
+  if (unverified.length > 0) throw new VerificationError(unverified);
+
+  const assembly = new Assembly();
+  for (const { documents } of rendered) for (const doc of documents) assembly.addFile(doc);
+  assembly.addFile({
+    path: MANIFEST_FILE,
+    producer: root.node.path || '<app>',
+    content: canonicalJson({ manifestVersion: 1, generator: 'mlsec-cdk', files: assembly.manifest() }),
+  });
+  return assembly;
+}
+
+function renderSafely(producer: IConstruct & { renderDocuments(): RenderedDocument[] }): RenderedDocument[] {
+  try {
+    return producer.renderDocuments();
+  } catch (err) {
+    if (err instanceof MlsecError) throw err;
+    throw new MlsecError(`[${producer.node.path}] rendering failed: ${(err as Error)?.message ?? String(err)}`);
+  }
+}

@@ -1,0 +1,46 @@
+import { Construct } from 'constructs';
+import { DocumentProducers, IDocumentProducer, RenderedDocument } from './document';
+import { ValidationIssue } from './errors';
+import { Vps } from './vps';
+
+/** Props of a {@link VpsFile}. */
+export interface VpsFileProps {
+  /** Path below the Vps folder, `/`-separated, e.g. `app/settings.json`. */
+  readonly path: string;
+  /** The file's text, or a function called at synth so later mutations still reach it. */
+  readonly content: string | (() => string);
+}
+
+/** A plain text file in the Vps folder (a config a workload mounts read-only). */
+export class VpsFile extends Construct implements IDocumentProducer {
+  /** Path below the Vps folder. */
+  public readonly path: string;
+  private readonly content: string | (() => string);
+
+  constructor(scope: Construct, id: string, props: VpsFileProps) {
+    super(scope, id);
+    DocumentProducers.mark(this);
+    this.path = props.path;
+    this.content = props.content;
+    this.node.addValidation({
+      validate: () =>
+        /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]+$/.test(this.path ?? '') && !this.path.endsWith('/')
+          ? []
+          : [`prop 'path' must be a relative path of letters, digits and ._-/ without "." or ".." segments (got ${JSON.stringify(this.path)})`],
+    });
+  }
+
+  /** Path of the file relative to the compose file, for bind mounts. */
+  public get composePath(): string {
+    return `./${this.path}`;
+  }
+
+  public renderDocuments(): RenderedDocument[] {
+    const text = typeof this.content === 'function' ? this.content() : this.content;
+    return [{ path: `${Vps.of(this).name}/${this.path}`, content: text, producer: this.node.path }];
+  }
+
+  public verifyDocuments(): ValidationIssue[] {
+    return [];
+  }
+}

@@ -1,0 +1,4 @@
+export * from './core';
+export * from './compose';
+export * from './workload';
+export * from './testing';

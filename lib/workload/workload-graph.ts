@@ -1,0 +1,100 @@
+import { Construct, IConstruct } from 'constructs';
+import { compareCodePoints } from '../core/canonical-json';
+import { Vps } from '../core/vps';
+import { ComposeNetwork } from '../compose/compose-network';
+import type { Workload } from './workload';
+
+/** A declared flow: `from` opens connections to `to` on `port`. */
+export interface Flow {
+  /** The client. */
+  readonly from: Workload;
+  /** The server. */
+  readonly to: Workload;
+  /** TCP port on the server. */
+  readonly port: number;
+  /** Whether `from` waits for `to` to be healthy before it starts. */
+  readonly startsAfter: boolean;
+}
+
+/**
+ * The flows of one Vps and the networks they imply. A flow puts both ends on the internal network
+ * of their zone pair (`z3`, or `z1-z3` across zones); a workload without flows gets no network at
+ * all. Start order (`depends_on`) follows the flows; a cycle is an error that prints the cycle.
+ */
+export class WorkloadGraph extends Construct {
+  /** The graph of the Vps that `scope` belongs to (created on first use). */
+  public static of(scope: IConstruct): WorkloadGraph {
+    const vps = Vps.of(scope);
+    return (vps.node.tryFindChild(GRAPH_ID) as WorkloadGraph | undefined) ?? new WorkloadGraph(vps, GRAPH_ID);
+  }
+
+  private readonly flows: Flow[] = [];
+  private readonly networks = new Map<string, ComposeNetwork>();
+
+  private constructor(scope: Vps, id: string) {
+    super(scope, id);
+    this.node.addValidation({ validate: () => this.cycles() });
+  }
+
+  /** Records a flow and creates the network it needs. */
+  public addFlow(flow: Flow): void {
+    this.flows.push(flow);
+    const key = WorkloadGraph.networkKey(flow);
+    if (!this.networks.has(key)) {
+      this.networks.set(key, new ComposeNetwork(this, key, { spec: { internal: true } }));
+    }
+  }
+
+  /** Every flow, in declaration order. */
+  public allFlows(): readonly Flow[] {
+    return this.flows;
+  }
+
+  /** Names of the networks a workload joins, sorted. */
+  public networksOf(workload: Workload): string[] {
+    const names = new Set<string>();
+    for (const flow of this.flows) {
+      if (flow.from === workload || flow.to === workload) names.add(this.networks.get(WorkloadGraph.networkKey(flow))!.name);
+    }
+    return [...names].sort(compareCodePoints);
+  }
+
+  /** The workloads `workload` must start after. */
+  public dependenciesOf(workload: Workload): Workload[] {
+    const out: Workload[] = [];
+    for (const flow of this.flows) {
+      if (flow.from === workload && flow.startsAfter && !out.includes(flow.to)) out.push(flow.to);
+    }
+    return out;
+  }
+
+  private static networkKey(flow: Flow): string {
+    const zones = [flow.from.zone.index, flow.to.zone.index].sort((a, b) => a - b);
+    return zones[0] === zones[1] ? `z${zones[0]}` : `z${zones[0]}-z${zones[1]}`;
+  }
+
+  /** Every start-order cycle, printed as construct paths. */
+  private cycles(): string[] {
+    const state = new Map<Workload, 'open' | 'done'>();
+    const stack: Workload[] = [];
+    const found: string[] = [];
+    const visit = (w: Workload): void => {
+      state.set(w, 'open');
+      stack.push(w);
+      for (const next of this.dependenciesOf(w)) {
+        if (state.get(next) === 'open') {
+          const cycle = [...stack.slice(stack.indexOf(next)), next].map((x) => x.node.path);
+          found.push(`start-order cycle through declared flows: ${cycle.join(' -> ')}; pass { startsAfter: false } on one of these flows`);
+        } else if (!state.has(next)) {
+          visit(next);
+        }
+      }
+      stack.pop();
+      state.set(w, 'done');
+    };
+    for (const flow of this.flows) if (!state.has(flow.from)) visit(flow.from);
+    return found;
+  }
+}
+
+const GRAPH_ID = 'Networks';
