@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Names } from '../core/names';
+import { checkedId, Names } from '../core/names';
 import { COMPOSE_RESOURCE, isComposeResource } from './compose-brand';
 import { ComposeProject } from './compose-project';
 import { ObjectOverrides } from './object-overrides';
@@ -40,7 +40,7 @@ export abstract class ComposeResource<T extends object> extends Construct {
   private readonly overrides = new ObjectOverrides();
 
   constructor(scope: Construct, id: string, props: ComposeResourceProps<T> = {}) {
-    super(scope, id);
+    super(scope, checkedId(scope, id));
     Object.defineProperty(this, COMPOSE_RESOURCE, { value: true });
     this.name = props.name ?? Names.of(this);
     this.spec = props.spec ?? ({} as T);

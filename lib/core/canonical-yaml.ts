@@ -19,8 +19,12 @@ export function canonicalYaml(value: unknown, header?: string): string {
 
 /** A string YAML 1.1 and 1.2 both read as that same string when written plain. */
 const PLAIN_SAFE = /^[A-Za-z_/][A-Za-z0-9_./@+=-]*(?::[A-Za-z0-9_./@+=-]+)*$/;
-/** Words YAML 1.1 reads as booleans or null (case-insensitively, to be safe). */
-const RESERVED = /^(?:y|n|yes|no|on|off|true|false|null)$/i;
+/**
+ * Plain-safe strings some reader still resolves to another type: YAML 1.1 booleans and null
+ * (case-insensitively, to be safe), and exponent-only floats such as `e0` or `E5` that the `yaml`
+ * package's 1.1 schema reads as numbers.
+ */
+const RESERVED = /^(?:y|n|yes|no|on|off|true|false|null|[eE][-+]?[0-9]+)$/i;
 
 function isBlock(value: unknown): value is Record<string, unknown> | unknown[] {
   if (Array.isArray(value)) return value.length > 0;

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { MlsecError } from './errors';
 import { describeValue } from './prop-rules';
 
 /**
@@ -59,4 +60,19 @@ export class NameRegistry {
   public get issues(): readonly { path: string; message: string }[] {
     return this.problems;
   }
+}
+
+/**
+ * Checks an id before it reaches the constructs library, whose own errors for an empty or
+ * duplicate id name neither the path nor what is allowed. Use as `super(scope, checkedId(scope, id))`.
+ */
+export function checkedId(scope: IConstruct, id: string): string {
+  const parent = scope?.node?.path || '<app>';
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new MlsecError(`[${parent}/${describeValue(id)}] id ${describeValue(id)} is not allowed: use ${Names.ALLOWED}`);
+  }
+  if (scope?.node?.tryFindChild(id)) {
+    throw new MlsecError(`[${parent}/${id}] id '${id}' is already used by a sibling under '${parent}'; ids must be unique within their scope`);
+  }
+  return id;
 }

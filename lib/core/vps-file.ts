@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { DocumentProducers, IDocumentProducer, RenderedDocument } from './document';
 import { ValidationIssue } from './errors';
+import { checkedId } from './names';
 import { Vps } from './vps';
 
 /** Props of a {@link VpsFile}. */
@@ -18,7 +19,7 @@ export class VpsFile extends Construct implements IDocumentProducer {
   private readonly content: string | (() => string);
 
   constructor(scope: Construct, id: string, props: VpsFileProps) {
-    super(scope, id);
+    super(scope, checkedId(scope, id));
     DocumentProducers.mark(this);
     this.path = props.path;
     this.content = props.content;

@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { MlsecError } from './errors';
-import { Names } from './names';
+import { checkedId, Names } from './names';
 import { checkPattern } from './prop-rules';
 
 const VPS = Symbol.for('mlsec-cdk.Vps');
@@ -35,7 +35,7 @@ export class Vps extends Construct {
   public readonly domain: string;
 
   constructor(scope: Construct, id: string, props: VpsProps) {
-    super(scope, id);
+    super(scope, checkedId(scope, id));
     Object.defineProperty(this, VPS, { value: true });
     this.name = Names.of(this);
     this.domain = props?.domain;

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Names } from '../core/names';
+import { checkedId, Names } from '../core/names';
 import { checkContainerPath, checkInteger, checkPattern, checkReason, collect, describeValue } from '../core/prop-rules';
 import { ComposeService } from '../compose/compose-service';
 import { ComposeVolume } from '../compose/compose-volume';
@@ -121,7 +121,7 @@ export class Workload extends Construct {
   /** @internal */ public _withoutHealthCheck = false;
 
   constructor(scope: Construct, id: string, props: WorkloadProps) {
-    super(scope, id);
+    super(scope, checkedId(scope, id));
     Object.defineProperty(this, WORKLOAD, { value: true });
     this._props = props ?? ({} as WorkloadProps);
     this.zone = this._props.zone;
