@@ -68,7 +68,8 @@ export abstract class ComposeResource<T extends object> extends Construct {
 
   /** Renders the entry, overrides applied. */
   public render(): T {
-    const base = typeof this.spec === 'function' ? (this.spec as () => T)() : this.spec;
-    return this.overrides.applyTo(JSON.parse(JSON.stringify(base)) as T);
+    // A spec function returns a fresh object; a literal spec belongs to the caller, so copy it.
+    const base = typeof this.spec === 'function' ? (this.spec as () => T)() : (JSON.parse(JSON.stringify(this.spec)) as T);
+    return this.overrides.isEmpty ? base : this.overrides.applyTo(base);
   }
 }

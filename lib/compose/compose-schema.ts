@@ -1,7 +1,5 @@
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import schema from './generated/compose-spec.schema.json';
-
-let compiled: ValidateFunction | undefined;
+import type { ErrorObject } from 'ajv';
+import { validate } from './generated/compose-spec.validator';
 
 /** One schema violation, located by JSON pointer into the compose document. */
 export interface ComposeSchemaError {
@@ -11,14 +9,18 @@ export interface ComposeSchemaError {
   readonly message: string;
 }
 
+/** The standalone validator's call shape (the generated module is not type-checked). */
+type StandaloneValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
 /**
- * Validates a compose document against the current Compose Specification JSON schema (vendored in
- * `generated/`). The validator is compiled once per process (about 250 ms) and reused.
+ * Validates a compose document against the current Compose Specification JSON schema. The
+ * validator is precompiled by `npx projen gen:compose` into `generated/` (ajv standalone), so a
+ * process pays no schema compilation.
  */
 export function validateComposeDocument(doc: unknown): ComposeSchemaError[] {
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
-  if (compiled(doc)) return [];
-  return (compiled.errors ?? []).map(describe);
+  const validator = validate as StandaloneValidator;
+  if (validator(doc)) return [];
+  return (validator.errors ?? []).map(describe);
 }
 
 function describe(error: ErrorObject): ComposeSchemaError {

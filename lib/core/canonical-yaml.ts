@@ -1,19 +1,38 @@
 import { MlsecError } from './errors';
 
+/** Options of {@link canonicalYaml}. */
+export interface CanonicalYamlOptions {
+  /**
+   * Comment lines written first, each prefixed with `# `.
+   * @default none
+   */
+  readonly header?: string;
+  /**
+   * Keys written first, in this order, at the top level; all other keys are sorted.
+   * @default none
+   */
+  readonly topLevelOrder?: readonly string[];
+  /**
+   * Rewrites every string value (not keys) as it is written, e.g. to escape interpolation.
+   * @default identity
+   */
+  readonly mapString?: (value: string) => string;
+}
+
 /**
  * A deterministic YAML emitter for plain data (maps, arrays, strings, finite numbers, booleans,
- * null). It emits the subset of YAML that YAML 1.1 readers (PyYAML in docker-compose 1.29) and
+ * null). Map keys are written sorted (code-unit order) and `undefined` fields dropped, without
+ * copying the data first. It emits the subset of YAML that YAML 1.1 readers (PyYAML in docker-compose 1.29) and
  * YAML 1.2 readers (compose v2, the `yaml` package) read as the same values: a string is written
  * plain only when no reader can take it for anything else (`22:22`, `yes`, `0755`, `1e3`, `~`
  * and friends are double-quoted), otherwise as a JSON string, which is valid YAML in both.
- *
- * Keys are written in the order of the input object: sort them first (see `sortKeys`).
  */
-export function canonicalYaml(value: unknown, header?: string): string {
+export function canonicalYaml(value: unknown, options: CanonicalYamlOptions = {}): string {
   const lines: string[] = [];
-  if (header) for (const line of header.split('\n')) lines.push(`# ${line}`.trimEnd());
-  if (isBlock(value)) emitBlock(value, 0, lines);
-  else lines.push(scalar(value));
+  if (options.header) for (const line of options.header.split('\n')) lines.push(`# ${line}`.trimEnd());
+  const emitter = new Emitter(lines, options.mapString);
+  if (isBlock(value)) emitter.block(value, '', '', options.topLevelOrder ?? []);
+  else lines.push(emitter.scalar(value));
   return lines.join('\n') + '\n';
 }
 
@@ -28,51 +47,67 @@ const RESERVED = /^(?:y|n|yes|no|on|off|true|false|null|[eE][-+]?[0-9]+)$/i;
 
 function isBlock(value: unknown): value is Record<string, unknown> | unknown[] {
   if (Array.isArray(value)) return value.length > 0;
-  return value !== null && typeof value === 'object' && Object.keys(value).length > 0;
+  if (value === null || typeof value !== 'object') return false;
+  for (const key in value) if ((value as Record<string, unknown>)[key] !== undefined) return true;
+  return false;
 }
 
-function emitBlock(value: Record<string, unknown> | unknown[], indent: number, lines: string[]): void {
-  const pad = ' '.repeat(indent);
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      if (isBlock(item) && !Array.isArray(item)) {
-        // "- " followed by the map's first key on the same line, the rest aligned under it.
-        const nested: string[] = [];
-        emitBlock(item, indent + 2, nested);
-        nested[0] = `${pad}- ${nested[0].slice(indent + 2)}`;
-        lines.push(...nested);
-      } else if (isBlock(item)) {
-        lines.push(`${pad}-`);
-        emitBlock(item, indent + 2, lines);
-      } else {
-        lines.push(`${pad}- ${scalar(item)}`);
+class Emitter {
+  constructor(
+    private readonly lines: string[],
+    private readonly mapString?: (value: string) => string,
+  ) {}
+
+  /**
+   * Emits a non-empty map or list at indentation `pad`; the first line starts with `firstPad`
+   * instead (`pad` with "- " in its last two columns when the block is a list item).
+   */
+  public block(value: Record<string, unknown> | unknown[], pad: string, firstPad: string, order: readonly string[] = []): void {
+    let linePad = firstPad;
+    if (Array.isArray(value)) {
+      const inner = pad + '  ';
+      for (const item of value) {
+        if (isBlock(item) && !Array.isArray(item)) {
+          this.block(item, inner, linePad + '- ');
+        } else if (isBlock(item)) {
+          this.lines.push(`${linePad}-`);
+          this.block(item, inner, inner);
+        } else {
+          this.lines.push(`${linePad}- ${this.scalar(item)}`);
+        }
+        linePad = pad;
       }
+      return;
     }
-    return;
-  }
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    const k = key.includes(':') ? JSON.stringify(key) : scalarString(key);
-    if (isBlock(item)) {
-      lines.push(`${pad}${k}:`);
-      emitBlock(item, Array.isArray(item) ? indent : indent + 2, lines);
-    } else {
-      lines.push(`${pad}${k}: ${scalar(item)}`);
+    const keys = Object.keys(value).sort();
+    const ordered = order.length === 0 ? keys : [...order.filter((k) => k in value), ...keys.filter((k) => !order.includes(k))];
+    for (const key of ordered) {
+      const item = value[key];
+      if (item === undefined) continue;
+      const k = key.includes(':') ? JSON.stringify(key) : scalarString(key);
+      if (isBlock(item)) {
+        this.lines.push(`${linePad}${k}:`);
+        if (Array.isArray(item)) this.block(item, pad, pad);
+        else this.block(item, pad + '  ', pad + '  ');
+      } else {
+        this.lines.push(`${linePad}${k}: ${this.scalar(item)}`);
+      }
+      linePad = pad;
     }
   }
-}
 
-function scalar(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new MlsecError(`cannot write the non-finite number ${value} to YAML`);
-    return Object.is(value, -0) ? '0' : String(value);
+  public scalar(value: unknown): string {
+    if (typeof value === 'string') return scalarString(this.mapString ? this.mapString(value) : value);
+    if (value === null) return 'null';
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new MlsecError(`cannot write the non-finite number ${value} to YAML`);
+      return Object.is(value, -0) ? '0' : String(value);
+    }
+    if (Array.isArray(value)) return '[]';
+    if (typeof value === 'object') return '{}';
+    throw new MlsecError(`cannot write a value of type ${typeof value} to YAML`);
   }
-  if (typeof value === 'string') return scalarString(value);
-  if (Array.isArray(value)) return '[]';
-  if (typeof value === 'object') return '{}';
-  throw new MlsecError(`cannot write a value of type ${typeof value} to YAML`);
 }
 
 function scalarString(value: string): string {

@@ -29,6 +29,8 @@ export class WorkloadGraph extends Construct {
   }
 
   private readonly flows: Flow[] = [];
+  /** Flows by either end, so per-workload lookups do not scan every flow. */
+  private readonly flowsOf = new Map<Workload, Flow[]>();
   private readonly networks = new Map<string, ComposeNetwork>();
 
   private constructor(scope: Vps, id: string) {
@@ -39,6 +41,11 @@ export class WorkloadGraph extends Construct {
   /** Records a flow and creates the network it needs. */
   public addFlow(flow: Flow): void {
     this.flows.push(flow);
+    for (const end of [flow.from, flow.to]) {
+      const list = this.flowsOf.get(end);
+      if (list) list.push(flow);
+      else this.flowsOf.set(end, [flow]);
+    }
     const key = WorkloadGraph.networkKey(flow);
     if (!this.networks.has(key)) {
       this.networks.set(key, new ComposeNetwork(this, key, { spec: { internal: true } }));
@@ -53,16 +60,14 @@ export class WorkloadGraph extends Construct {
   /** Names of the networks a workload joins, sorted. */
   public networksOf(workload: Workload): string[] {
     const names = new Set<string>();
-    for (const flow of this.flows) {
-      if (flow.from === workload || flow.to === workload) names.add(this.networks.get(WorkloadGraph.networkKey(flow))!.name);
-    }
+    for (const flow of this.flowsOf.get(workload) ?? []) names.add(this.networks.get(WorkloadGraph.networkKey(flow))!.name);
     return [...names].sort(compareCodePoints);
   }
 
   /** The workloads `workload` must start after. */
   public dependenciesOf(workload: Workload): Workload[] {
     const out: Workload[] = [];
-    for (const flow of this.flows) {
+    for (const flow of this.flowsOf.get(workload) ?? []) {
       if (flow.from === workload && flow.startsAfter && !out.includes(flow.to)) out.push(flow.to);
     }
     return out;
@@ -73,26 +78,33 @@ export class WorkloadGraph extends Construct {
     return zones[0] === zones[1] ? `z${zones[0]}` : `z${zones[0]}-z${zones[1]}`;
   }
 
-  /** Every start-order cycle, printed as construct paths. */
+  /**
+   * Every start-order cycle, printed as construct paths. Depth-first with an explicit stack: a
+   * chain of thousands of workloads must not overflow the call stack.
+   */
   private cycles(): string[] {
     const state = new Map<Workload, 'open' | 'done'>();
-    const stack: Workload[] = [];
     const found: string[] = [];
-    const visit = (w: Workload): void => {
-      state.set(w, 'open');
-      stack.push(w);
-      for (const next of this.dependenciesOf(w)) {
-        if (state.get(next) === 'open') {
-          const cycle = [...stack.slice(stack.indexOf(next)), next].map((x) => x.node.path);
+    for (const flow of this.flows) {
+      if (state.has(flow.from)) continue;
+      const path: Workload[] = [flow.from];
+      const pending: Workload[][] = [this.dependenciesOf(flow.from)];
+      state.set(flow.from, 'open');
+      while (path.length > 0) {
+        const next = pending[pending.length - 1].shift();
+        if (next === undefined) {
+          state.set(path.pop()!, 'done');
+          pending.pop();
+        } else if (state.get(next) === 'open') {
+          const cycle = [...path.slice(path.indexOf(next)), next].map((x) => x.node.path);
           found.push(`start-order cycle through declared flows: ${cycle.join(' -> ')}; pass { startsAfter: false } on one of these flows`);
         } else if (!state.has(next)) {
-          visit(next);
+          state.set(next, 'open');
+          path.push(next);
+          pending.push(this.dependenciesOf(next));
         }
       }
-      stack.pop();
-      state.set(w, 'done');
-    };
-    for (const flow of this.flows) if (!state.has(flow.from)) visit(flow.from);
+    }
     return found;
   }
 }

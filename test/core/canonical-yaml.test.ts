@@ -23,8 +23,16 @@ describe('canonicalYaml', () => {
 
   it('writes safe strings plain so the file stays readable', () => {
     expect(canonicalYaml({ image: 'postgres:15.8', restart: 'on-failure:5', opt: 'no-new-privileges:true', path: '/var/lib/x' })).toBe(
-      'image: postgres:15.8\nrestart: on-failure:5\nopt: no-new-privileges:true\npath: /var/lib/x\n',
+      'image: postgres:15.8\nopt: no-new-privileges:true\npath: /var/lib/x\nrestart: on-failure:5\n',
     );
+  });
+
+  it('sorts keys at every depth, puts the given top-level keys first, drops undefined fields and maps string values', () => {
+    const text = canonicalYaml(
+      { volumes: { b: {}, a: {} }, x: undefined, services: { s: { z: 1, y: '$x', w: { only: undefined } } }, name: 'lab' },
+      { topLevelOrder: ['name', 'services', 'networks', 'volumes'], mapString: (v) => v.replace(/\$/g, '$$$$') },
+    );
+    expect(text).toBe('name: lab\nservices:\n  s:\n    w: {}\n    "y": "$$x"\n    z: 1\nvolumes:\n  a: {}\n  b: {}\n');
   });
 
   it('escapes control, line-separator and unpaired surrogate characters but keeps real unicode', () => {
@@ -38,17 +46,17 @@ describe('canonicalYaml', () => {
   it('nests maps and lists, including maps inside lists and empty collections', () => {
     const data = { services: { api: { cap_drop: ['ALL'], volumes: [{ type: 'volume', source: 'data' }], empty: {}, none: [] } }, n: 3, f: 0.25, t: true, z: null };
     expect(canonicalYaml(data)).toMatchInlineSnapshot(`
-      "services:
+      "f: 0.25
+      "n": 3
+      services:
         api:
           cap_drop:
           - ALL
-          volumes:
-          - type: volume
-            source: data
           empty: {}
           none: []
-      "n": 3
-      f: 0.25
+          volumes:
+          - source: data
+            type: volume
       t: true
       z: null
       "
@@ -57,7 +65,7 @@ describe('canonicalYaml', () => {
   });
 
   it('writes a header as comments and refuses non-finite numbers', () => {
-    expect(canonicalYaml({ a: 1 }, 'one\ntwo')).toBe('# one\n# two\na: 1\n');
+    expect(canonicalYaml({ a: 1 }, { header: 'one\ntwo' })).toBe('# one\n# two\na: 1\n');
     expect(() => canonicalYaml({ a: Number.NaN })).toThrow(/non-finite/);
   });
 
