@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { canonicalYaml } from '../core/canonical-yaml';
 import { compareCodePoints } from '../core/canonical-json';
 import { DocumentProducers, IDocumentProducer, RenderedDocument } from '../core/document';
-import { ValidationIssue } from '../core/errors';
+import { MlsecError, ValidationIssue } from '../core/errors';
 import { NameRegistry } from '../core/names';
 import { Vps } from '../core/vps';
 import { isComposeResource } from './compose-brand';
@@ -27,7 +27,10 @@ export class ComposeProject extends Construct implements IDocumentProducer {
   /** The compose project of the Vps that `scope` belongs to (created on first use). */
   public static of(scope: IConstruct): ComposeProject {
     const vps = Vps.of(scope);
-    return (vps.node.tryFindChild(PROJECT_ID) as ComposeProject | undefined) ?? new ComposeProject(vps, PROJECT_ID);
+    const existing = vps.node.tryFindChild(PROJECT_ID);
+    if (existing === undefined) return new ComposeProject(vps, PROJECT_ID);
+    if (existing instanceof ComposeProject) return existing;
+    throw new MlsecError(`[${existing.node.path}] id '${PROJECT_ID}' is reserved directly under a Vps for its compose project; choose another id`);
   }
 
   /** Who produced each rendered entry, keyed by `section/name`, for error messages. */

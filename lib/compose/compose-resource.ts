@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { MlsecError } from '../core/errors';
 import { checkedId, Names } from '../core/names';
 import { COMPOSE_RESOURCE, isComposeResource } from './compose-brand';
 import { ComposeProject } from './compose-project';
@@ -47,8 +48,15 @@ export abstract class ComposeResource<T extends object> extends Construct {
     ComposeProject.of(this);
     this.node.addValidation({
       validate: () => {
-        const problem = Names.checkId(this.name, props.name === undefined ? 'id' : "prop 'name'");
-        return problem ? [problem] : [];
+        const maxLength = this.section === 'services' ? 63 : 127;
+        if (props.name === undefined) {
+          const problem = Names.checkId(this.node.id, 'id', maxLength);
+          return problem ? [problem] : [];
+        }
+        const problem = Names.checkId(this.name, "prop 'name'", maxLength);
+        if (problem) return [problem];
+        const normalized = Names.toComposeName(this.name);
+        return normalized === this.name ? [] : [`prop 'name' must be in normalized form (lower case, "-" for "_" and "."): use '${normalized}'`];
       },
     });
   }
@@ -58,12 +66,16 @@ export abstract class ComposeResource<T extends object> extends Construct {
    * or deletes it when `value` is undefined. The result is verified like everything else.
    */
   public addOverride(path: string, value: unknown): void {
-    this.overrides.add(path, value);
+    try {
+      this.overrides.add(path, value);
+    } catch (err) {
+      throw new MlsecError(`[${this.node.path}] prop 'addOverride': ${(err as Error).message}`);
+    }
   }
 
   /** Deletes the value at a dot-separated path of the rendered entry. */
   public addDeletionOverride(path: string): void {
-    this.overrides.add(path, undefined);
+    this.addOverride(path, undefined);
   }
 
   /** Renders the entry, overrides applied. */

@@ -1,4 +1,5 @@
 import { MlsecError } from '../core/errors';
+import { describeValue } from '../core/prop-rules';
 
 /**
  * Raw overrides applied on top of rendered data (the escape hatch for anything not modelled).
@@ -13,7 +14,7 @@ export class ObjectOverrides {
     if (segments.length === 0 || segments.some((s) => s.length === 0 || s === '__proto__' || s === 'constructor' || s === 'prototype')) {
       throw new MlsecError(`override path ${JSON.stringify(path)} must be dot-separated non-empty keys (escape a literal dot as \\.)`);
     }
-    this.entries.push({ path: segments, value: clonePlain(value) });
+    this.entries.push({ path: segments, value: clonePlain(value, path) });
   }
 
   /** Whether any override was recorded. */
@@ -32,7 +33,7 @@ export class ObjectOverrides {
       }
       const last = path[path.length - 1];
       if (value === undefined) delete node[last];
-      else node[last] = clonePlain(value);
+      else node[last] = clonePlain(value, path.join('.'));
     }
     return target;
   }
@@ -57,6 +58,20 @@ function splitPath(path: string): string[] {
   return out;
 }
 
-function clonePlain(value: unknown): unknown {
-  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+/** A deep copy of JSON-compatible data; anything else (BigInt, functions, cycles…) is refused. */
+function clonePlain(value: unknown, path: string): unknown {
+  if (value === undefined) return undefined;
+  const seen = new Set<object>();
+  const copy = (v: unknown): unknown => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'object' && !seen.has(v) && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+      seen.add(v);
+      const out: any = Array.isArray(v) ? v.map(copy) : Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, copy(x)]));
+      seen.delete(v);
+      return out;
+    }
+    throw new MlsecError(`override value at ${JSON.stringify(path)} must be plain JSON data (strings, finite numbers, booleans, null, arrays, plain objects; no cycles), got ${describeValue(v)}`);
+  };
+  return copy(value);
 }

@@ -2,6 +2,8 @@ import { Construct, IConstruct } from 'constructs';
 import { Assembly } from './assembly';
 import { AtomicWriter } from './atomic-writer';
 import { MlsecError } from './errors';
+import { NameRegistry } from './names';
+import { Vps } from './vps';
 import { synthesize } from './synthesizer';
 
 const APP = Symbol.for('mlsec-cdk.App');
@@ -45,6 +47,16 @@ export class App extends Construct {
     Object.defineProperty(this, APP, { value: true });
     this.outdir = props.outdir ?? process.env.MLSEC_OUTDIR ?? 'synth-out';
     this.secretsDir = props.secretsDir ?? process.env.MLSEC_SECRETS_DIR ?? 'secrets';
+    this.node.addValidation({ validate: () => this.hostNameCollisions() });
+  }
+
+  /** Two hosts whose ids normalize to one folder name would overwrite each other's files. */
+  private hostNameCollisions(): string[] {
+    const registry = new NameRegistry('Vps');
+    for (const child of this.node.children) {
+      if (Vps.isVps(child)) registry.claim(child.name, child.node.path);
+    }
+    return registry.issues.map((i) => i.message);
   }
 
   /**

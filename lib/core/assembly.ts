@@ -39,7 +39,7 @@ export class Assembly {
     }
     const existing = this.files.get(file.path);
     if (existing) {
-      throw new MlsecError(`[${file.producer}] file '${file.path}' is already produced by construct '${existing.producer}'`);
+      throw new MlsecError(`[${file.producer}] prop 'path': file '${file.path}' is already produced by construct '${existing.producer}'; choose another path`);
     }
     this.files.set(file.path, file);
   }

@@ -112,7 +112,7 @@ class Emitter {
 
 function scalarString(value: string): string {
   if (PLAIN_SAFE.test(value) && !RESERVED.test(value)) return value;
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udfff]/g, escapeCodeUnit);
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udfff]/g, escapeCodeUnit);
 }
 
 function escapeCodeUnit(ch: string, offset: number, whole: string): string {

@@ -10,17 +10,17 @@ import { describeValue } from './prop-rules';
 export class Names {
   /** What an id may look like, in words, for error messages. */
   public static readonly ALLOWED =
-    '1-63 characters of letters, digits, "-", "_" or "." that start and end with a letter or digit and are not only digits';
+    'letters, digits, "-", "_" or "." that start and end with a letter or digit and are not only digits';
 
   /** Normalizes a valid id into a compose name: lower case, `_` and `.` become `-`. */
   public static toComposeName(id: string): string {
-    return id.toLowerCase().replace(/[_.]/g, '-');
+    return typeof id === 'string' ? id.toLowerCase().replace(/[_.]/g, '-') : '';
   }
 
   /** Why an id cannot become a name, or undefined when it can. */
-  public static checkId(id: unknown, prop = 'id'): string | undefined {
-    if (typeof id !== 'string' || !ID_PATTERN.test(id) || /^[0-9]+$/.test(id)) {
-      return `${prop} ${describeValue(id)} is not allowed: use ${Names.ALLOWED}`;
+  public static checkId(id: unknown, prop = 'id', maxLength = 63): string | undefined {
+    if (typeof id !== 'string' || !ID_PATTERN.test(id) || /^[0-9]+$/.test(id) || id.length > maxLength) {
+      return `${prop} ${describeValue(id)} is not allowed: use ${Names.ALLOWED}, at most ${maxLength} characters`;
     }
     return undefined;
   }
@@ -31,7 +31,7 @@ export class Names {
   }
 }
 
-const ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+const ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?$/;
 
 /**
  * Assigns names within one namespace (e.g. the services of one compose project) and reports
@@ -68,8 +68,9 @@ export class NameRegistry {
  */
 export function checkedId(scope: IConstruct, id: string): string {
   const parent = scope?.node?.path || '<app>';
-  if (typeof id !== 'string' || id.length === 0) {
-    throw new MlsecError(`[${parent}/${describeValue(id)}] id ${describeValue(id)} is not allowed: use ${Names.ALLOWED}`);
+  // The constructs library silently rewrites '/' and newlines to '--', hiding the id given.
+  if (typeof id !== 'string' || id.length === 0 || /[\/\n]/.test(id)) {
+    throw new MlsecError(`[${parent}/${describeValue(id)}] id ${describeValue(id)} is not allowed: use ${Names.ALLOWED}, at most 63 characters`);
   }
   if (scope?.node?.tryFindChild(id)) {
     throw new MlsecError(`[${parent}/${id}] id '${id}' is already used by a sibling under '${parent}'; ids must be unique within their scope`);

@@ -57,7 +57,7 @@ export function checkContainerPath(prop: string, value: unknown): string | undef
   return checkPattern(
     prop,
     value,
-    /^\/(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._@+\-/]*$/,
-    'an absolute container path of letters, digits and ._@+-/ without "." or ".." segments',
+    /^(?!.*(^|\/)\.\.?(\/|$))(?!.*\/\/)(?!.*\/$)\/[A-Za-z0-9._@+\-/]+$/,
+    'an absolute container path below "/" of letters, digits and ._@+-/, without ".", ".." or empty segments and without a trailing "/"',
   );
 }

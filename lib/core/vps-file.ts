@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import { DocumentProducers, IDocumentProducer, RenderedDocument } from './document';
 import { ValidationIssue } from './errors';
+import { MlsecError } from './errors';
 import { checkedId } from './names';
+import { describeValue } from './prop-rules';
 import { Vps } from './vps';
 
 /** Props of a {@link VpsFile}. */
@@ -21,13 +23,18 @@ export class VpsFile extends Construct implements IDocumentProducer {
   constructor(scope: Construct, id: string, props: VpsFileProps) {
     super(scope, checkedId(scope, id));
     DocumentProducers.mark(this);
-    this.path = props.path;
-    this.content = props.content;
+    this.path = props?.path;
+    this.content = props?.content;
     this.node.addValidation({
-      validate: () =>
-        /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]+$/.test(this.path ?? '') && !this.path.endsWith('/')
+      validate: () => [
+        ...(typeof this.content === 'string' || typeof this.content === 'function'
           ? []
-          : [`prop 'path' must be a relative path of letters, digits and ._-/ without "." or ".." segments (got ${JSON.stringify(this.path)})`],
+          : [`prop 'content' must be a string or a function returning one (got ${describeValue(this.content)})`]),
+        ...(
+        typeof this.path === 'string' && /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))(?!.*\/\/)[A-Za-z0-9._\-/]+$/.test(this.path) && !this.path.endsWith('/')
+          ? []
+          : [`prop 'path' must be a relative path of letters, digits and ._-/ without ".", ".." or empty segments (got ${describeValue(this.path)})`]),
+      ],
     });
   }
 
@@ -38,6 +45,9 @@ export class VpsFile extends Construct implements IDocumentProducer {
 
   public renderDocuments(): RenderedDocument[] {
     const text = typeof this.content === 'function' ? this.content() : this.content;
+    if (typeof text !== 'string') {
+      throw new MlsecError(`[${this.node.path}] prop 'content' must produce a string (got ${describeValue(text)})`);
+    }
     return [{ path: `${Vps.of(this).name}/${this.path}`, content: text, producer: this.node.path }];
   }
 

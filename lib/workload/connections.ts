@@ -1,5 +1,6 @@
 import type { Workload } from './workload';
 import { WorkloadGraph } from './workload-graph';
+import { Zone } from './zone';
 
 /** Options of a declared flow. */
 export interface FlowOptions {
@@ -43,6 +44,8 @@ export class Connections {
       this._problems.push(`flow from '${from.node.path}' to '${to.node.path}': prop 'port' must be a port '${to.node.path}' listens on (${listens}), got ${JSON.stringify(port)}`);
       return;
     }
+    // An invalid zone is reported by the workload's own validation; it cannot name a network.
+    if (!Zone.isZone(from.zone) || !Zone.isZone(to.zone)) return;
     const graph = WorkloadGraph.of(from);
     if (WorkloadGraph.of(to) !== graph) {
       this._problems.push(`flow from '${from.node.path}' to '${to.node.path}' crosses hosts; a flow must stay inside one Vps`);

@@ -39,9 +39,11 @@ export class HealthCheck {
 
   private constructor(
     private readonly test: string[],
-    private readonly options: HealthCheckOptions,
+    private options: HealthCheckOptions,
     private readonly argv: unknown,
-  ) {}
+  ) {
+    this.options = options ?? {};
+  }
 
   /** Problems with this health check, naming the prop. */
   public validate(prop = 'healthCheck'): string[] {

@@ -23,7 +23,10 @@ export class Image {
   /** Parses `repository:tag[@sha256:…]`. */
   public static parse(reference: string): Image {
     const text = typeof reference === 'string' ? reference : '';
-    const [nameAndTag, digest] = text.split('@', 2);
+    const at = text.indexOf('@');
+    // Everything after the first '@' is the digest, so a second '@' fails its pattern instead of vanishing.
+    const nameAndTag = at < 0 ? text : text.slice(0, at);
+    const digest = at < 0 ? undefined : text.slice(at + 1);
     const colon = nameAndTag.lastIndexOf(':');
     const slash = nameAndTag.lastIndexOf('/');
     if (colon <= slash) return new Image(nameAndTag, '', digest, reference);

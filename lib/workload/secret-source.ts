@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
 import { App } from '../core/app';
-import { Names } from '../core/names';
+import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
 import { ComposeSecret } from '../compose/compose-secret';
 
@@ -11,7 +11,7 @@ import { ComposeSecret } from '../compose/compose-secret';
  * folder today, Vault Agent later) is a local change.
  */
 export interface ISecretSource {
-  /** Name of the secret: the file name under `/run/secrets/`. */
+  /** Name of the secret: the file name under `/run/secrets/`, lower case letters, digits and `-`. */
   readonly secretName: string;
   /** Makes the secret available in the compose project of `scope`'s Vps. */
   bind(scope: IConstruct): void;
@@ -33,13 +33,26 @@ class BootstrapFileSecret implements ISecretSource {
 
   public bind(scope: IConstruct): void {
     const vps = Vps.of(scope);
-    const holder = (vps.node.tryFindChild('Secrets') as Construct | undefined) ?? new Construct(vps, 'Secrets');
+    const holder = secretHolder(vps);
     if (holder.node.tryFindChild(this.secretName)) return;
     const name = this.secretName;
-    new ComposeSecret(holder, name, {
-      spec: () => ({ file: bootstrapFilePath(vps, Names.toComposeName(name)) }),
-    });
+    new ComposeSecret(holder, name, { name, spec: () => ({ file: bootstrapFilePath(vps, name) }) });
   }
+}
+
+const SECRETS_ID = 'Secrets';
+const SECRET_HOLDER = Symbol.for('mlsec-cdk.SecretHolder');
+
+/** The construct below a Vps that holds its secret declarations (created on first use). */
+function secretHolder(vps: Vps): Construct {
+  const existing = vps.node.tryFindChild(SECRETS_ID);
+  if (existing === undefined) {
+    const holder = new Construct(vps, SECRETS_ID);
+    Object.defineProperty(holder, SECRET_HOLDER, { value: true });
+    return holder;
+  }
+  if (SECRET_HOLDER in existing) return existing as Construct;
+  throw new MlsecError(`[${existing.node.path}] id '${SECRETS_ID}' is reserved directly under a Vps for its secrets; choose another id`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { checkInteger, checkNumber, checkPattern, collect } from '../core/prop-rules';
+import { checkInteger, checkNumber, checkPattern, collect, describeValue } from '../core/prop-rules';
 
 /** Resource limits of one container. */
 export interface ResourceLimits {
@@ -70,6 +70,14 @@ export const HARDENED_DEFAULTS: ResolvedDefaults = {
 /** A non-root numeric `uid:gid`. */
 export const NON_ROOT_USER = /^[1-9][0-9]{0,9}:[0-9]{1,10}$/;
 
+/** A non-root `uid:gid` whose ids runc accepts (at most 2147483647). */
+export function checkUser(prop: string, value: unknown): string | undefined {
+  const problem = checkPattern(prop, value, NON_ROOT_USER, 'a numeric non-root "uid:gid" such as "10001:10001" (use runAsRoot(reason) for root)');
+  if (problem) return problem;
+  const ids = (value as string).split(':').map(Number);
+  return ids.every((id) => id <= 2147483647) ? undefined : `prop '${prop}' must be a "uid:gid" whose ids are at most 2147483647 (got ${describeValue(value)})`;
+}
+
 const PROFILES = new WeakMap<IConstruct, WorkloadDefaults>();
 
 /**
@@ -91,6 +99,7 @@ export class SecurityProfile {
 
   /** Sets defaults on this scope (merged with earlier calls on the same scope). */
   public apply(defaults: WorkloadDefaults): void {
+    defaults = defaults ?? {};
     const previous = PROFILES.get(this.scope) ?? {};
     PROFILES.set(this.scope, {
       ...previous,
@@ -116,7 +125,7 @@ export class SecurityProfile {
       checkNumber(`${prop}resources.cpus`, defaults.resources.cpus, 0.01, 64),
       checkInteger(`${prop}resources.memoryMiB`, defaults.resources.memoryMiB, 6, 1048576),
       checkInteger(`${prop}resources.pids`, defaults.resources.pids, 1, 32768),
-      checkPattern(`${prop}user`, defaults.user, NON_ROOT_USER, 'a numeric non-root "uid:gid" such as "10001:10001" (use runAsRoot(reason) for root)'),
+      checkUser(`${prop}user`, defaults.user),
       checkInteger(`${prop}tmpfsSizeMiB`, defaults.tmpfsSizeMiB, 1, 65536),
       checkInteger(`${prop}logMaxSizeMiB`, defaults.logMaxSizeMiB, 1, 1024),
       checkInteger(`${prop}logMaxFiles`, defaults.logMaxFiles, 1, 100),

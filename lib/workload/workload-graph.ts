@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { compareCodePoints } from '../core/canonical-json';
+import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
 import { ComposeNetwork } from '../compose/compose-network';
 import type { Workload } from './workload';
@@ -25,7 +26,10 @@ export class WorkloadGraph extends Construct {
   /** The graph of the Vps that `scope` belongs to (created on first use). */
   public static of(scope: IConstruct): WorkloadGraph {
     const vps = Vps.of(scope);
-    return (vps.node.tryFindChild(GRAPH_ID) as WorkloadGraph | undefined) ?? new WorkloadGraph(vps, GRAPH_ID);
+    const existing = vps.node.tryFindChild(GRAPH_ID);
+    if (existing === undefined) return new WorkloadGraph(vps, GRAPH_ID);
+    if (existing instanceof WorkloadGraph) return existing;
+    throw new MlsecError(`[${existing.node.path}] id '${GRAPH_ID}' is reserved directly under a Vps for its flow networks; choose another id`);
   }
 
   private readonly flows: Flow[] = [];
@@ -35,7 +39,7 @@ export class WorkloadGraph extends Construct {
 
   private constructor(scope: Vps, id: string) {
     super(scope, id);
-    this.node.addValidation({ validate: () => this.cycles() });
+    this.node.addValidation({ validate: () => [...this.cycles(), ...this.hostBindingClashes()] });
   }
 
   /** Records a flow and creates the network it needs. */
@@ -76,6 +80,24 @@ export class WorkloadGraph extends Construct {
   private static networkKey(flow: Flow): string {
     const zones = [flow.from.zone.index, flow.to.zone.index].sort((a, b) => a - b);
     return zones[0] === zones[1] ? `z${zones[0]}` : `z${zones[0]}-z${zones[1]}`;
+  }
+
+  /** Two publications of one host address and port: docker would refuse the second at start. */
+  private hostBindingClashes(): string[] {
+    const owners = new Map<string, string>();
+    const found: string[] = [];
+    const vps = Vps.of(this);
+    for (const c of vps.node.findAll()) {
+      const publications = (c as Partial<Workload>)._publications;
+      if (!Array.isArray(publications) || Vps.of(c) !== vps) continue;
+      for (const p of publications) {
+        const key = `${p?.hostIp}:${p?.hostPort}`;
+        const owner = owners.get(key);
+        if (owner !== undefined) found.push(`prop 'publishPort': host binding ${key} is published by both '${owner}' and '${c.node.path}'`);
+        else owners.set(key, c.node.path);
+      }
+    }
+    return found;
   }
 
   /**

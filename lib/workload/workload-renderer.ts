@@ -32,7 +32,7 @@ export function renderWorkloadService(w: Workload, graph: WorkloadGraph): Servic
     environment: Object.keys(environment).length > 0 ? environment : undefined,
     expose: w.ports.length > 0 ? w.ports.map(String) : undefined,
     ports: w._publications.length > 0
-      ? w._publications.map((p) => ({ target: p.containerPort, published: String(p.hostPort), host_ip: p.hostIp, protocol: 'tcp' }))
+      ? w._publications.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}/tcp`)
       : undefined,
     volumes: [
       ...w._volumes.map((v) => ({ type: 'volume' as const, source: v.volume.name, target: v.target, read_only: v.readOnly })),

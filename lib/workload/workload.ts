@@ -3,6 +3,7 @@ import { checkedId, Names } from '../core/names';
 import { checkContainerPath, checkInteger, checkPattern, checkReason, collect, describeValue } from '../core/prop-rules';
 import { ComposeService } from '../compose/compose-service';
 import { ComposeVolume } from '../compose/compose-volume';
+import { Vps } from '../core/vps';
 import { VpsFile } from '../core/vps-file';
 import { Connections } from './connections';
 import { HealthCheck } from './health-check';
@@ -10,7 +11,7 @@ import { Image } from './image';
 import { FileMount, PortPublication, SecretMount, SecretMountOptions, VolumeMount, VolumeMountOptions } from './mounts';
 import { ISecretSource } from './secret-source';
 import { FORBIDDEN_CAPABILITIES, KNOWN_CAPABILITIES, SecurityOverride } from './security-override';
-import { NON_ROOT_USER, ResourceLimits, SecurityProfile } from './security-profile';
+import { checkUser, ResourceLimits, SecurityProfile } from './security-profile';
 import { WorkloadGraph } from './workload-graph';
 import { Zone } from './zone';
 import { renderWorkloadService } from './workload-renderer';
@@ -79,8 +80,18 @@ export interface WorkloadProps {
 
 const WORKLOAD = Symbol.for('mlsec-cdk.Workload');
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SECRET_LIKE_NAME = /(PASS(WD|WORD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
+/** Names RULES.md CMP-24 treats as secrets: *PASSWORD*, *SECRET*, *TOKEN*, *_KEY, credentials. */
+const SECRET_LIKE_NAME = /(PASS(WD|WORD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|_KEY$|^KEY$|CREDENTIAL)/i;
 const FILE_VAR = /^[A-Z_][A-Z0-9_]*FILE$/;
+const SECRET_NAME = /^(?![0-9]+$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** The intent method behind each override, for error messages. */
+const OVERRIDE_METHODS: Record<string, string> = {
+  read_only: 'allowWritableRootFilesystem(reason)',
+  cap_add: 'addCapability(capability, reason)',
+  user: 'runAsRoot(reason)',
+  healthcheck: 'noHealthCheck(reason)',
+  ports: 'publishPort({ reason })',
+};
 const SPECIFIC_IP = /^(?!0\.0\.0\.0$)(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
 
 /**
@@ -131,7 +142,7 @@ export class Workload extends Construct {
     this.connections = new Connections(this);
     WorkloadGraph.of(this);
     this.service = new ComposeService(this, 'Service', {
-      name: this._props.serviceName ?? Names.of(this),
+      name: this._props.serviceName === undefined ? Names.of(this) : Names.toComposeName(this._props.serviceName),
       spec: () => renderWorkloadService(this, WorkloadGraph.of(this)),
     });
     this.node.addValidation({ validate: () => this.problems() });
@@ -164,17 +175,18 @@ export class Workload extends Construct {
 
   /** Mounts a secret file at `/run/secrets/<name>` and points `options.envVar` (a `*_FILE` name) at it. */
   public addSecret(source: ISecretSource, options: SecretMountOptions): void {
-    source.bind(this);
+    if (typeof source?.secretName === 'string' && SECRET_NAME.test(source.secretName)) source.bind(this);
     this._secrets.push({ source, envVar: options?.envVar });
   }
 
   /** Mounts a named data volume. */
   public mountVolume(volume: ComposeVolume, target: string, options: VolumeMountOptions = {}): void {
-    this._volumes.push({ volume, target, readOnly: options.readOnly ?? false });
+    this._volumes.push({ volume, target, readOnly: options?.readOnly ?? false });
   }
 
   /** Creates a named data volume (a child of this workload) and mounts it read-write. */
   public addDataVolume(id: string, target: string): ComposeVolume {
+    checkedId(this, id);
     const volume = new ComposeVolume(this, id, { name: `${this.serviceName}-${Names.toComposeName(id)}` });
     this.mountVolume(volume, target);
     return volume;
@@ -218,7 +230,7 @@ export class Workload extends Construct {
 
   /** Whether the workload has a health check (so dependants wait for `service_healthy`). */
   public get hasHealthCheck(): boolean {
-    return this._props.healthCheck !== undefined && !this._withoutHealthCheck;
+    return this._props.healthCheck instanceof HealthCheck && !this._withoutHealthCheck;
   }
 
   private problems(): string[] {
@@ -226,16 +238,22 @@ export class Workload extends Construct {
     const problems = collect(
       Names.checkId(this.node.id),
       p.serviceName === undefined ? undefined : Names.checkId(p.serviceName, "prop 'serviceName'"),
+      p.serviceName === undefined || Names.toComposeName(p.serviceName) === p.serviceName
+        ? undefined
+        : `prop 'serviceName' must be in normalized form (lower case, "-" for "_" and "."): use '${Names.toComposeName(p.serviceName)}'`,
       Zone.isZone(p.zone) ? undefined : `prop 'zone' must be one of Zone.Z0_SOURCES … Zone.Z9_OBSERVABILITY (got ${describeValue(p.zone)})`,
       p.workingDir === undefined ? undefined : checkContainerPath('workingDir', p.workingDir),
       p.healthCheck === undefined && !this._withoutHealthCheck
         ? "prop 'healthCheck' is required: pass HealthCheck.command([...]) or call noHealthCheck(reason)"
         : undefined,
-      p.user === undefined ? undefined : checkPattern('user', p.user, NON_ROOT_USER, 'a numeric non-root "uid:gid" such as "10001:10001" (use runAsRoot(reason) for root)'),
+      p.user === undefined ? undefined : checkUser('user', p.user),
     );
     if (p.image instanceof Image) problems.push(...p.image.validate());
     else problems.push(`prop 'image' must be an Image, e.g. Image.fromRegistry('postgres', '15.8') (got ${describeValue(p.image)})`);
-    if (p.healthCheck) problems.push(...p.healthCheck.validate());
+    if (p.healthCheck instanceof HealthCheck) problems.push(...p.healthCheck.validate());
+    else if (p.healthCheck !== undefined) {
+      problems.push(`prop 'healthCheck' must be a HealthCheck, e.g. HealthCheck.command(['pg_isready']) (got ${describeValue(p.healthCheck)})`);
+    }
     problems.push(...this.argvProblems('command', p.command), ...this.argvProblems('entrypoint', p.entrypoint));
     problems.push(...this.environmentProblems(), ...this.portProblems(), ...this.mountProblems(), ...this.overrideProblems());
     problems.push(...SecurityProfile.validate(this.defaults, ''));
@@ -266,7 +284,7 @@ export class Workload extends Construct {
       const problem = checkPattern('addSecret.envVar', secret.envVar, FILE_VAR, 'an upper-case variable name ending in FILE, such as DB_PASSWORD_FILE or PGPASSFILE');
       if (problem) problems.push(problem);
       if (secret.envVar in this._environment) problems.push(`prop 'addSecret.envVar' ${secret.envVar} is also set in 'environment'`);
-      const nameProblem = Names.checkId(secret.source.secretName, "prop 'addSecret.source.secretName'");
+      const nameProblem = checkPattern('addSecret.source.secretName', secret.source?.secretName, SECRET_NAME, 'a lower-case name of letters, digits and "-", not only digits, such as "db-password" (it is the file name under /run/secrets/)');
       if (nameProblem) problems.push(nameProblem);
     }
     return problems;
@@ -309,15 +327,23 @@ export class Workload extends Construct {
     if (!Array.isArray(writable)) problems.push(`prop 'writablePaths' must be an array of container paths (got ${describeValue(writable)})`);
     else writable.forEach((w) => claim('writablePaths[]', w));
     this._volumes.forEach((v) => claim('mountVolume.target', v.target));
+    for (const v of this._volumes) {
+      if (!(v.volume instanceof ComposeVolume)) problems.push(`prop 'mountVolume.volume' must be a ComposeVolume (got ${describeValue(v.volume)})`);
+      else if (Vps.of(v.volume) !== Vps.of(this)) problems.push(`prop 'mountVolume.volume' '${v.volume.node.path}' belongs to another Vps; a volume is local to its host`);
+    }
+    for (const f of this._files) {
+      if (!(f.file instanceof VpsFile)) problems.push(`prop 'mountFile.file' must be a VpsFile (got ${describeValue(f.file)})`);
+      else if (Vps.of(f.file) !== Vps.of(this)) problems.push(`prop 'mountFile.file' '${f.file.node.path}' belongs to another Vps`);
+    }
     this._files.forEach((f) => claim('mountFile.target', f.target));
-    this._secrets.forEach((s) => claim('addSecret', `/run/secrets/${s.source.secretName}`));
+    this._secrets.forEach((s) => claim('addSecret', `/run/secrets/${s.source?.secretName}`));
     return problems;
   }
 
   private overrideProblems(): string[] {
     const problems: string[] = [];
     for (const o of this.securityOverrides) {
-      const problem = checkReason(`${o.control} override reason`, o.reason);
+      const problem = checkReason(`${OVERRIDE_METHODS[o.control] ?? o.control} reason`, o.reason);
       if (problem) problems.push(problem);
     }
     for (const cap of this._capabilities) {

@@ -128,7 +128,7 @@ describe('overrides with reasons', () => {
       cap_add: ['NET_BIND_SERVICE'],
       read_only: false,
       user: '0:0',
-      ports: [{ target: 8443, published: '8443', host_ip: '127.0.0.1', protocol: 'tcp' }],
+      ports: ['127.0.0.1:8443:8443/tcp'],
       'x-mlsec': Match.objectLike({
         overrides: [
           { control: 'cap_add', setting: 'NET_BIND_SERVICE', reason: 'binds 443 inside the container' },
@@ -148,7 +148,7 @@ describe('overrides with reasons', () => {
     w.addCapability('SYS_ADMIN', 'mount filesystems');
     w.addCapability('CAP_NET_RAW', 'ping targets');
     const message = (() => { try { Testing.synth(app); return ''; } catch (e) { return (e as Error).message; } })();
-    expect(message).toMatch(/\[lab\/api\] prop 'read_only override reason' needs a reason of at least 10 characters/);
+    expect(message).toMatch(/\[lab\/api\] prop 'allowWritableRootFilesystem\(reason\) reason' needs a reason of at least 10 characters/);
     expect(message).toMatch(/\[lab\/api\] prop 'publishPort.hostIp' must be a specific IPv4 host address/);
     expect(message).toMatch(/\[lab\/api\] prop 'addCapability' SYS_ADMIN is equivalent to privileged mode/);
     expect(message).toMatch(/\[lab\/api\] prop 'addCapability' "CAP_NET_RAW" is not a Linux capability name/);
