@@ -30,6 +30,7 @@ const project = new typescript.TypeScriptProject({
     'constructs@10.8.1',
     'yaml@2.9.1',
     'ajv@8.20.0',
+    '@cdktf/hcl2json@0.21.0',
   ],
   devDeps: [
     '@types/node@^20',

@@ -1,4 +1,5 @@
 export * from './core';
 export * from './compose';
 export * from './workload';
+export * from './posture';
 export * from './testing';

@@ -3,6 +3,7 @@ import { Assembly } from './assembly';
 import { AtomicWriter } from './atomic-writer';
 import { MlsecError } from './errors';
 import { NameRegistry } from './names';
+import { checkReason } from './prop-rules';
 import { Vps } from './vps';
 import { synthesize } from './synthesizer';
 
@@ -21,6 +22,13 @@ export interface AppProps {
    * @default the MLSEC_SECRETS_DIR environment variable, else `secrets`
    */
   readonly secretsDir?: string;
+  /**
+   * Turns posture enforcement into reporting: findings are still computed and written to the
+   * posture report, which also prints this opt-out and its reason, but unacknowledged errors do
+   * not fail the synth. Meant for tests whose subject is rendering, never for a deployed lab.
+   * @default enforced
+   */
+  readonly postureReportOnly?: { readonly reason: string };
 }
 
 /** The root of a construct tree: one or more {@link Vps} hosts, synthesized together. */
@@ -41,13 +49,22 @@ export class App extends Construct {
   public readonly outdir: string;
   /** Operator-only secrets folder (never written by synth). */
   public readonly secretsDir: string;
+  /** The posture opt-out, when the App was created report-only. */
+  public readonly postureReportOnly?: { readonly reason: string };
 
   constructor(props: AppProps = {}) {
     super(undefined as any, '');
     Object.defineProperty(this, APP, { value: true });
     this.outdir = props.outdir ?? process.env.MLSEC_OUTDIR ?? 'synth-out';
     this.secretsDir = props.secretsDir ?? process.env.MLSEC_SECRETS_DIR ?? 'secrets';
-    this.node.addValidation({ validate: () => this.hostNameCollisions() });
+    this.postureReportOnly = props.postureReportOnly;
+    this.node.addValidation({ validate: () => [...this.hostNameCollisions(), ...this.optOutProblems()] });
+  }
+
+  private optOutProblems(): string[] {
+    if (this.postureReportOnly === undefined) return [];
+    const problem = checkReason('postureReportOnly.reason', this.postureReportOnly?.reason);
+    return problem ? [problem] : [];
   }
 
   /** Two hosts whose ids normalize to one folder name would overwrite each other's files. */

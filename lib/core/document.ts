@@ -11,6 +11,16 @@ export interface RenderedDocument {
   readonly content: string;
   /** Construct path of the construct that produced it. */
   readonly producer: string;
+  /**
+   * What kind of artifact it is, for the posture rules (`compose`, `traefik-dynamic`, …).
+   * @default none (not audited)
+   */
+  readonly kind?: string;
+  /**
+   * Its data when the text cannot be parsed synchronously (HCL), for the posture rules.
+   * @default parsed from the text
+   */
+  readonly data?: unknown;
 }
 
 /** A construct that renders files at synth time. */

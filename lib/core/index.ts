@@ -10,3 +10,4 @@ export * from './errors';
 export * from './names';
 export * from './prop-rules';
 export * from './synthesizer';
+export * from './synth-phase';

@@ -3,11 +3,12 @@ import { Assembly, MANIFEST_FILE } from './assembly';
 import { canonicalJson } from './canonical-json';
 import { DocumentProducers, RenderedDocument } from './document';
 import { MlsecError, ValidationError, ValidationIssue, VerificationError } from './errors';
+import { SynthPhases } from './synth-phase';
 
 /**
  * The synth pipeline (ARCHITECTURE.md §3): validate every construct (all errors at once) →
- * render every document in memory → verify each against its real schema → assemble with a
- * manifest. Nothing here writes to disk.
+ * render every document in memory → verify each against its real schema → registered phases
+ * (the posture check) → assemble with a manifest. Nothing here writes to disk.
  */
 export function synthesize(root: IConstruct): Assembly {
   const constructs = root.node.findAll();
@@ -25,8 +26,11 @@ export function synthesize(root: IConstruct): Assembly {
   for (const { producer, documents } of rendered) unverified.push(...producer.verifyDocuments(documents));
   if (unverified.length > 0) throw new VerificationError(unverified);
 
+  const documents = rendered.flatMap((r) => r.documents);
+  for (const phase of SynthPhases.all()) documents.push(...phase.run({ root, documents: [...documents] }));
+
   const assembly = new Assembly();
-  for (const { documents } of rendered) for (const doc of documents) assembly.addFile(doc);
+  for (const doc of documents) assembly.addFile({ path: doc.path, content: doc.content, producer: doc.producer });
   assembly.addFile({
     path: MANIFEST_FILE,
     producer: root.node.path || '<app>',

@@ -68,6 +68,11 @@ export class WorkloadGraph extends Construct {
     return [...names].sort(compareCodePoints);
   }
 
+  /** The flows `workload` opens, in declaration order. */
+  public flowsFrom(workload: Workload): Flow[] {
+    return (this.flowsOf.get(workload) ?? []).filter((f) => f.from === workload);
+  }
+
   /** The workloads `workload` must start after. */
   public dependenciesOf(workload: Workload): Workload[] {
     const out: Workload[] = [];

@@ -16,6 +16,8 @@ export function renderWorkloadService(w: Workload, graph: WorkloadGraph): Servic
   for (const dep of graph.dependenciesOf(w)) {
     dependsOn[dep.serviceName] = { condition: dep.hasHealthCheck ? 'service_healthy' : 'service_started' };
   }
+  // Declared flows travel in the file, so `mlsec check` can audit reachability without the app.
+  const flows = graph.flowsFrom(w).map((f) => ({ to: f.to.serviceName, port: f.port }));
   const tmpfsOptions = `rw,noexec,nosuid,size=${defaults.tmpfsSizeMiB}m`;
 
   const service: Service = {
@@ -58,6 +60,7 @@ export function renderWorkloadService(w: Workload, graph: WorkloadGraph): Servic
     'x-mlsec': {
       construct: w.node.path,
       zone: w.zone.id,
+      flows: flows.length > 0 ? flows : undefined,
       overrides: w.securityOverrides.length > 0 ? w.securityOverrides.map((o) => ({ ...o })) : undefined,
     },
   };

@@ -11,6 +11,7 @@ import { App, ComposeVolume, MlsecError, Names, synthesize, ValidationError, Vps
 import { BAD_IDS } from '../property/faults';
 import { addApi, assertClearError, expectClearError, lab, okProps, tempDir, thrownBy } from '../property/support';
 import { treeDigest } from '../support/fixtures';
+import { RENDERING_ONLY } from '../support/fixtures';
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -23,7 +24,7 @@ afterEach(() => {
 });
 
 function app(outdir = 'synth-out'): App {
-  return new App({ outdir, secretsDir: 'secrets' });
+  return new App({ outdir, secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
 }
 
 describe('Vps id', () => {
@@ -231,7 +232,7 @@ describe('a failed app.synth() writes nothing', () => {
     const outdir = path.join(dir, 'out');
     lab(outdir).app.synth();
     const before = treeDigest(outdir);
-    expect(Object.keys(before).sort()).toEqual(['lab/docker-compose.yml', 'manifest.json']);
+    expect(Object.keys(before).sort()).toEqual(['lab/docker-compose.yml', 'lab/posture/report.json', 'manifest.json']);
     thrownBy(() => broken(outdir).synth());
     expect(treeDigest(outdir)).toEqual(before);
     expect(fs.readdirSync(dir)).toEqual(['out']);

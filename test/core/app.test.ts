@@ -3,6 +3,7 @@ import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App, Image, MlsecError, sha256, synthesize, ValidationError, VerificationError, Vps, Workload, Zone } from '../../lib';
 import { labApp, simpleWorkload, tempDir, treeDigest } from '../support/fixtures';
+import { RENDERING_ONLY } from '../support/fixtures';
 
 describe('App synth pipeline', () => {
   let cleanup = () => {};
@@ -82,9 +83,10 @@ describe('App synth pipeline', () => {
   it('writes a manifest with the sha256 and producing construct of every file', () => {
     const { outdir } = written();
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
-    expect(manifest.files).toEqual([
-      { path: 'lab/docker-compose.yml', producer: 'lab/Compose', sha256: sha256(fs.readFileSync(path.join(outdir, 'lab/docker-compose.yml'), 'utf8')) },
-    ]);
+    const compose = manifest.files.find((f: any) => f.path === 'lab/docker-compose.yml');
+    expect(compose).toEqual({ path: 'lab/docker-compose.yml', producer: 'lab/Compose', sha256: sha256(fs.readFileSync(path.join(outdir, 'lab/docker-compose.yml'), 'utf8')) });
+    for (const f of manifest.files) expect(f.sha256).toBe(sha256(fs.readFileSync(path.join(outdir, f.path), 'utf8')));
+    expect(manifest.files.map((f: any) => f.path)).toEqual(['lab/docker-compose.yml', 'lab/posture/report.json']);
   });
 
   it('is byte-identical across runs and output directories', () => {
@@ -110,9 +112,9 @@ describe('App synth pipeline', () => {
   });
 
   it('synthesizes each Vps into its own folder', () => {
-    const app = new App({ outdir: 'synth-out', secretsDir: 'secrets' });
+    const app = new App({ outdir: 'synth-out', secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
     for (const name of ['edge-a', 'edge-b']) simpleWorkload(new Vps(app, name, { domain: `${name}.example.com` }), 'api');
-    expect(synthesize(app).paths()).toEqual(['edge-a/docker-compose.yml', 'edge-b/docker-compose.yml', 'manifest.json']);
+    expect(synthesize(app).paths().filter((p) => !p.includes('/posture/'))).toEqual(['edge-a/docker-compose.yml', 'edge-b/docker-compose.yml', 'manifest.json']);
   });
 
   it('in check mode writes nothing and lists stale files', () => {

@@ -18,6 +18,7 @@ import {
   WorkloadDefaults,
   Zone,
 } from '../../lib';
+import { RENDERING_ONLY } from '../support/fixtures';
 
 /** Ids the library itself uses for children of a Vps (see the reserved-id tests). */
 export const LIBRARY_CHILD_IDS: readonly string[] = ['Compose', 'Networks', 'Secrets'];
@@ -322,7 +323,7 @@ function healthOf(spec: HealthSpec): HealthCheck | undefined {
  * Vps's workloads (flows are declared afterwards, in spec order, either way).
  */
 export function buildTree(spec: TreeSpec, options: { appProps?: AppProps; reverse?: boolean } = {}): BuiltTree {
-  const app = new App(options.appProps ?? { outdir: 'synth-out', secretsDir: 'secrets' });
+  const app = new App(options.appProps ?? { outdir: 'synth-out', secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
   const built: BuiltWorkload[] = [];
   for (const v of spec.vpses) {
     const vps = new Vps(app, v.id, { domain: v.domain });

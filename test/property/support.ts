@@ -8,6 +8,7 @@ import * as path from 'path';
 import { parseDocument } from 'yaml';
 import { expect } from 'vitest';
 import { App, HealthCheck, Image, MlsecError, ValidationError, Vps, Workload, WorkloadProps, Zone } from '../../lib';
+import { RENDERING_ONLY } from '../support/fixtures';
 
 /** Messages of JavaScript engine / Node errors: a user must never see one of these. */
 const ENGINE_MESSAGE =
@@ -126,7 +127,7 @@ export interface Lab {
 
 /** Builds a {@link Lab}; `outdir` defaults to a relative `synth-out` (nothing is written unless `app.synth()` is called). */
 export function lab(outdir = 'synth-out'): Lab {
-  const app = new App({ outdir, secretsDir: 'secrets' });
+  const app = new App({ outdir, secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
   const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
   const server = new Workload(vps, 'server', {
     zone: Zone.Z3_CURATED,

@@ -9,6 +9,7 @@ import { App, Assembly, HealthCheck, Image, SecretSource, synthesize, validateCo
 import { buildTree, BuiltTree, isValidId, normalized, normalizedId, TRICKY_VALUES, treeSpec, trickyString, validId } from './arbitraries';
 import { parseBothVersions, unescapeDollars, YAML11_UNPRINTABLE } from './support';
 import { createHash } from 'crypto';
+import { RENDERING_ONLY } from '../support/fixtures';
 
 const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 60) };
 
@@ -112,7 +113,7 @@ describe('valid workload trees (property)', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.stringMatching(/^[A-Z][A-Z0-9_]{0,6}$/), value, { minKeys: 1, maxKeys: 4 }), fc.array(value, { minLength: 1, maxLength: 3 }), (environment, command) => {
         fc.pre(Object.keys(environment).every((k) => !/PASS|SECRET|TOKEN|KEY|CREDENTIAL/.test(k)));
-        const app = new App({ outdir: 'synth-out', secretsDir: 'secrets' });
+        const app = new App({ outdir: 'synth-out', secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
         const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
         new Workload(vps, 'api', {
           zone: Zone.Z6_SERVING,
@@ -134,7 +135,7 @@ describe('valid workload trees (property)', () => {
   it('declare every secret a workload mounts under the name its *_FILE variable points at', () => {
     fc.assert(
       fc.property(normalizedId, (name) => {
-        const app = new App({ outdir: 'synth-out', secretsDir: 'secrets' });
+        const app = new App({ outdir: 'synth-out', secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
         const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
         const w = new Workload(vps, 'api', {
           zone: Zone.Z3_CURATED,
@@ -156,7 +157,7 @@ describe('valid workload trees (property)', () => {
     // The `yaml` package's 1.1 schema reads a plain `e0` as a float (NaN): the env name, the
     // env value, the secret name and the project name must all come back as the same strings.
     for (const word of ['e0', 'E5', 'e-3', 'e+12']) {
-      const app = new App({ outdir: 'synth-out', secretsDir: 'secrets' });
+      const app = new App({ outdir: 'synth-out', secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
       const vps = new Vps(app, word.replace('+', ''), { domain: 'lab.example.com' });
       const w = new Workload(vps, 'api', {
         zone: Zone.Z6_SERVING,

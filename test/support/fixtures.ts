@@ -4,6 +4,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, HealthCheck, Image, Vps, Workload, Zone } from '../../lib';
 
+/**
+ * Tests whose subject is rendering, validation or writing run the posture check report-only:
+ * random valid trees legitimately publish ports or lift controls. Posture tests enforce it.
+ */
+export const RENDERING_ONLY = { reason: 'tests of rendering and validation, not of the security posture' };
+
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-test-'));
@@ -37,7 +43,7 @@ export function simpleWorkload(scope: Vps, id: string, zone: Zone = Zone.Z3_CURA
 
 /** An app with one Vps named `lab`, writing into `outdir`. */
 export function labApp(outdir = 'synth-out'): { app: App; vps: Vps } {
-  const app = new App({ outdir, secretsDir: 'secrets' });
+  const app = new App({ outdir, secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
   const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
   return { app, vps };
 }

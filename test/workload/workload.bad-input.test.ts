@@ -50,6 +50,7 @@ import {
   zoneFault,
 } from '../property/faults';
 import { addApi, assertClearError, expectClearError, lab, okProps, parseBothVersions, thrownBy } from '../property/support';
+import { RENDERING_ONLY } from '../support/fixtures';
 
 /** Injects the fault into a valid lab and checks the clear-error contract. */
 function rejects(f: Fault): MlsecError {
@@ -97,7 +98,7 @@ describe('Workload id', () => {
   it.each(['Compose', 'Networks', 'Secrets'])(
     'either accepts the id %s as the first child of a Vps (rendering its service) or rejects it as reserved',
     (id) => {
-      const app = new App({ outdir: 'synth-out', secretsDir: 'secrets' });
+      const app = new App({ outdir: 'synth-out', secretsDir: 'secrets', postureReportOnly: RENDERING_ONLY });
       const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
       let assembly: ReturnType<typeof synthesize>;
       try {

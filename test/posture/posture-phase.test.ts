@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { createLab } from '../../apps/lab';
+import { App, MlsecError, Posture, PostureError, Testing, ValidationError, Workload } from '../../lib';
+import { labApp, simpleWorkload } from '../support/fixtures';
+import { ExtraDocument } from './mutation-producer';
+
+function lab() {
+  const app = Testing.app();
+  const vps = createLab(app);
+  const find = (id: string) => vps.node.findChild(id) as Workload;
+  return { app, vps, find };
+}
+
+function failure(app: App): Error {
+  try {
+    Testing.synth(app);
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('synth succeeded, but it should have failed');
+}
+
+describe('posture phase in synth', () => {
+  it('writes a report for the reference lab, which has no unacknowledged error finding', () => {
+    const report = JSON.parse(Testing.synth(lab().app).file('lab/posture/report.json'));
+    const blocking = report.findings.filter((f: any) => f.level === 'error' && !f.acknowledged);
+    expect(blocking).toEqual([]);
+    for (const f of report.findings.filter((x: any) => x.acknowledged)) expect(f.acknowledged.reason.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('fails synth on an unacknowledged error with rule id, construct path, file:line and remediation', () => {
+    const { app, find } = lab();
+    find('curated-db').publishPort({ hostIp: '127.0.0.1', hostPort: 5432, containerPort: 5432, reason: 'debugging from the host shell' });
+    const error = failure(app);
+    expect(error).toBeInstanceOf(PostureError);
+    expect(error.message).toMatch(/ZONE-02\[curated-db\] \[lab\/curated-db\] lab\/docker-compose\.yml:\d+:\d+ services\.curated-db\.ports: service 'curated-db' publishes host ports but is not the edge gateway\n {4}fix: Remove `ports:`/);
+  });
+
+  it('accepts an acknowledged finding from an ancestor and echoes who accepted it and why', () => {
+    const { app, vps, find } = lab();
+    find('curated-db').publishPort({ hostIp: '127.0.0.1', hostPort: 5432, containerPort: 5432, reason: 'debugging from the host shell' });
+    Posture.of(vps).acknowledge('ZONE-02[curated-db]', 'temporary: migration tooling on the host, removed after cut-over');
+    const report = JSON.parse(Testing.synth(app).file('lab/posture/report.json'));
+    expect(report.findings.find((f: any) => f.ruleId === 'ZONE-02').acknowledged).toEqual({
+      selector: 'ZONE-02[curated-db]',
+      reason: 'temporary: migration tooling on the host, removed after cut-over',
+      by: 'lab',
+    });
+  });
+
+  it('refuses acknowledgements without a real reason or with a malformed selector, naming the construct', () => {
+    const { vps } = labApp();
+    expect(() => Posture.of(vps).acknowledge('ZONE-02', 'because')).toThrow(/\[lab\] prop 'acknowledge.reason' needs a reason of at least 10 characters/);
+    expect(() => Posture.of(vps).acknowledge('everything', 'a long enough reason')).toThrow(/\[lab\] prop 'acknowledge.selector' must be a rule id/);
+    expect(() => Posture.of(vps).acknowledge('ZONE-02', 'a long enough reason')).not.toThrow();
+  });
+
+  it('fails on an acknowledgement that matches no finding', () => {
+    const { app, find } = lab();
+    Posture.of(find('model-server')).acknowledge('ZONE-02', 'nothing here publishes, so this is stale');
+    const error = failure(app);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toMatch(/\[lab\/model-server\] acknowledgement 'ZONE-02' matches no finding at or below this construct; remove it/);
+  });
+
+  it('never lets an acknowledgement silence an unsuppressible rule', () => {
+    const { app, vps } = labApp();
+    simpleWorkload(vps, 'api').addEnvironment('DB_PASSWORD_FILE', '/etc/app/db-password');
+    Posture.of(vps).acknowledge('ZONE-11', 'we really want to keep this one here');
+    const error = failure(app);
+    expect(error.message).toMatch(/\[lab\] acknowledgement 'ZONE-11' targets ZONE-11, which cannot be acknowledged: fix lab\/docker-compose\.yml:\d+ instead/);
+  });
+
+  it('surfaces a rule that tries to change the documents it audits as a library error', async () => {
+    const { evaluateRules, PostureModel, SourceDocument } = await import('../../lib');
+    const doc = SourceDocument.parseYaml('compose', 'c.yml', 'services: { a: { image: x } }');
+    const mutating = { id: 'ZONE-99', title: 't', severity: 'low', level: 'info', priority: 'P3', rationale: 'r', remediation: 'r', controls: {}, kinds: ['compose'], check: (m: any) => { m.documents[0].data.services.a.image = 'y'; return []; } } as any;
+    expect(() => evaluateRules(new PostureModel([doc]), [mutating])).toThrow(MlsecError);
+    expect(() => evaluateRules(new PostureModel([doc]), [mutating])).toThrow(/posture rule ZONE-99 failed/);
+  });
+});
+
+describe('mutated lab fails synth with the expected rule', () => {
+  it('privileged service: CMP-01, refused before the posture phase', () => {
+    const { app, find } = lab();
+    find('model-server').service.addOverride('privileged', true);
+    expect(failure(app).message).toMatch(/\[lab\/model-server\/Service\] CMP-01: 'privileged: true' is never allowed/);
+  });
+
+  it('published database port: ZONE-02', () => {
+    const { app, find } = lab();
+    find('feature-store').publishPort({ hostIp: '127.0.0.1', hostPort: 6379, containerPort: 6379, reason: 'redis-cli from the host' });
+    expect((failure(app) as PostureError).findings.map((f) => f.granularId)).toContain('ZONE-02[feature-store]');
+  });
+
+  it('public router without a rate limit: ZONE-14', () => {
+    const { app, vps } = lab();
+    new ExtraDocument(vps, 'Routes', {
+      path: 'traefik/dynamic/routes.yml',
+      kind: 'traefik-dynamic',
+      content: [
+        'http:',
+        '  routers:',
+        '    inference:',
+        '      rule: "Host(`api.lab.example.com`) && PathPrefix(`/v2`)"',
+        '      entryPoints: [websecure]',
+        '      middlewares: [headers, body, inflight, auth]',
+        '      service: model',
+        '      tls: {}',
+        '  middlewares:',
+        '    headers: { headers: { stsSeconds: 31536000, stsIncludeSubdomains: true, contentTypeNosniff: true, frameDeny: true, referrerPolicy: no-referrer } }',
+        '    body: { buffering: { maxRequestBodyBytes: 1048576 } }',
+        '    inflight: { inFlightReq: { amount: 20 } }',
+        '    auth: { forwardAuth: { address: "https://oauth2-proxy:4180/oauth2/auth", authResponseHeaders: [X-Auth-Request-User] } }',
+        '  services:',
+        '    model: { loadBalancer: { servers: [{ url: "https://model-server:8080" }] } }',
+        'tls:',
+        '  options:',
+        '    default: { minVersion: VersionTLS12, sniStrict: true }',
+        '',
+      ].join('\n'),
+    });
+    const ids = (failure(app) as PostureError).findings.map((f) => f.granularId);
+    expect(ids).toContain('ZONE-14[inference]');
+  });
+});
