@@ -26,14 +26,17 @@ const project = new typescript.TypeScriptProject({
   pullRequestTemplate: false,
   package: false,
   minNodeVersion: '20.19.0',
+  bin: { mlsec: 'dist/cli/mlsec.js' },
   deps: [
     'constructs@10.8.1',
     'yaml@2.9.1',
     'ajv@8.20.0',
     '@cdktf/hcl2json@0.21.0',
+    'node-forge@1.4.3',
   ],
   devDeps: [
     '@types/node@^20',
+    '@types/node-forge@1.3.14',
     'tsx@4.23.15',
     'vitest@4.1.12',
     'fast-check@4.10.2',
@@ -76,6 +79,23 @@ project.addTask('test:deps', {
   exec: 'bash tools/install-test-deps.sh',
 });
 
+project.addTask('gen:rules', {
+  description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',
+  exec: 'tsx tools/generate-rules-doc.ts',
+});
+
+project.addTask('mlsec', {
+  description: 'Run the mlsec CLI from source, e.g. `npx projen mlsec check docker-compose.yml`',
+  exec: 'tsx lib/cli/mlsec.ts',
+  receiveArgs: true,
+});
+
+project.addTask('bootstrap', {
+  description: 'Create or renew the operator-only secrets of apps/lab.ts (internal PKI) in secrets/, never synth-out/',
+  exec: 'tsx tools/bootstrap.ts',
+  receiveArgs: true,
+});
+
 project.addTask('gen:compose', {
   description: 'Regenerate lib/compose/generated/ (schema + types) from the compose-spec schema shipped by dclint',
   exec: 'tsx tools/generate-compose-types.ts',
@@ -98,5 +118,6 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(project.compileTask);
 bench.exec('node bench/run.mjs', { receiveArgs: true });
+bench.exec('node bench/pki-bench.mjs');
 
 project.synth();

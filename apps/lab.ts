@@ -55,6 +55,12 @@ export function createLab(app: App): Vps {
     healthCheck: HealthCheck.command(['/redis_exporter', '--version']),
   });
   featureStoreExporter.connections.allowTo(featureStore, { port: 6379 });
+
+  // TLS identities: `npx projen bootstrap` issues their certificates into secrets/lab/pki/.
+  curatedDb.addTlsIdentity({ usage: 'server' });
+  featureStore.addTlsIdentity({ usage: 'server' });
+  modelServer.addTlsIdentity({ usage: 'server-and-client' });
+  featureStoreExporter.addTlsIdentity({ usage: 'client' });
   return vps;
 }
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Whole-process synth benchmark: mlsec-cdk (compiled dist/) against cdk8s-plus-32.
+// Whole-process synth benchmark: mlsec-cdk (compiled dist/) against cdk8s-plus-32, and the
+// throughput of `mlsec check` auditing a corpus of hand-written-looking compose files.
 // Run through `npx projen bench` (compiles first) or `node bench/run.mjs` after `npx tsc --build`.
 //
 // Options:
 //   --sizes 100,1000,5000   workload counts N (default 100,1000,5000)
 //   --runs 3                measured runs per app and N; the median is reported (default 3)
+//   --check-files 1000      compose files audited by the `mlsec check` case (default 1000)
+//   --cases synth,check     which cases run (default both)
 //   --out .bench/results.json   where the JSON results go (relative to the repo root)
 //
 // Exit status: 0 when every child process succeeded (even when a target is missed: this is a
@@ -13,10 +16,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH_DIR, '..');
+
+const CHECK_APP = path.join(BENCH_DIR, 'apps', 'mlsec-check-app.cjs');
+const CORPUS = path.join(BENCH_DIR, 'apps', 'compose-corpus.cjs');
 
 const APPS = [
   { key: 'ours', label: 'mlsec-cdk', script: path.join(BENCH_DIR, 'apps', 'mlsec-app.cjs') },
@@ -35,7 +42,7 @@ const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
 class ChildFailure extends Error {}
 
 function parseArgs(argv) {
-  const opts = { sizes: [100, 1000, 5000], runs: 3, out: path.join('.bench', 'results.json') };
+  const opts = { sizes: [100, 1000, 5000], runs: 3, checkFiles: 1000, cases: ['synth', 'check'], out: path.join('.bench', 'results.json') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
@@ -54,6 +61,14 @@ function parseArgs(argv) {
         opts.runs = Number(value());
         if (!Number.isInteger(opts.runs) || opts.runs < 1) usage('--runs must be a positive integer');
         break;
+      case '--check-files':
+        opts.checkFiles = Number(value());
+        if (!Number.isInteger(opts.checkFiles) || opts.checkFiles < 1) usage('--check-files must be a positive integer');
+        break;
+      case '--cases':
+        opts.cases = [...new Set(value().split(',').map((s) => s.trim()).filter(Boolean))];
+        if (opts.cases.length === 0 || !opts.cases.every((c) => c === 'synth' || c === 'check')) usage('--cases must be a comma-separated list of synth, check');
+        break;
       case '--out':
         opts.out = value();
         break;
@@ -70,7 +85,7 @@ function parseArgs(argv) {
 
 function usage(problem) {
   if (problem) console.error(`bench: ${problem}`);
-  console.error('usage: node bench/run.mjs [--sizes 100,1000,5000] [--runs 3] [--out .bench/results.json]');
+  console.error('usage: node bench/run.mjs [--sizes 100,1000,5000] [--runs 3] [--check-files 1000] [--cases synth,check] [--out .bench/results.json]');
   process.exit(problem ? 2 : 0);
 }
 
@@ -190,12 +205,63 @@ function evaluateTargets(bySize) {
   return targets;
 }
 
+/** Runs `node bench/apps/mlsec-check-app.cjs <dir>` once (the whole CLI process) and measures it. */
+function runCheckOnce(corpusDir, files) {
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, [CHECK_APP, corpusDir], { cwd: REPO, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const describe = `mlsec check over ${files} files (node ${path.relative(REPO, CHECK_APP)} ${corpusDir})`;
+  if (child.error) throw new ChildFailure(`${describe} could not run: ${child.error.message}`);
+  if (child.status !== 0) throw new ChildFailure(`${describe} failed with ${child.signal ? `signal ${child.signal}` : `exit code ${child.status}`}:\n${tail(child.stderr)}${tail(child.stdout)}`);
+  const lastLine = child.stdout.trimEnd().split('\n').pop() ?? '';
+  let report;
+  try {
+    report = JSON.parse(lastLine);
+  } catch {
+    throw new ChildFailure(`${describe} did not print its JSON report as the last stdout line; got: ${JSON.stringify(lastLine.slice(0, 200))}`);
+  }
+  if (report.files !== files) throw new ChildFailure(`${describe} checked ${report.files} files, expected ${files}`);
+  return { wallMs, ...report };
+}
+
+/** The `mlsec check` throughput case: a generated corpus, one warm-up, `runs` measured whole processes. */
+function checkCase(opts, workRoot) {
+  const corpusDir = path.join(workRoot, 'check-corpus');
+  const require = createRequire(import.meta.url);
+  const { writeCorpus } = require(CORPUS);
+  const corpus = writeCorpus(opts.checkFiles, corpusDir);
+  console.log(`mlsec check: ${opts.checkFiles} compose files (${fmtSize(corpus.bytes)}) in one \`mlsec check --format json\` process per run\n`);
+  runCheckOnce(corpusDir, opts.checkFiles);
+  const runs = [];
+  for (let r = 0; r < opts.runs; r++) {
+    const m = runCheckOnce(corpusDir, opts.checkFiles);
+    runs.push(m);
+    process.stdout.write(`  run ${r + 1}/${opts.runs}  ${fmtS(m.wallMs).padStart(8)}  ${fmtMB(m.maxRssKiB).padStart(7)}  ${(opts.checkFiles / (m.wallMs / 1000)).toFixed(0).padStart(6)} files/s  ${m.findings} findings, exit ${m.exitCode}\n`);
+  }
+  const wallMs = median(runs.map((r) => r.wallMs));
+  const checkMs = median(runs.map((r) => r.phasesMs.check));
+  return {
+    files: opts.checkFiles,
+    bytes: corpus.bytes,
+    findings: runs[0].findings,
+    exitCode: runs[0].exitCode,
+    wallMs: round(wallMs, 1),
+    maxRssKiB: median(runs.map((r) => r.maxRssKiB)),
+    phasesMs: { require: round(median(runs.map((r) => r.phasesMs.require)), 1), check: round(checkMs, 1) },
+    filesPerSecond: round(opts.checkFiles / (wallMs / 1000), 1),
+    filesPerSecondInProcess: round(opts.checkFiles / (checkMs / 1000), 1),
+    runs: runs.map((r) => ({ wallMs: round(r.wallMs, 1), maxRssKiB: r.maxRssKiB, phasesMs: mapValues(r.phasesMs, (v) => round(v, 1)) })),
+  };
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const distEntry = path.join(REPO, 'dist', 'index.js');
-  if (!fs.existsSync(distEntry)) {
-    console.error(`bench: ${path.relative(REPO, distEntry)} is missing; run \`npx projen bench\` (compiles first) or \`npx tsc --build\``);
-    process.exit(1);
+  const required = [path.join(REPO, 'dist', 'index.js'), ...(opts.cases.includes('check') ? [path.join(REPO, 'dist', 'cli', 'mlsec.js')] : [])];
+  for (const distEntry of required) {
+    if (!fs.existsSync(distEntry)) {
+      console.error(`bench: ${path.relative(REPO, distEntry)} is missing; run \`npx projen bench\` (compiles first) or \`npx tsc --build\``);
+      process.exit(1);
+    }
   }
 
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-bench-'));
@@ -208,28 +274,34 @@ function main() {
   }
 
   const cpus = os.cpus();
-  console.log(`mlsec-cdk synth benchmark: node ${process.version}, ${os.platform()}/${os.arch()}, ${cpus.length} x ${cpus[0]?.model?.trim() ?? 'cpu'}`);
-  console.log(`sizes ${opts.sizes.join(', ')}; ${opts.runs} measured run(s) each, median reported; one separate process per run\n`);
+  console.log(`mlsec-cdk benchmark: node ${process.version}, ${os.platform()}/${os.arch()}, ${cpus.length} x ${cpus[0]?.model?.trim() ?? 'cpu'}`);
+  console.log(`cases ${opts.cases.join(', ')}; ${opts.runs} measured run(s) each, median reported; one separate process per run\n`);
 
   const bySize = new Map();
+  let check;
   try {
-    // One untimed warm-up per app so the first measurement does not pay for a cold file cache.
-    for (const app of APPS) runOnce(app, opts.sizes[0], workRoot);
+    if (opts.cases.includes('synth')) {
+      console.log(`synth: sizes ${opts.sizes.join(', ')}\n`);
+      // One untimed warm-up per app so the first measurement does not pay for a cold file cache.
+      for (const app of APPS) runOnce(app, opts.sizes[0], workRoot);
 
-    for (const n of opts.sizes) {
-      const runs = { ours: [], cdk8s: [] };
-      for (let r = 0; r < opts.runs; r++) {
-        // Interleave the two apps so that drift of the machine hits both alike.
-        for (const app of APPS) {
-          const m = runOnce(app, n, workRoot);
-          runs[app.key].push(m);
-          process.stdout.write(`  N=${String(n).padEnd(6)} run ${r + 1}/${opts.runs}  ${app.label.padEnd(14)} ${fmtS(m.wallMs).padStart(8)}  ${fmtMB(m.maxRssKiB).padStart(7)}\n`);
+      for (const n of opts.sizes) {
+        const runs = { ours: [], cdk8s: [] };
+        for (let r = 0; r < opts.runs; r++) {
+          // Interleave the two apps so that drift of the machine hits both alike.
+          for (const app of APPS) {
+            const m = runOnce(app, n, workRoot);
+            runs[app.key].push(m);
+            process.stdout.write(`  N=${String(n).padEnd(6)} run ${r + 1}/${opts.runs}  ${app.label.padEnd(14)} ${fmtS(m.wallMs).padStart(8)}  ${fmtMB(m.maxRssKiB).padStart(7)}\n`);
+          }
         }
+        const ours = summarize(runs.ours);
+        const cdk8s = summarize(runs.cdk8s);
+        bySize.set(n, { n, ours, cdk8s, ratio: { wall: ours.wallMs / cdk8s.wallMs, rss: ours.maxRssKiB / cdk8s.maxRssKiB } });
       }
-      const ours = summarize(runs.ours);
-      const cdk8s = summarize(runs.cdk8s);
-      bySize.set(n, { n, ours, cdk8s, ratio: { wall: ours.wallMs / cdk8s.wallMs, rss: ours.maxRssKiB / cdk8s.maxRssKiB } });
+      console.log('');
     }
+    if (opts.cases.includes('check')) check = checkCase(opts, workRoot);
   } catch (err) {
     cleanup();
     if (err instanceof ChildFailure) {
@@ -241,41 +313,59 @@ function main() {
   cleanup();
 
   const rows = [...bySize.values()];
-  console.log('\nMedians (wall = whole process incl. node start-up, measured by the parent; RSS = child maxRSS):\n');
-  console.log(
-    table(
-      ['N', 'ours wall', 'ours RSS', 'cdk8s-plus wall', 'cdk8s-plus RSS', 'ratio wall', 'ratio RSS'],
-      rows.map((r) => [r.n, fmtS(r.ours.wallMs), fmtMB(r.ours.maxRssKiB), fmtS(r.cdk8s.wallMs), fmtMB(r.cdk8s.maxRssKiB), r.ratio.wall.toFixed(2), r.ratio.rss.toFixed(2)]),
-    ),
-  );
-  console.log('\nIn-process phases (median ms: require / construct / synth) and output size:\n');
-  console.log(
-    table(
-      ['N', 'ours phases', 'ours output', 'cdk8s-plus phases', 'cdk8s-plus output'],
-      rows.map((r) => [r.n, phases(r.ours.phasesMs), fmtSize(r.ours.outputBytes), phases(r.cdk8s.phasesMs), fmtSize(r.cdk8s.outputBytes)]),
-    ),
-  );
+  let targets = [];
+  if (opts.cases.includes('synth')) {
+    console.log('\nSynth medians (wall = whole process incl. node start-up, measured by the parent; RSS = child maxRSS):\n');
+    console.log(
+      table(
+        ['N', 'ours wall', 'ours RSS', 'cdk8s-plus wall', 'cdk8s-plus RSS', 'ratio wall', 'ratio RSS'],
+        rows.map((r) => [r.n, fmtS(r.ours.wallMs), fmtMB(r.ours.maxRssKiB), fmtS(r.cdk8s.wallMs), fmtMB(r.cdk8s.maxRssKiB), r.ratio.wall.toFixed(2), r.ratio.rss.toFixed(2)]),
+      ),
+    );
+    console.log('\nIn-process phases (median ms: require / construct / synth) and output size:\n');
+    console.log(
+      table(
+        ['N', 'ours phases', 'ours output', 'cdk8s-plus phases', 'cdk8s-plus output'],
+        rows.map((r) => [r.n, phases(r.ours.phasesMs), fmtSize(r.ours.outputBytes), phases(r.cdk8s.phasesMs), fmtSize(r.cdk8s.outputBytes)]),
+      ),
+    );
 
-  const targets = evaluateTargets(bySize);
-  console.log('\nTargets:');
-  for (const t of targets) {
-    const detail = t.status === 'SKIP' ? ` (${t.reason})` : ` (measured ${t.value.toFixed(2)}, limit ${t.limit})`;
-    console.log(`  ${t.status.padEnd(4)}  ${t.description}${detail}`);
+    targets = evaluateTargets(bySize);
+    console.log('\nTargets:');
+    for (const t of targets) {
+      const detail = t.status === 'SKIP' ? ` (${t.reason})` : ` (measured ${t.value.toFixed(2)}, limit ${t.limit})`;
+      console.log(`  ${t.status.padEnd(4)}  ${t.description}${detail}`);
+    }
+  }
+  if (check) {
+    console.log(`\nmlsec check (median of ${opts.runs}; whole process incl. node start-up and require):\n`);
+    console.log(
+      table(
+        ['files', 'input', 'wall', 'RSS', 'files/s', 'require ms', 'check ms', 'files/s in-process', 'findings'],
+        [[check.files, fmtSize(check.bytes), fmtS(check.wallMs), fmtMB(check.maxRssKiB), check.filesPerSecond.toFixed(0), Math.round(check.phasesMs.require), Math.round(check.phasesMs.check), check.filesPerSecondInProcess.toFixed(0), check.findings]],
+      ),
+    );
   }
 
   const outFile = path.resolve(REPO, opts.out);
   const results = {
     generatedAt: new Date().toISOString(),
     environment: { node: process.version, platform: `${os.platform()}/${os.arch()}`, cpus: cpus.length, cpuModel: cpus[0]?.model?.trim(), totalMemMiB: Math.round(os.totalmem() / 1024 / 1024) },
-    options: { sizes: opts.sizes, runs: opts.runs, statistic: 'median' },
-    units: { wallMs: 'milliseconds, whole child process measured by the parent', maxRssKiB: 'KiB, process.resourceUsage().maxRSS of the child', phasesMs: 'milliseconds, measured inside the child' },
-    apps: Object.fromEntries(APPS.map((a) => [a.key, { label: a.label, script: path.relative(REPO, a.script) }])),
+    options: { cases: opts.cases, sizes: opts.sizes, runs: opts.runs, checkFiles: opts.checkFiles, statistic: 'median' },
+    units: {
+      wallMs: 'milliseconds, whole child process measured by the parent',
+      maxRssKiB: 'KiB, process.resourceUsage().maxRSS of the child',
+      phasesMs: 'milliseconds, measured inside the child',
+      filesPerSecond: 'compose files audited per second of whole-process wall time',
+    },
+    apps: { ...Object.fromEntries(APPS.map((a) => [a.key, { label: a.label, script: path.relative(REPO, a.script) }])), check: { label: 'mlsec check', script: path.relative(REPO, CHECK_APP) } },
     results: rows.map((r) => ({
       n: r.n,
       ours: { ...r.ours, wallMs: round(r.ours.wallMs, 1) },
       cdk8s: { ...r.cdk8s, wallMs: round(r.cdk8s.wallMs, 1) },
       ratio: { wall: round(r.ratio.wall, 4), rss: round(r.ratio.rss, 4) },
     })),
+    check,
     targets,
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

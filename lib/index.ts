@@ -2,4 +2,5 @@ export * from './core';
 export * from './compose';
 export * from './workload';
 export * from './posture';
+export * from './pki';
 export * from './testing';

@@ -31,6 +31,8 @@ export class HclLocator {
     const counts = new Map<string, number>();
     let inComment = false;
     let heredoc: string | undefined;
+    /** Open braces of an attribute's value (a map spanning lines). */
+    let valueDepth = 0;
     for (let i = 0; i < lines.length; i++) {
       let line = lines[i];
       if (heredoc !== undefined) {
@@ -44,9 +46,19 @@ export class HclLocator {
         inComment = false;
       }
       line = stripComments(line);
-      if (line.includes('/*')) {
-        inComment = true;
-        line = line.slice(0, line.indexOf('/*'));
+      const opener = blockCommentStart(line);
+      if (opener >= 0) {
+        const close = line.indexOf('*/', opener + 2);
+        if (close >= 0) line = line.slice(0, opener) + line.slice(close + 2);
+        else {
+          inComment = true;
+          line = line.slice(0, opener);
+        }
+      }
+      // Inside a multi-line attribute value (`x = {` … `}`) nothing opens or closes a block.
+      if (valueDepth > 0) {
+        valueDepth += braceBalance(line);
+        continue;
       }
       const current = stack[stack.length - 1];
       const oneLine = /^(\s*)([A-Za-z_][\w-]*)((?:\s+"(?:[^"\\]|\\.)*"|\s+[A-Za-z_][\w-]*)*)\s*\{(.*)\}\s*$/.exec(line);
@@ -66,8 +78,10 @@ export class HclLocator {
         this.record([...current, attr[2]], i, attr[1].length);
         const doc = /<<-?([A-Za-z_]\w*)\s*$/.exec(line);
         if (doc) heredoc = doc[1];
+        valueDepth = Math.max(0, braceBalance(line));
+        continue;
       }
-      const closes = (line.match(/}/g) ?? []).length - (line.match(/{/g) ?? []).length;
+      const closes = -braceBalance(line);
       for (let c = 0; c < closes && stack.length > 1; c++) stack.pop();
     }
   }
@@ -93,6 +107,32 @@ export class HclLocator {
 
 function keyOf(path: DocumentPath): string {
   return JSON.stringify(path);
+}
+
+/** Net `{` minus `}` outside strings. */
+function braceBalance(line: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '\\' && inString) i++;
+    else if (ch === '"') inString = !inString;
+    else if (!inString && ch === '{') depth++;
+    else if (!inString && ch === '}') depth--;
+  }
+  return depth;
+}
+
+/** Index of a `/*` that starts a comment (outside strings), or -1. */
+function blockCommentStart(line: string): number {
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '\\' && inString) i++;
+    else if (ch === '"') inString = !inString;
+    else if (!inString && ch === '/' && line[i + 1] === '*') return i;
+  }
+  return -1;
 }
 
 /** Drops `#` and `//` comments outside strings. */

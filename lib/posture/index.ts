@@ -15,6 +15,8 @@ export * from './posture';
 export * from './acknowledgement-resolver';
 export * from './posture-error';
 export * from './posture-phase';
+export * from './posture-assertions';
+export * from './reports';
 
 // Loading the posture layer puts its check into every synth (the core never imports upward).
 SynthPhases.register(new PosturePhase());

@@ -1,6 +1,8 @@
 import { IConstruct } from 'constructs';
 import { MlsecError } from '../core/errors';
 import { checkReason, describeValue } from '../core/prop-rules';
+import { Assembly } from '../core/assembly';
+import { PostureAssertions } from './posture-assertions';
 
 /** An acknowledgement made on a construct. */
 export interface ConstructAcknowledgement {
@@ -26,6 +28,9 @@ export class Posture {
   public static of(scope: IConstruct): Posture {
     return new Posture(scope);
   }
+
+  /** Assertions on the posture reports of a synthesized assembly (see `Testing.synth`). */
+  public static fromAssembly(assembly: Assembly): PostureAssertions { return PostureAssertions.fromAssembly(assembly); }
 
   /** Every acknowledgement made anywhere in the tree below (and including) `root`. */
   public static acknowledgementsIn(root: IConstruct): ConstructAcknowledgement[] {

@@ -18,16 +18,6 @@ export interface ServiceNode {
   readonly flows: readonly { readonly to: string; readonly port?: number }[];
 }
 
-/** A pair of services that can reach each other over a shared network. */
-export interface ReachablePair {
-  /** One service. */
-  readonly a: ServiceNode;
-  /** The other. */
-  readonly b: ServiceNode;
-  /** The networks they share. */
-  readonly via: readonly string[];
-}
-
 /**
  * The service graph of one compose document: who joins which network, who declared flows to
  * whom, and who can effectively reach whom (in compose, reachability is network membership).
@@ -55,26 +45,11 @@ export class ServiceGraph {
     return !this.internalNetworks.has(network);
   }
 
-  /** Every unordered pair of services that share at least one network. */
-  public reachablePairs(): ReachablePair[] {
+  /** The members of every network, in document order. */
+  public membersByNetwork(): Map<string, ServiceNode[]> {
     const members = new Map<string, ServiceNode[]>();
     for (const s of this.services) for (const n of s.networks) (members.get(n) ?? members.set(n, []).get(n)!).push(s);
-    const pairs = new Map<string, { a: ServiceNode; b: ServiceNode; via: string[] }>();
-    for (const [network, list] of members) {
-      for (let i = 0; i < list.length; i++) {
-        for (let j = i + 1; j < list.length; j++) {
-          const key = `${list[i].name}\u0000${list[j].name}`;
-          const pair = pairs.get(key) ?? pairs.set(key, { a: list[i], b: list[j], via: [] }).get(key)!;
-          pair.via.push(network);
-        }
-      }
-    }
-    return [...pairs.values()];
-  }
-
-  /** Whether a flow was declared between two services, in either direction. */
-  public declared(a: ServiceNode, b: ServiceNode): boolean {
-    return a.flows.some((f) => f.to === b.name) || b.flows.some((f) => f.to === a.name);
+    return members;
   }
 }
 

@@ -172,6 +172,8 @@ function findPair(map: any, key: string | number, doc: any): any {
 }
 
 function deepFreeze<T>(value: T): T {
+  // `!!binary` values become typed arrays, which cannot be frozen; rules treat them as opaque.
+  if (ArrayBuffer.isView(value)) return value;
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value as object)) deepFreeze(v);

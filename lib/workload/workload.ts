@@ -5,6 +5,7 @@ import { ComposeService } from '../compose/compose-service';
 import { ComposeVolume } from '../compose/compose-volume';
 import { Vps } from '../core/vps';
 import { VpsFile } from '../core/vps-file';
+import { TlsIdentity, TlsIdentityProps } from '../pki/tls-identity';
 import { Connections } from './connections';
 import { HealthCheck } from './health-check';
 import { Image } from './image';
@@ -195,6 +196,11 @@ export class Workload extends Construct {
   /** Mounts a synthesized file read-only. */
   public mountFile(file: VpsFile, target: string): void {
     this._files.push({ file, target });
+  }
+
+  /** Declares that this workload serves or presents TLS; the `bootstrap` task issues its certificate. */
+  public addTlsIdentity(props: TlsIdentityProps, id = 'Tls'): TlsIdentity {
+    return new TlsIdentity(this, id, props);
   }
 
   /** Lifts the read-only root filesystem. */

@@ -232,7 +232,7 @@ describe('a failed app.synth() writes nothing', () => {
     const outdir = path.join(dir, 'out');
     lab(outdir).app.synth();
     const before = treeDigest(outdir);
-    expect(Object.keys(before).sort()).toEqual(['lab/docker-compose.yml', 'lab/posture/report.json', 'manifest.json']);
+    expect(Object.keys(before).sort()).toEqual(['lab/docker-compose.yml', 'lab/posture/coverage.md', 'lab/posture/report.json', 'lab/posture/report.md', 'lab/posture/report.sarif', 'manifest.json']);
     thrownBy(() => broken(outdir).synth());
     expect(treeDigest(outdir)).toEqual(before);
     expect(fs.readdirSync(dir)).toEqual(['out']);

@@ -86,7 +86,7 @@ describe('App synth pipeline', () => {
     const compose = manifest.files.find((f: any) => f.path === 'lab/docker-compose.yml');
     expect(compose).toEqual({ path: 'lab/docker-compose.yml', producer: 'lab/Compose', sha256: sha256(fs.readFileSync(path.join(outdir, 'lab/docker-compose.yml'), 'utf8')) });
     for (const f of manifest.files) expect(f.sha256).toBe(sha256(fs.readFileSync(path.join(outdir, f.path), 'utf8')));
-    expect(manifest.files.map((f: any) => f.path)).toEqual(['lab/docker-compose.yml', 'lab/posture/report.json']);
+    expect(manifest.files.map((f: any) => f.path)).toEqual(['lab/docker-compose.yml', 'lab/posture/coverage.md', 'lab/posture/report.json', 'lab/posture/report.md', 'lab/posture/report.sarif']);
   });
 
   it('is byte-identical across runs and output directories', () => {

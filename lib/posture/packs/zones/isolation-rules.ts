@@ -69,7 +69,9 @@ export const ZONE_08: Rule = {
 
 /**
  * Effective reachability: in compose, any two services on one network can talk. Every such pair
- * must be a declared flow (`x-mlsec.flows`) — the compose equivalent of a NetworkPolicy audit.
+ * should be a declared flow (`x-mlsec.flows`) — the compose equivalent of a NetworkPolicy audit.
+ * Reported once per network with the number of undeclared pairs (counted, not enumerated: a
+ * zone-pair network of n members has n(n-1)/2 pairs) and a few examples.
  */
 export const ZONE_30: Rule = {
   id: 'ZONE-30',
@@ -86,13 +88,27 @@ export const ZONE_30: Rule = {
     for (const graph of model.serviceGraphs()) {
       // Without any declared flow metadata there is nothing to compare against (a hand-written file).
       if (!graph.services.some((s) => s.data?.['x-mlsec'] !== undefined)) continue;
-      for (const pair of graph.reachablePairs()) {
-        if (graph.declared(pair.a, pair.b)) continue;
+      for (const [network, members] of graph.membersByNetwork()) {
+        if (members.length < 2) continue;
+        const names = new Set(members.map((m) => m.name));
+        const declared = new Set<string>();
+        for (const m of members) {
+          for (const f of m.flows) if (names.has(f.to) && f.to !== m.name) declared.add(m.name < f.to ? `${m.name}\u0000${f.to}` : `${f.to}\u0000${m.name}`);
+        }
+        const undeclared = (members.length * (members.length - 1)) / 2 - declared.size;
+        if (undeclared <= 0) continue;
+        const examples: string[] = [];
+        for (let i = 0; i < members.length && examples.length < 3; i++) {
+          for (let j = i + 1; j < members.length && examples.length < 3; j++) {
+            const [a, b] = [members[i].name, members[j].name].sort();
+            if (!declared.has(`${a}\u0000${b}`)) examples.push(`${a} <-> ${b}`);
+          }
+        }
         hits.push({
-          document: pair.a.document,
-          path: ['services', pair.a.name, 'networks'],
-          message: `services '${pair.a.name}' and '${pair.b.name}' can reach each other over ${pair.via.join(', ')} without a declared flow`,
-          granular: `${pair.a.name}<->${pair.b.name}`,
+          document: graph.document,
+          path: ['networks', network],
+          message: `network '${network}' lets ${undeclared} pair(s) of services reach each other without a declared flow, e.g. ${examples.join(', ')}`,
+          granular: network,
         });
       }
     }

@@ -1,0 +1,3 @@
+export * from './tls-identity';
+export * from './pki-bootstrap';
+export type { CaKeyType } from './cert-builder';
