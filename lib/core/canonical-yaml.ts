@@ -17,6 +17,17 @@ export interface CanonicalYamlOptions {
    * @default identity
    */
   readonly mapString?: (value: string) => string;
+  /**
+   * Receives the 1-based line and column of every map key and list item down to `locationDepth`,
+   * keyed by the data path joined with NUL — so a checker can locate findings without re-parsing.
+   * @default not recorded
+   */
+  readonly locations?: Map<string, { line: number; column: number }>;
+  /**
+   * How deep `locations` records.
+   * @default 4
+   */
+  readonly locationDepth?: number;
 }
 
 /**
@@ -30,8 +41,8 @@ export interface CanonicalYamlOptions {
 export function canonicalYaml(value: unknown, options: CanonicalYamlOptions = {}): string {
   const lines: string[] = [];
   if (options.header) for (const line of options.header.split('\n')) lines.push(`# ${line}`.trimEnd());
-  const emitter = new Emitter(lines, options.mapString);
-  if (isBlock(value)) emitter.block(value, '', '', options.topLevelOrder ?? []);
+  const emitter = new Emitter(lines, options.mapString, options.locations, options.locationDepth ?? 4);
+  if (isBlock(value)) emitter.block(value, '', '', options.topLevelOrder ?? [], '', 0);
   else lines.push(emitter.scalar(value));
   return lines.join('\n') + '\n';
 }
@@ -56,22 +67,32 @@ class Emitter {
   constructor(
     private readonly lines: string[],
     private readonly mapString?: (value: string) => string,
+    private readonly locations?: Map<string, { line: number; column: number }>,
+    private readonly locationDepth = 4,
   ) {}
+
+  /** Records where the line about to be pushed starts, for the data path `key`. */
+  private mark(key: string, depth: number, pad: string): void {
+    if (this.locations && depth <= this.locationDepth) this.locations.set(key, { line: this.lines.length + 1, column: pad.length + 1 });
+  }
 
   /**
    * Emits a non-empty map or list at indentation `pad`; the first line starts with `firstPad`
    * instead (`pad` with "- " in its last two columns when the block is a list item).
    */
-  public block(value: Record<string, unknown> | unknown[], pad: string, firstPad: string, order: readonly string[] = []): void {
+  public block(value: Record<string, unknown> | unknown[], pad: string, firstPad: string, order: readonly string[] = [], path = '', depth = 0): void {
     let linePad = firstPad;
+    const prefix = depth === 0 ? '' : `${path}\u0000`;
     if (Array.isArray(value)) {
       const inner = pad + '  ';
-      for (const item of value) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        this.mark(prefix + i, depth + 1, linePad);
         if (isBlock(item) && !Array.isArray(item)) {
-          this.block(item, inner, linePad + '- ');
+          this.block(item, inner, linePad + '- ', [], prefix + i, depth + 1);
         } else if (isBlock(item)) {
           this.lines.push(`${linePad}-`);
-          this.block(item, inner, inner);
+          this.block(item, inner, inner, [], prefix + i, depth + 1);
         } else {
           this.lines.push(`${linePad}- ${this.scalar(item)}`);
         }
@@ -85,10 +106,11 @@ class Emitter {
       const item = value[key];
       if (item === undefined) continue;
       const k = key.includes(':') ? JSON.stringify(key) : scalarString(key);
+      this.mark(prefix + key, depth + 1, linePad);
       if (isBlock(item)) {
         this.lines.push(`${linePad}${k}:`);
-        if (Array.isArray(item)) this.block(item, pad, pad);
-        else this.block(item, pad + '  ', pad + '  ');
+        if (Array.isArray(item)) this.block(item, pad, pad, [], prefix + key, depth + 1);
+        else this.block(item, pad + '  ', pad + '  ', [], prefix + key, depth + 1);
       } else {
         this.lines.push(`${linePad}${k}: ${this.scalar(item)}`);
       }

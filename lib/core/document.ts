@@ -21,6 +21,12 @@ export interface RenderedDocument {
    * @default parsed from the text
    */
   readonly data?: unknown;
+  /**
+   * Line and column of data paths (joined with NUL), recorded while writing, so the posture
+   * check locates findings without re-parsing the text.
+   * @default located by parsing the text
+   */
+  readonly locations?: ReadonlyMap<string, { line: number; column: number }>;
 }
 
 /** A construct that renders files at synth time. */

@@ -61,9 +61,9 @@ function modelOf(vps: Vps, documents: readonly RenderedDocument[]): PostureModel
     .filter((d) => d.path.startsWith(prefix) && DOCUMENT_KINDS.includes(d.kind as DocumentKind))
     .map((d) => {
       const kind = d.kind as DocumentKind;
-      return kind === 'vault-policy' || kind === 'vault-config'
-        ? SourceDocument.fromHcl(kind, d.path, d.content, d.data)
-        : SourceDocument.parseYaml(kind, d.path, d.content);
+      if (kind === 'vault-policy' || kind === 'vault-config') return SourceDocument.fromHcl(kind, d.path, d.content, d.data);
+      if (d.data !== undefined && d.locations !== undefined) return SourceDocument.fromData(kind, d.path, d.content, d.data, d.locations);
+      return SourceDocument.parseYaml(kind, d.path, d.content);
     });
   return new PostureModel(sources);
 }

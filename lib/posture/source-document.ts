@@ -71,6 +71,20 @@ export class SourceDocument {
   }
 
   /**
+   * A document whose data and key positions are already known (recorded by the writer while it
+   * wrote the text), so nothing is parsed again.
+   */
+  public static fromData(kind: DocumentKind, file: string, text: string, data: unknown, locations: ReadonlyMap<string, SourceLocation>): SourceDocument {
+    return new SourceDocument(kind, file, text, data, (path) => {
+      for (let n = path.length; n > 0; n--) {
+        const hit = locations.get(path.slice(0, n).join('\u0000'));
+        if (hit) return hit;
+      }
+      return { line: 1, column: 1 };
+    });
+  }
+
+  /**
    * Parses any supported document: YAML/JSON synchronously, HCL with `@cdktf/hcl2json`.
    */
   public static async parse(kind: DocumentKind, file: string, text: string): Promise<SourceDocument> {

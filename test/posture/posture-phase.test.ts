@@ -124,3 +124,18 @@ describe('mutated lab fails synth with the expected rule', () => {
     expect(ids).toContain('ZONE-14[inference]');
   });
 });
+
+describe('positions recorded while writing', () => {
+  it('locate every finding exactly where parsing the written file does', async () => {
+    const { evaluateRules, PostureModel, RuleCatalog, SourceDocument } = await import('../../lib');
+    const { app, find } = lab();
+    find('model-server').allowWritableRootFilesystem('vendor image writes its cache at runtime');
+    find('feature-store').addEnvironment('GREETING', 'cost: $5');
+    const assembly = Testing.synth(app);
+    const fromSynth = JSON.parse(assembly.file('lab/posture/report.json')).findings.map((f: any) => `${f.granularId}@${f.line}:${f.column}`);
+    const parsed = SourceDocument.parseYaml('compose', 'lab/docker-compose.yml', assembly.file('lab/docker-compose.yml'));
+    const fromParse = evaluateRules(new PostureModel([parsed]), RuleCatalog.rules()).map((f) => `${f.granularId}@${f.line}:${f.column}`);
+    expect(fromSynth.length).toBeGreaterThan(0);
+    expect(fromSynth).toEqual(fromParse);
+  });
+});
