@@ -76,21 +76,8 @@ export function cert(file: string): crypto.X509Certificate {
 }
 
 /** sha256 of every file below `dir`, keyed by relative path. */
-export function digest(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, prefix: string) => {
-    for (const name of fs.readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      const rel = prefix ? `${prefix}/${name}` : name;
-      if (fs.statSync(full).isDirectory()) walk(full, rel);
-      else out[rel] = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir, '');
-  return out;
-}
+export { treeDigest as digest } from '../support/fixtures';
 
-/** Every entry below `dir` (included) with its permission bits. */
 export function modes(dir: string): { path: string; dir: boolean; mode: number }[] {
   const out: { path: string; dir: boolean; mode: number }[] = [];
   const walk = (p: string) => {

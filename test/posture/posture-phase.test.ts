@@ -125,6 +125,26 @@ describe('mutated lab fails synth with the expected rule', () => {
   });
 });
 
+describe('mutated lab fails synth on the other artifact families', () => {
+  it('wildcard redirect URI in a realm: KC-01', () => {
+    const { app, vps } = lab();
+    const realm = { realm: 'lab-prod', sslRequired: 'all', clients: [{ clientId: 'grafana', standardFlowEnabled: true, redirectUris: ['*'], attributes: { 'pkce.code.challenge.method': 'S256' } }] };
+    new ExtraDocument(vps, 'Realm', { path: 'keycloak/realm-lab-prod.json', kind: 'keycloak-realm', content: JSON.stringify(realm, null, 2) + '\n' });
+    const ids = (failure(app) as PostureError).findings.map((f) => f.granularId);
+    expect(ids).toContain('KC-01[grafana]');
+  });
+
+  it('root glob in an application policy: VLT-14', () => {
+    const { app, vps } = lab();
+    const content = 'path "*" {\n  capabilities = ["read", "list"]\n}\n';
+    const data = { path: { '*': [{ capabilities: ['read', 'list'] }] } };
+    new ExtraDocument(vps, 'Policy', { path: 'vault/policies/model-server.hcl', kind: 'vault-policy', content, data });
+    const error = failure(app) as PostureError;
+    const hit = error.findings.find((f) => f.ruleId === 'VLT-14');
+    expect(hit).toMatchObject({ file: 'lab/vault/policies/model-server.hcl', line: 2 });
+  });
+});
+
 describe('positions recorded while writing', () => {
   it('locate every finding exactly where parsing the written file does', async () => {
     const { evaluateRules, PostureModel, RuleCatalog, SourceDocument } = await import('../../lib');
