@@ -93,7 +93,7 @@ const TBS_SUBJECT = 5;
 const TBS_SPKI = 6;
 
 /** A syntactically valid RSA key that stands in for the real key while forge encodes the TBS. */
-const PLACEHOLDER_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger('1'), new forge.jsbn.BigInteger('3'));
+const STAND_IN_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger('1'), new forge.jsbn.BigInteger('3'));
 const getTbs = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
 
 /** The AlgorithmIdentifier of a SHA-256 signature made with `key`. */
@@ -148,9 +148,9 @@ export function issueCertificate(req: CertificateRequest): IssuedCertificate {
   const serial = randomSerial();
 
   const cert = forge.pki.createCertificate();
-  cert.publicKey = PLACEHOLDER_KEY;
+  cert.publicKey = STAND_IN_KEY;
   cert.serialNumber = serial.toString('hex');
-  cert.siginfo.algorithmOid = OID_RSA_SHA256; // placeholder: replaced after the issuer's key type
+  cert.siginfo.algorithmOid = OID_RSA_SHA256; // stand-in: replaced after the issuer's key type
   cert.validity.notBefore = wholeSeconds(req.notBefore);
   cert.validity.notAfter = wholeSeconds(req.notAfter);
   const subject = [

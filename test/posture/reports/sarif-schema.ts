@@ -3,8 +3,8 @@ import * as path from 'path';
 import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 
-/** The SARIF 2.1.0 schema shipped in ../shared/schemas (draft-07). */
-export const SARIF_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', '..', 'shared', 'schemas', 'sarif-2.1.0.json');
+/** The SARIF 2.1.0 schema vendored in schemas/schemastore (draft-07). */
+export const SARIF_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'schemas', 'schemastore', 'sarif-2.1.0.json');
 
 let validator: ValidateFunction | undefined;
 

@@ -6,7 +6,7 @@ import { schemaProblems, TRAEFIK_SCHEMA_FILES, TraefikSchemaKind } from './schem
  * dynamic files, `traefik-v3.json` for `traefik.yml`), validated with ajv. A wrong type, a
  * missing required key or an impossible shape is MEDIUM; a key the schema does not know is LOW
  * (the schemas lag Traefik a little, so it may be a new option rather than a typo). The schemas
- * are read from `../shared/schemas` next to the repository; without them the rule reports
+ * are read from the vendored `schemas/schemastore` of the repository; without them the rule reports
  * nothing.
  */
 export const TRF_21: Rule = {

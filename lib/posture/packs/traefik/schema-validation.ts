@@ -5,10 +5,10 @@ import type { DocumentPath } from '../../source-document';
 import { isRecord } from './value-readers';
 
 /**
- * Where the SchemaStore Traefik schemas are: `<repo>/../shared/schemas` (this file is
+ * Where the vendored SchemaStore Traefik schemas are: `<repo>/schemas/schemastore` (this file is
  * `<repo>/lib/posture/packs/traefik/`, or `<repo>/dist/posture/packs/traefik/` when compiled).
  */
-export const TRAEFIK_SCHEMA_DIR = join(__dirname, '../../../..', '..', 'shared', 'schemas');
+export const TRAEFIK_SCHEMA_DIR = join(__dirname, '../../../..', 'schemas', 'schemastore');
 
 /** The schema file for each Traefik document kind. */
 export const TRAEFIK_SCHEMA_FILES = { 'traefik-static': 'traefik-v3.json', 'traefik-dynamic': 'traefik-v3-file-provider.json' } as const;
