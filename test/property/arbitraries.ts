@@ -332,7 +332,15 @@ export function buildTree(spec: TreeSpec, options: { appProps?: AppProps; revers
     const file = v.workloads.some((w) => w.mountsFile)
       ? new VpsFile(vps, 'x-mlsec-file', { path: 'files/app.conf', content: v.fileContent })
       : undefined;
+    // Which workloads may publish is decided in spec order, so a reversed build is the same tree.
     const usedHostPorts = new Set<string>();
+    const publishes = v.workloads.map((w) => {
+      if (!w.publish || w.ports.length === 0) return false;
+      const key = `${w.publish.hostIp}:${w.publish.hostPort}`;
+      if (usedHostPorts.has(key)) return false;
+      usedHostPorts.add(key);
+      return true;
+    });
     const indices = v.workloads.map((_, i) => i);
     if (options.reverse) indices.reverse();
     const workloads: Workload[] = [];
@@ -366,13 +374,9 @@ export function buildTree(spec: TreeSpec, options: { appProps?: AppProps; revers
       if (w.writableRoot) workload.allowWritableRootFilesystem(w.writableRoot);
       for (const c of w.capabilities) workload.addCapability(c.cap, c.reason);
       if (w.runAsRoot) workload.runAsRoot(w.runAsRoot);
-      if (w.publish && w.ports.length > 0) {
+      if (w.publish && publishes[i]) {
         const containerPort = w.ports[w.publish.portPick % w.ports.length];
-        const key = `${w.publish.hostIp}:${w.publish.hostPort}`;
-        if (!usedHostPorts.has(key)) {
-          usedHostPorts.add(key);
-          workload.publishPort({ hostIp: w.publish.hostIp, hostPort: w.publish.hostPort, containerPort, reason: w.publish.reason });
-        }
+        workload.publishPort({ hostIp: w.publish.hostIp, hostPort: w.publish.hostPort, containerPort, reason: w.publish.reason });
       }
       built.push({ spec: w, workload, vpsName: normalized(v.id), serviceName: w.serviceName ?? normalized(w.id), secretEnv });
     }
