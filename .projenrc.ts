@@ -74,10 +74,11 @@ new TextFile(project, 'vitest.config.mts', {
   ],
 });
 
-project.addTask('test:deps', {
-  description: 'Install the Debian packages and servers the tests use (skips what is present)',
+const testDeps = project.addTask('test:deps', {
+  description: 'Install the Debian packages and servers the tests use, and build MinIO + mc (skips what is present)',
   exec: 'bash tools/install-test-deps.sh',
 });
+testDeps.exec('bash tools/install-minio.sh');
 
 project.addTask('gen:rules', {
   description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',

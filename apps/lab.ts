@@ -1,37 +1,66 @@
 /**
  * The reference lab: what `npx projen synth` writes into synth-out/lab/. It grows issue by issue
- * into the full ten-zone platform; for now it is the curated data tier (Z3), an online model
- * server (Z6) reading the feature store, and a metrics exporter (Z9) for the feature store.
+ * into the full ten-zone platform; for now it is the data tier and its first consumers:
+ * - Z2 raw data lake: MinIO with the `raw` (WORM), `staging` (3-day expiry), `quarantine` and
+ *   `backups` (WORM) buckets;
+ * - Z3 curated data and feature store: PostgreSQL (`curated`, `features`) and the online feature
+ *   store on Redis;
+ * - consumers holding real grants: the online model server (Z6; reads features), the nightly
+ *   backup of the curated database (Z3; read-only) and the job that ships the dumps to the lake
+ *   (Z3; write-only on its prefix).
  */
-import { App, ComposeVolume, HealthCheck, Image, SecretSource, Vps, Workload, Zone } from '../lib';
+import { App, HealthCheck, Image, MinioServer, PostgresServer, RedisServer, Vps, Workload, Zone } from '../lib';
+
+const Z3 = Zone.Z3_CURATED;
 
 /** Builds the reference lab into `app`; returns its Vps. */
 export function createLab(app: App): Vps {
   const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
 
-  const curatedDb = new Workload(vps, 'curated-db', {
+  // Z2: the raw data lake.
+  const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE });
+  lake.addBucket('Raw', { name: 'raw', objectLock: { mode: 'GOVERNANCE', days: 365 } });
+  lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
+  lake.addBucket('Quarantine', { name: 'quarantine' });
+  const backups = lake.addBucket('Backups', { name: 'backups', objectLock: { mode: 'COMPLIANCE', days: 35 } });
+
+  // Z3: curated data (offline features included) and the online feature store.
+  const curatedDb = new PostgresServer(vps, 'curated-db', { zone: Zone.Z3_CURATED });
+  curatedDb.addDatabase('curated', { schemas: ['curated_core'] });
+  curatedDb.addDatabase('features', { schemas: ['fs_offline'] });
+  const featureStore = new RedisServer(vps, 'feature-store', { zone: Zone.Z3_CURATED, use: 'feature-store', resources: { memoryMiB: 512 } });
+
+  // Z3: nightly logical backup of the curated database (read-only; `docker-compose run curated-backup`).
+  const backup = new Workload(vps, 'curated-backup', {
     zone: Zone.Z3_CURATED,
     image: Image.fromRegistry('postgres', '15.8-bookworm'),
-    user: '999:999', // the image's postgres user, owner of the data directory
-    ports: [5432],
-    writablePaths: ['/tmp', '/var/run/postgresql'],
-    resources: { memoryMiB: 512, cpus: 1 },
-    environment: { POSTGRES_USER: 'curated_admin', POSTGRES_DB: 'curated' },
-    healthCheck: HealthCheck.command(['pg_isready', '-h', '127.0.0.1', '-U', 'curated_admin', '-d', 'curated']),
+    user: '999:999',
+    entrypoint: ['sh', '-c', 'pg_dump --format=custom --file="/backups/curated-$(date -u +%Y%m%dT%H%M%SZ).dump" curated'],
+    resources: { memoryMiB: 256, cpus: 0.5 },
   });
-  curatedDb.addSecret(SecretSource.bootstrapFile('curated-db-admin-password'), { envVar: 'POSTGRES_PASSWORD_FILE' });
-  curatedDb.addDataVolume('data', '/var/lib/postgresql/data');
+  backup.noHealthCheck('a one-shot job run by the scheduler; it exits when the dump is written');
+  const backupVolume = backup.addDataVolume('backups', '/backups');
+  curatedDb.grantConnect(backup, { database: 'curated', privileges: ['SELECT'] });
 
-  const featureStore = new Workload(vps, 'feature-store', {
-    zone: Zone.Z3_CURATED,
-    image: Image.fromRegistry('redis', '7.2.5-bookworm'),
-    user: '999:999', // the image's redis user, owner of /data
-    ports: [6379],
-    command: ['redis-server', '--appendonly', 'yes', '--protected-mode', 'yes'],
-    healthCheck: HealthCheck.command(['redis-cli', 'ping']),
+  // Z3: ships the dumps to the lake's backup bucket (write-only, its own prefix; the bucket is WORM).
+  const shipper = new Workload(vps, 'backup-shipper', {
+    zone: Z3,
+    image: Image.fromRegistry('minio/mc', 'RELEASE.2025-04-16T18-13-26Z'),
+    // mc reads its credentials from MC_HOST_<alias>; they come from the delivered AWS credentials file, never argv.
+    entrypoint: ['/bin/sh', '-ec', [
+      'export MC_CONFIG_DIR=/tmp/mc && mkdir -p /tmp/mc/certs/CAs && cp "$AWS_CA_BUNDLE" /tmp/mc/certs/CAs/',
+      'k=$(sed -n "s/^aws_access_key_id = //p" "$AWS_SHARED_CREDENTIALS_FILE"); s=$(sed -n "s/^aws_secret_access_key = //p" "$AWS_SHARED_CREDENTIALS_FILE")',
+      'export MC_HOST_lake="https://$k:$s@${AWS_ENDPOINT_URL#https://}"',
+      // cp, not mirror: mirror lists the target first, which a write-only grant may not (and it then copies nothing).
+      'mc cp --recursive --newer-than 2d /backups/ lake/backups/curated/',
+    ].join('\n')],
+    resources: { memoryMiB: 128, cpus: 0.5 },
   });
-  featureStore.addDataVolume('data', '/data');
+  shipper.noHealthCheck('a one-shot job run by the scheduler after each dump; it exits when the upload is done');
+  shipper.mountVolume(backupVolume, '/backups', { readOnly: true });
+  backups.grantWrite(shipper, { prefix: 'curated/' });
 
+  // Z6: the online model server reads its features from the feature store.
   const modelServer = new Workload(vps, 'model-server', {
     zone: Zone.Z6_SERVING,
     image: Image.fromRegistry('seldonio/mlserver', '1.6.1'),
@@ -43,24 +72,9 @@ export function createLab(app: App): Vps {
       'python', '-c', "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/v2/health/ready', timeout=3)",
     ]),
   });
-  modelServer.mountVolume(new ComposeVolume(vps, 'models'), '/mnt/models', { readOnly: true });
-  modelServer.connections.allowTo(featureStore, { port: 6379 });
-
-  const featureStoreExporter = new Workload(vps, 'feature-store-exporter', {
-    zone: Zone.Z9_OBSERVABILITY,
-    image: Image.fromRegistry('oliver006/redis_exporter', 'v1.62.0'),
-    ports: [9121],
-    resources: { memoryMiB: 64, cpus: 0.1 },
-    environment: { REDIS_ADDR: 'redis://feature-store:6379' },
-    healthCheck: HealthCheck.command(['/redis_exporter', '--version']),
-  });
-  featureStoreExporter.connections.allowTo(featureStore, { port: 6379 });
-
-  // TLS identities: `npx projen bootstrap` issues their certificates into secrets/lab/pki/.
-  curatedDb.addTlsIdentity({ usage: 'server' });
-  featureStore.addTlsIdentity({ usage: 'server' });
+  modelServer.addDataVolume('models', '/mnt/models');
   modelServer.addTlsIdentity({ usage: 'server-and-client' });
-  featureStoreExporter.addTlsIdentity({ usage: 'client' });
+  featureStore.grantAccess(modelServer, { keys: ['features:*'], commands: ['read', 'string', 'hash', 'connection'] });
   return vps;
 }
 

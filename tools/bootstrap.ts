@@ -1,8 +1,10 @@
 /**
- * Bootstraps the operator-only secrets of the reference lab (apps/lab.ts): its internal PKI, a
- * root CA, an intermediate CA and one leaf certificate per TlsIdentity, per Vps, below the App's
- * secretsDir (`secrets/` or MLSEC_SECRETS_DIR; never synth-out/). Idempotent: run it as often as
- * you like; it issues only what is missing, changed or past 80% of its lifetime.
+ * Bootstraps the operator-only secrets of the reference lab (apps/lab.ts) below the App's
+ * secretsDir (`secrets/` or MLSEC_SECRETS_DIR; never synth-out/), per Vps: its internal PKI (a
+ * root CA, an intermediate CA and one leaf certificate per TlsIdentity), its generated
+ * credentials, and each service's secret files in `deliver/<service>/`, owned by the container's
+ * user (run it as root). Idempotent: it issues only what is missing, changed or past 80% of its
+ * lifetime, and never replaces a credential.
  *
  *   tsx tools/bootstrap.ts            issue / renew, then print what was done
  *   tsx tools/bootstrap.ts --plan     print what the construct tree asks for; write nothing
@@ -10,6 +12,7 @@
 import { App, MlsecError } from '../lib';
 import { createLab } from '../apps/lab';
 import { PkiBootstrap } from '../lib/pki';
+import { SecretsBootstrap } from '../lib/secrets';
 
 function main(argv: string[]): number {
   const unknown = argv.filter((a) => a !== '--plan');
@@ -31,8 +34,8 @@ function main(argv: string[]): number {
     return 0;
   }
   if (count === 0) console.log('No TlsIdentity in the app: there is no certificate to issue.');
-  const result = PkiBootstrap.run(app);
-  console.log(PkiBootstrap.format(result));
+  const result = SecretsBootstrap.run(app);
+  console.log(SecretsBootstrap.format(result));
   return 0;
 }
 

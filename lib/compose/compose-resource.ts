@@ -55,7 +55,8 @@ export abstract class ComposeResource<T extends object> extends Construct {
         }
         const problem = Names.checkId(this.name, "prop 'name'", maxLength);
         if (problem) return [problem];
-        const normalized = Names.toComposeName(this.name);
+        // Secret names are file-like (`<service>.<file>`) and never host names: "." stays.
+        const normalized = this.section === 'secrets' ? this.name.toLowerCase().replace(/_/g, '-') : Names.toComposeName(this.name);
         return normalized === this.name ? [] : [`prop 'name' must be in normalized form (lower case, "-" for "_" and "."): use '${normalized}'`];
       },
     });

@@ -71,9 +71,9 @@ class Emitter {
     private readonly locationDepth = 4,
   ) {}
 
-  /** Records where the line about to be pushed starts, for the data path `key`. */
-  private mark(key: string, depth: number, pad: string): void {
-    if (this.locations && depth <= this.locationDepth) this.locations.set(key, { line: this.lines.length + 1, column: pad.length + 1 });
+  /** Records where the node of data path `key` starts: on the line about to be pushed (plus `lineOffset`), at column `pad.length + 1`. */
+  private mark(key: string, depth: number, pad: string, lineOffset = 0): void {
+    if (this.locations && depth <= this.locationDepth) this.locations.set(key, { line: this.lines.length + 1 + lineOffset, column: pad.length + 1 });
   }
 
   /**
@@ -87,7 +87,9 @@ class Emitter {
       const inner = pad + '  ';
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
-        this.mark(prefix + i, depth + 1, linePad);
+        // A list item's node starts after "- " (a nested list: on the next line), as parsers report it.
+        if (isBlock(item) && Array.isArray(item)) this.mark(prefix + i, depth + 1, inner, 1);
+        else this.mark(prefix + i, depth + 1, linePad + '- ');
         if (isBlock(item) && !Array.isArray(item)) {
           this.block(item, inner, linePad + '- ', [], prefix + i, depth + 1);
         } else if (isBlock(item)) {

@@ -24,8 +24,20 @@ export interface FileMount {
 export interface SecretMount {
   /** Where the value comes from. */
   readonly source: ISecretSource;
-  /** Environment variable that receives the file path, ending in `_FILE`. */
-  readonly envVar: string;
+  /** Environment variable that receives the file path, ending in `FILE`; none when a config names the path. */
+  readonly envVar?: string;
+  /** The compose secret referenced (`<service>.<file>`). */
+  readonly composeName: string;
+}
+
+/** Container paths of a TLS identity's files, under `/run/secrets/`. */
+export interface TlsFiles {
+  /** The certificate (PEM). */
+  readonly certificate: string;
+  /** The private key (PEM, PKCS#8). */
+  readonly privateKey: string;
+  /** The CA bundle (intermediate then root) that verifies peers. */
+  readonly caBundle: string;
 }
 
 /** Options of `Workload.mountVolume`. */
@@ -39,8 +51,11 @@ export interface VolumeMountOptions {
 
 /** Options of `Workload.addSecret`. */
 export interface SecretMountOptions {
-  /** Environment variable that receives the path of the secret file; must end in `_FILE`. */
-  readonly envVar: string;
+  /**
+   * Environment variable that receives the path of the secret file; must end in `FILE`.
+   * @default none (a config file names the path)
+   */
+  readonly envVar?: string;
 }
 
 /** Options of `Workload.publishPort`: the only way a host port is opened. */

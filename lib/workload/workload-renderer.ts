@@ -10,9 +10,10 @@ export function renderWorkloadService(w: Workload, graph: WorkloadGraph): Servic
   const props = w._props;
   const defaults = w.defaults;
   const environment: Record<string, string> = { ...w._environment };
-  for (const secret of w._secrets) environment[secret.envVar] = `/run/secrets/${secret.source.secretName}`;
+  for (const secret of w._secrets) if (secret.envVar !== undefined) environment[secret.envVar] = `/run/secrets/${secret.source.secretName}`;
   const networks = graph.networksOf(w);
-  const dependsOn: Record<string, { condition: 'service_healthy' | 'service_started' }> = {};
+  const dependsOn: Record<string, { condition: 'service_healthy' | 'service_started' | 'service_completed_successfully' }> = {};
+  for (const job of w._completions) dependsOn[job.serviceName] = { condition: 'service_completed_successfully' };
   for (const dep of graph.dependenciesOf(w)) {
     dependsOn[dep.serviceName] = { condition: dep.hasHealthCheck ? 'service_healthy' : 'service_started' };
   }
@@ -40,7 +41,7 @@ export function renderWorkloadService(w: Workload, graph: WorkloadGraph): Servic
       ...w._volumes.map((v) => ({ type: 'volume' as const, source: v.volume.name, target: v.target, read_only: v.readOnly })),
       ...w._files.map((f) => ({ type: 'bind' as const, source: f.file.composePath, target: f.target, read_only: true })),
     ],
-    secrets: w._secrets.length > 0 ? w._secrets.map((s) => ({ source: s.source.secretName, target: s.source.secretName })) : undefined,
+    secrets: w._secrets.length > 0 ? w._secrets.map((s) => ({ source: s.composeName, target: s.source.secretName })) : undefined,
     networks: networks.length > 0 ? networks : undefined,
     network_mode: networks.length === 0 ? 'none' : undefined,
     depends_on: Object.keys(dependsOn).length > 0 ? dependsOn : undefined,

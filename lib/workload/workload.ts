@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { MlsecError } from '../core/errors';
 import { checkedId, Names } from '../core/names';
 import { checkContainerPath, checkInteger, checkPattern, checkReason, collect, describeValue } from '../core/prop-rules';
 import { ComposeService } from '../compose/compose-service';
@@ -9,8 +10,10 @@ import { TlsIdentity, TlsIdentityProps } from '../pki/tls-identity';
 import { Connections } from './connections';
 import { HealthCheck } from './health-check';
 import { Image } from './image';
-import { FileMount, PortPublication, SecretMount, SecretMountOptions, VolumeMount, VolumeMountOptions } from './mounts';
-import { ISecretSource } from './secret-source';
+import { FileMount, PortPublication, SecretMount, SecretMountOptions, TlsFiles, VolumeMount, VolumeMountOptions } from './mounts';
+import { ISecretConsumer, ISecretSource } from './secret-source';
+import { SECRET_FILE_NAME } from '../secrets/credential';
+import { SecretSource } from '../secrets/secret-source';
 import { FORBIDDEN_CAPABILITIES, KNOWN_CAPABILITIES, SecurityOverride } from './security-override';
 import { checkUser, ResourceLimits, SecurityProfile } from './security-profile';
 import { WorkloadGraph } from './workload-graph';
@@ -84,7 +87,6 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names RULES.md CMP-24 treats as secrets: *PASSWORD*, *SECRET*, *TOKEN*, *_KEY, credentials. */
 const SECRET_LIKE_NAME = /(PASS(WD|WORD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|_KEY$|^KEY$|CREDENTIAL)/i;
 const FILE_VAR = /^[A-Z_][A-Z0-9_]*FILE$/;
-const SECRET_NAME = /^(?![0-9]+$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** The intent method behind each override, for error messages. */
 const OVERRIDE_METHODS: Record<string, string> = {
   read_only: 'allowWritableRootFilesystem(reason)',
@@ -102,7 +104,7 @@ const SPECIFIC_IP = /^(?!0\.0\.0\.0$)(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]
  * and no network but the ones its declared flows need. Each default can be lifted only by an
  * explicit call with a reason, recorded in `securityOverrides` and in the compose file.
  */
-export class Workload extends Construct {
+export class Workload extends Construct implements ISecretConsumer {
   /** Whether `x` is a Workload. */
   public static isWorkload(x: unknown): x is Workload {
     return x !== null && typeof x === 'object' && WORKLOAD in x;
@@ -126,8 +128,10 @@ export class Workload extends Construct {
   /** @internal */ public readonly _volumes: VolumeMount[] = [];
   /** @internal */ public readonly _files: FileMount[] = [];
   /** @internal */ public readonly _secrets: SecretMount[] = [];
+  /** @internal */ public readonly _tlsFiles = new Map<TlsIdentity, TlsFiles>();
   /** @internal */ public readonly _capabilities: string[] = [];
   /** @internal */ public readonly _publications: PortPublication[] = [];
+  /** @internal */ public readonly _completions: Workload[] = [];
   /** @internal */ public _readOnlyRoot = true;
   /** @internal */ public _rootUser = false;
   /** @internal */ public _withoutHealthCheck = false;
@@ -169,15 +173,29 @@ export class Workload extends Construct {
     };
   }
 
+  /** The numeric `uid:gid` the container runs as (owner of the secret files delivered to it). */
+  public get runAsUser(): string {
+    return this._rootUser ? '0:0' : this.defaults.user;
+  }
+
   /** Adds a non-secret environment variable. */
   public addEnvironment(name: string, value: string): void {
     this._environment[name] = value;
   }
 
-  /** Mounts a secret file at `/run/secrets/<name>` and points `options.envVar` (a `*_FILE` name) at it. */
-  public addSecret(source: ISecretSource, options: SecretMountOptions): void {
-    if (typeof source?.secretName === 'string' && SECRET_NAME.test(source.secretName)) source.bind(this);
-    this._secrets.push({ source, envVar: options?.envVar });
+  /**
+   * Mounts a secret file at `/run/secrets/<name>` and, when `options.envVar` (a `*_FILE` name) is
+   * given, points that variable at it. Returns the path in the container.
+   */
+  public addSecret(source: ISecretSource, options: SecretMountOptions = {}): string {
+    const name = source?.secretName;
+    const path = `/run/secrets/${name}`;
+    const key = (x: ISecretSource) => (x as { identityKey?: string }).identityKey;
+    const existing = this._secrets.find((s) => s.source === source || (key(source) !== undefined && key(s.source) === key(source)));
+    if (existing !== undefined && (options?.envVar === undefined || options.envVar === existing.envVar)) return path;
+    const composeName = typeof name === 'string' && SECRET_FILE_NAME.test(name) ? source.bind(this) : String(name);
+    this._secrets.push({ source, envVar: options?.envVar, composeName });
+    return path;
   }
 
   /** Mounts a named data volume. */
@@ -198,9 +216,51 @@ export class Workload extends Construct {
     this._files.push({ file, target });
   }
 
-  /** Declares that this workload serves or presents TLS; the `bootstrap` task issues its certificate. */
+  /**
+   * Declares that this workload serves or presents TLS: the `bootstrap` task issues its
+   * certificate and delivers certificate, key and CA bundle as secret files (see `tlsFilesOf`).
+   */
   public addTlsIdentity(props: TlsIdentityProps, id = 'Tls'): TlsIdentity {
-    return new TlsIdentity(this, id, props);
+    const identity = new TlsIdentity(this, id, props);
+    const base = Names.toComposeName(id);
+    this._tlsFiles.set(identity, {
+      certificate: this.addSecret(SecretSource.tlsCertificate(identity, `${base}.crt`)),
+      privateKey: this.addSecret(SecretSource.tlsPrivateKey(identity, `${base}.key`)),
+      caBundle: this.addSecret(this.caBundleSource()),
+    });
+    return identity;
+  }
+
+  /** Container paths of an identity's certificate, key and CA bundle (from `addTlsIdentity`). */
+  public tlsFilesOf(identity: TlsIdentity): TlsFiles {
+    const files = this._tlsFiles.get(identity);
+    if (!files) throw new MlsecError(`[${this.node.path}] TlsIdentity '${identity?.node?.path}' was not added with addTlsIdentity() on this workload`);
+    return files;
+  }
+
+  /** The first identity that may present a client certificate, created (id `ClientTls`) if none. */
+  public clientTlsIdentity(): TlsIdentity {
+    for (const identity of this._tlsFiles.keys()) if (identity.clientAuth) return identity;
+    return this.addTlsIdentity({ usage: 'client' }, 'ClientTls');
+  }
+
+  /** The first identity that serves TLS, or undefined. */
+  public serverTlsIdentity(): TlsIdentity | undefined {
+    for (const identity of this._tlsFiles.keys()) if (identity.serverAuth) return identity;
+    return undefined;
+  }
+
+  private caBundleSource(): ISecretSource {
+    const found = this._secrets.find((s) => s.source.secretName === 'ca.crt');
+    return found?.source ?? SecretSource.caBundle(Vps.of(this));
+  }
+
+  /**
+   * Starts this workload only after the one-shot `job` has exited successfully (compose
+   * `service_completed_successfully`), e.g. a job that prepares a volume.
+   */
+  public startsAfterCompletionOf(job: Workload): void {
+    this._completions.push(job);
   }
 
   /** Lifts the read-only root filesystem. */
@@ -287,10 +347,13 @@ export class Workload extends Construct {
       }
     }
     for (const secret of this._secrets) {
+      if (secret.envVar === undefined) continue;
       const problem = checkPattern('addSecret.envVar', secret.envVar, FILE_VAR, 'an upper-case variable name ending in FILE, such as DB_PASSWORD_FILE or PGPASSFILE');
       if (problem) problems.push(problem);
       if (secret.envVar in this._environment) problems.push(`prop 'addSecret.envVar' ${secret.envVar} is also set in 'environment'`);
-      const nameProblem = checkPattern('addSecret.source.secretName', secret.source?.secretName, SECRET_NAME, 'a lower-case name of letters, digits and "-", not only digits, such as "db-password" (it is the file name under /run/secrets/)');
+    }
+    for (const secret of this._secrets) {
+      const nameProblem = checkPattern('addSecret.source.secretName', secret.source?.secretName, SECRET_FILE_NAME, 'a lower-case file name of letters, digits, "-" and "." (not "..", not only digits), such as "db-password" (it is the file name under /run/secrets/)');
       if (nameProblem) problems.push(nameProblem);
     }
     return problems;

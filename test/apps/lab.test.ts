@@ -29,26 +29,72 @@ describe('reference lab (apps/lab.ts)', () => {
     compose.allServices(Match.objectLike({
       read_only: true,
       cap_drop: ['ALL'],
-      cap_add: Match.absent(),
       security_opt: ['no-new-privileges:true'],
-      user: Match.stringLikeRegexp('^[1-9][0-9]*:[0-9]+$'),
       pids_limit: Match.anyValue(),
       deploy: { resources: { limits: { cpus: Match.anyValue(), memory: Match.anyValue() } } },
-      healthcheck: Match.objectLike({ test: Match.anyValue() }),
       restart: 'on-failure:5',
       logging: { driver: 'json-file', options: { 'max-size': Match.anyValue(), 'max-file': Match.anyValue() } },
       ports: Match.absent(),
       privileged: Match.absent(),
     }));
+    // Long-running services: non-root, no capability, a health check.
+    const jobs = ['backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init'];
+    for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
+      if (jobs.includes(name)) continue;
+      expect(service.user, name).toMatch(/^[1-9][0-9]*:[0-9]+$/);
+      expect(service.cap_add, name).toBeUndefined();
+      expect(service.healthcheck?.test, name).toBeDefined();
+    }
+    // One-shot jobs go without a health check, each with its reason; only the volume-init job is root, with CHOWN alone and no network.
+    for (const job of jobs) {
+      const overrides = compose.service(job)['x-mlsec'].overrides as { control: string; reason: string }[];
+      expect(overrides.find((o) => o.control === 'healthcheck')?.reason, job).toMatch(/one-shot/);
+    }
+    compose.hasService('lake-volume-init', Match.objectLike({ user: '0:0', cap_add: ['CHOWN'], network_mode: 'none', entrypoint: ['chown', '-R', '10001:10001', '/data'] }));
+    compose.hasService('lake', Match.objectLike({ user: '10001:10001', depends_on: { 'lake-volume-init': { condition: 'service_completed_successfully' } } }));
     for (const network of Object.values(compose.toJSON().networks as Record<string, unknown>)) expect(network).toEqual({ internal: true });
   });
 
-  it('spans at least two zones connected only by declared flows', () => {
+  it('connects zones only by the flows its grants declare', () => {
     const compose = ComposeTemplate.fromAssembly(labAssembly(), 'lab');
     const zones = new Set(Object.values(compose.findServices(Match.anyValue())).map((s: any) => s.labels['mlsec.zone']));
-    expect([...zones].sort()).toEqual(['z3', 'z6', 'z9']);
-    compose.hasService('model-server', Match.objectLike({ networks: ['z3-z6'], depends_on: { 'feature-store': { condition: 'service_healthy' } } }));
-    compose.hasService('curated-db', Match.objectLike({ network_mode: 'none' }));
+    expect([...zones].sort()).toEqual(['z2', 'z3', 'z6']);
+    const networks = Object.fromEntries(Object.entries(compose.findServices(Match.anyValue())).map(([n, s]: [string, any]) => [n, s.networks ?? s.network_mode]));
+    expect(networks).toEqual({
+      'backup-shipper': ['z2-z3'],
+      'curated-backup': ['z3'],
+      'curated-db': ['z3'],
+      'feature-store': ['z3-z6'],
+      'lake': ['z2', 'z2-z3'],
+      'lake-bootstrap': ['z2'],
+      'lake-volume-init': 'none',
+      'model-server': ['z3-z6'],
+    });
+    compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' } } }));
+  });
+
+  it('grants exactly what each consumer needs, and delivers its credentials as files', () => {
+    const assembly = labAssembly();
+    const compose = ComposeTemplate.fromAssembly(assembly, 'lab');
+    expect(JSON.parse(assembly.file('lab/lake/policies/backup-shipper.json'))).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Write1', Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], Resource: ['arn:aws:s3:::backups/curated/*'] }],
+    });
+    expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/backup-shipper.json']);
+    const hba = assembly.file('lab/curated-db/pg_hba.conf');
+    expect(hba.split('\n').filter((l) => l.startsWith('hostssl ') && !l.includes('reject'))).toEqual([
+      'hostssl   curated  curated_backup samenet scram-sha-256 clientcert=verify-ca',
+    ]);
+    expect(assembly.file('lab/curated-db/initdb/10-mlsec-roles.sql')).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "curated_core" TO "curated_backup";');
+    compose.hasService('curated-backup', Match.objectLike({
+      environment: Match.objectLike({ PGHOST: 'curated-db', PGDATABASE: 'curated', PGUSER: 'curated_backup', PGSSLMODE: 'verify-full', PGPASSFILE: '/run/secrets/curated-db.pgpass' }),
+    }));
+    compose.hasService('model-server', Match.objectLike({
+      environment: Match.objectLike({ REDIS_HOST: 'feature-store', REDIS_USERNAME: 'model-server', REDIS_PASSWORD_FILE: '/run/secrets/feature-store.password' }),
+    }));
+    compose.hasService('backup-shipper', Match.objectLike({
+      environment: Match.objectLike({ AWS_SHARED_CREDENTIALS_FILE: '/run/secrets/lake.aws-credentials', AWS_ENDPOINT_URL: 'https://lake:9000' }),
+    }));
   });
 
   it('holds no secret value: secrets are files from the operator folder outside synth-out', () => {

@@ -31,9 +31,18 @@ describe('tools/bootstrap.ts', () => {
     const second = bootstrap(dir);
     expect(second.status, second.out).toBe(0);
     expect(second.out).toContain(': 0 certificate(s) issued');
+    expect(second.out).toMatch(/Credentials: 0 generated, \d+ kept\./);
+    expect(second.out).toMatch(/Delivered files: 0 written, \d+ unchanged, 0 removed\./);
     expect(fs.readdirSync(dir).filter((e) => e !== 'secrets'), 'nothing is written outside the secrets folder').toEqual([]);
-    if (fs.existsSync(path.join(dir, 'secrets'))) {
-      for (const e of modes(path.join(dir, 'secrets'))) expect(e.mode, e.path).toBe(e.dir ? 0o700 : 0o600);
+    // Folders 0700; the operator's files 0600; files delivered to containers 0400 (read-only for their user).
+    for (const e of modes(path.join(dir, 'secrets'))) {
+      const delivered = e.path.includes(`${path.sep}deliver${path.sep}`);
+      expect(e.mode, e.path).toBe(e.dir ? 0o700 : delivered ? 0o400 : 0o600);
+    }
+    // Each delivered file belongs to the user its container runs as (the tests run as root, as the bootstrap should).
+    if (process.getuid?.() === 0) {
+      expect(fs.statSync(path.join(dir, 'secrets', 'lab', 'deliver', 'curated-db', 'tls.key')).uid).toBe(999);
+      expect(fs.statSync(path.join(dir, 'secrets', 'lab', 'deliver', 'lake', 'private.key')).uid).toBe(10001);
     }
   });
 

@@ -16,7 +16,7 @@ describe('ComposeTemplate on a real app', () => {
     compose.hasNetwork('z3-z6', Match.objectEquals({ internal: true }));
     compose.hasNetwork('z3-z6');
     compose.hasVolume('db-data');
-    compose.hasSecret('db-password', { file: '../../secrets/lab/db-password' });
+    compose.hasSecret('db.db-password', { file: '../../secrets/lab/deliver/db/db-password' });
     expect(compose.toJSON().name).toBe('lab');
     expect(compose.service('db').environment).toEqual({ POSTGRES_PASSWORD_FILE: '/run/secrets/db-password' });
   });
@@ -109,7 +109,7 @@ describe('ComposeTemplate failure messages', () => {
     const compose = labTemplate();
     expect(errorOf(() => compose.hasNetwork('z1'))).toBe("No network 'z1' in lab/docker-compose.yml; networks: z3-z6");
     expect(errorOf(() => compose.hasVolume('db-data', { driver: 'local' }))).toContain('/volumes/db-data/driver: missing key, expected "local"');
-    expect(errorOf(() => compose.hasSecret('api-key'))).toBe("No secret 'api-key' in lab/docker-compose.yml; secrets: db-password");
+    expect(errorOf(() => compose.hasSecret('api-key'))).toBe("No secret 'api-key' in lab/docker-compose.yml; secrets: db.db-password");
     expect(errorOf(() => compose.service('web'))).toBe("No service 'web' in lab/docker-compose.yml; services: api, db");
   });
 

@@ -56,7 +56,7 @@ describe('Testing.app', () => {
     expect([app.outdir, app.secretsDir]).toEqual(['synth-out', 'secrets']);
     const text = Testing.synth(app).file('lab/docker-compose.yml');
     expect(text).toBe(clean);
-    ComposeTemplate.fromString(text).hasSecret('db-password', { file: '../../secrets/lab/db-password' });
+    ComposeTemplate.fromString(text).hasSecret('db.db-password', { file: '../../secrets/lab/deliver/db/db-password' });
   });
 
   it('takes explicit props, and an explicit undefined still means the fixed default', () => {

@@ -164,9 +164,15 @@ describe('secrets and files', () => {
     const compose = templateOf(app);
     compose.hasService('api', Match.objectLike({
       environment: { DB_PASSWORD_FILE: '/run/secrets/db-password' },
-      secrets: [{ source: 'db-password', target: 'db-password' }],
+      secrets: [{ source: 'api.db-password', target: 'db-password' }],
     }));
-    compose.hasSecret('db-password', Match.objectEquals({ file: '../../secrets/lab/db-password' }));
+    compose.hasService('other', Match.objectLike({
+      environment: { PGPASSFILE: '/run/secrets/db-password' },
+      secrets: [{ source: 'other.db-password', target: 'db-password' }],
+    }));
+    // One file per consumer, so the bootstrap can hand each to its container's user.
+    compose.hasSecret('api.db-password', Match.objectEquals({ file: '../../secrets/lab/deliver/api/db-password' }));
+    compose.hasSecret('other.db-password', Match.objectEquals({ file: '../../secrets/lab/deliver/other/db-password' }));
   });
 
   it('rejects literal secrets in the environment', () => {

@@ -7,18 +7,37 @@ import { auditCompose } from './compose-audit';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 
+/**
+ * Error-level compose findings of a lab compose text: none may be open, and the acknowledged
+ * ones are exactly the reasoned opt-outs the lab declares (so a new one cannot slip in).
+ */
+async function errorFindings(text: string): Promise<{ open: string[]; acknowledged: string[] }> {
+  const model = new PostureModel([SourceDocument.parseYaml('compose', 'fixture.yml', text)]);
+  const errors = (await auditCompose(text)).filter((f) => f.level === 'error');
+  const show = (f: (typeof errors)[number]) => `${f.granularId}: ${documentAcknowledgement(f, model)?.reason ?? f.message}`;
+  return {
+    open: errors.filter((f) => documentAcknowledgement(f, model) === undefined).map(show),
+    acknowledged: errors.filter((f) => documentAcknowledgement(f, model) !== undefined).map(show).sort(),
+  };
+}
+
+/** The lab's only error-level opt-outs: the one-shot job that hands the MinIO volume to the non-root server. */
+const LAB_ACKNOWLEDGED = [
+  'CMP-09[lake-volume-init/CHOWN]: chown of the freshly created data volume to the non-root server user',
+  'CMP-11[lake-volume-init]: changing the owner of the data volume needs root; the job exits at once and has no network',
+];
+
 describe("the library's own hardened output", () => {
-  it('synth-out/lab/docker-compose.yml has no error-level compose finding', async () => {
-    const findings = await auditCompose(readFileSync(path.join(ROOT, 'synth-out', 'lab', 'docker-compose.yml'), 'utf8'));
-    expect(findings.filter((f) => f.level === 'error').map((f) => `${f.granularId}@${f.line}: ${f.message}`)).toEqual([]);
+  it('synth-out/lab/docker-compose.yml has no unacknowledged error-level compose finding', async () => {
+    const found = await errorFindings(readFileSync(path.join(ROOT, 'synth-out', 'lab', 'docker-compose.yml'), 'utf8'));
+    expect(found).toEqual({ open: [], acknowledged: LAB_ACKNOWLEDGED });
   });
 
-  it('a fresh synth of the reference lab has no error-level compose finding', async () => {
+  it('a fresh synth of the reference lab has no unacknowledged error-level compose finding', async () => {
     const app = Testing.app();
     createLab(app);
-    const text = Testing.synth(app).file('lab/docker-compose.yml');
-    const findings = await auditCompose(text);
-    expect(findings.filter((f) => f.level === 'error').map((f) => `${f.granularId}@${f.line}: ${f.message}`)).toEqual([]);
+    const found = await errorFindings(Testing.synth(app).file('lab/docker-compose.yml'));
+    expect(found).toEqual({ open: [], acknowledged: LAB_ACKNOWLEDGED });
   });
 
   it('locates hits under services.<name>, so a workload override in x-mlsec.overrides acknowledges them', async () => {

@@ -1,0 +1,183 @@
+import { Construct } from 'constructs';
+import { canonicalJson } from '../../core/canonical-json';
+import { Vps } from '../../core/vps';
+import { VpsFile } from '../../core/vps-file';
+import { Credential } from '../../secrets/credential';
+import { SecretSource } from '../../secrets/secret-source';
+import { HealthCheck } from '../../workload/health-check';
+import { Image } from '../../workload/image';
+import { ResourceLimits } from '../../workload/security-profile';
+import { Workload } from '../../workload/workload';
+import { Zone } from '../../workload/zone';
+import { lifecycleDocument, renderBootstrapScript } from './minio-bootstrap-script';
+import { MinioBucket, MinioBucketProps } from './minio-bucket';
+import { policyDocument } from './minio-grant';
+import { s3PolicyProblems } from './s3-policy-validator';
+
+/** Props of a {@link MinioServer}. */
+export interface MinioServerProps {
+  /** The zone (Z2 for the raw data lake). */
+  readonly zone: Zone;
+  /**
+   * The server image.
+   * @default minio/minio:RELEASE.2025-04-22T22-12-26Z
+   */
+  readonly image?: Image;
+  /**
+   * The `mc` image of the one-shot bootstrap job.
+   * @default minio/mc:RELEASE.2025-04-16T18-13-26Z
+   */
+  readonly clientImage?: Image;
+  /**
+   * Resource limits of the server.
+   * @default 1 CPU, 1024 MiB, 512 pids
+   */
+  readonly resources?: ResourceLimits;
+}
+
+/** The S3 API port (TLS). */
+export const MINIO_PORT = 9000;
+const USER = '10001:10001';
+const CONFIG_DIR = '/etc/mlsec/minio';
+
+/**
+ * A MinIO server (L2): S3 over TLS only (certificate from the internal CA), console off, root
+ * credentials only through `*_FILE`, default encryption with a KMS key from the secrets folder,
+ * audit-friendly JSON logs. Buckets come from `addBucket` (versioned by default; lock, expiry);
+ * access only from grants on a bucket (`bucket.grantRead/grantWrite(workload, { prefix })`): each
+ * grantee gets its own MinIO user and policy (JSON in `<service>/policies/`), its own secret key,
+ * the flow to port 9000, and an AWS shared-credentials file (`AWS_SHARED_CREDENTIALS_FILE`,
+ * `AWS_ENDPOINT_URL`, `AWS_CA_BUNDLE`).
+ *
+ * A one-shot job `<service>-bootstrap` (mc) applies buckets, policies and users idempotently
+ * from the generated `<service>/bootstrap.sh`; a one-shot `<service>-volume-init` hands the data
+ * volume to the server's non-root user.
+ */
+export class MinioServer extends Workload {
+  /** The buckets, in the order they were added. */
+  public readonly buckets: MinioBucket[] = [];
+  /** The one-shot job that applies the bootstrap script. */
+  public readonly bootstrapJob: Workload;
+
+  private readonly users = new Map<string, { workload: Workload; credential: Credential; policy: VpsFile }>();
+  private readonly configProblems: string[] = [];
+
+  constructor(scope: Construct, id: string, props: MinioServerProps) {
+    const p = props ?? ({} as MinioServerProps);
+    super(scope, id, {
+      zone: p.zone,
+      image: p.image ?? Image.fromRegistry('minio/minio', 'RELEASE.2025-04-22T22-12-26Z'),
+      user: USER,
+      ports: [MINIO_PORT],
+      // --certs-dir: public.crt and private.key are delivered there; its CAs/ need not exist (read-only root is fine).
+      command: ['server', '/data', '--address', `:${MINIO_PORT}`, '--certs-dir', '/run/secrets'],
+      resources: { cpus: 1, memoryMiB: 1024, pids: 512, ...(p.resources ?? {}) },
+      environment: { MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
+      healthCheck: HealthCheck.command(['mc', 'ready', 'local']),
+    });
+    const svc = this.serviceName;
+    const rootUser = new Credential(this, 'RootUser', { name: `${svc}-root-user`, description: `root access key of ${this.node.path} (bootstrap job only)`, randomBytes: 16 });
+    const rootPassword = new Credential(this, 'RootPassword', { name: `${svc}-root-password`, description: `root secret key of ${this.node.path} (bootstrap job only)` });
+    const kmsKey = new Credential(this, 'KmsKey', { name: `${svc}-kms-key`, description: `static KMS key of ${this.node.path} (default bucket encryption)` });
+    this.addSecret(SecretSource.credential(rootUser, 'root-user'), { envVar: 'MINIO_ROOT_USER_FILE' });
+    this.addSecret(SecretSource.credential(rootPassword, 'root-password'), { envVar: 'MINIO_ROOT_PASSWORD_FILE' });
+    this.addSecret(SecretSource.derived('kms-key', (ctx) => `${svc}-key:${Buffer.from(ctx.credential(kmsKey), 'base64url').toString('base64')}`), { envVar: 'MINIO_KMS_SECRET_KEY_FILE' });
+    const tls = this.addTlsIdentity({ usage: 'server' });
+    this.addSecret(SecretSource.tlsCertificate(tls, 'public.crt'));
+    this.addSecret(SecretSource.tlsPrivateKey(tls, 'private.key'));
+    // The image's mc probes its own service name over TLS (the certificate's SAN), verified with the CA bundle.
+    this.addEnvironment('MC_HOST_local', `https://${svc}:${MINIO_PORT}`);
+    this.addEnvironment('SSL_CERT_FILE', this.tlsFilesOf(tls).caBundle);
+
+    const data = this.addDataVolume('data', '/data');
+    const volumeInit = new Workload(this, 'VolumeInit', {
+      zone: p.zone,
+      serviceName: `${svc}-volume-init`,
+      image: this.image,
+      entrypoint: ['chown', '-R', USER, '/data'],
+      resources: { cpus: 0.1, memoryMiB: 32, pids: 16 },
+    });
+    volumeInit.mountVolume(data, '/data');
+    volumeInit.runAsRoot('changing the owner of the data volume needs root; the job exits at once and has no network');
+    volumeInit.addCapability('CHOWN', 'chown of the freshly created data volume to the non-root server user');
+    volumeInit.noHealthCheck('a one-shot job that exits; the server waits for it to complete successfully');
+    this.startsAfterCompletionOf(volumeInit);
+
+    const script = new VpsFile(this, 'BootstrapScript', {
+      path: `${svc}/bootstrap.sh`,
+      content: () => renderBootstrapScript({
+        producer: this.node.path,
+        url: `https://${svc}:${MINIO_PORT}`,
+        buckets: [...this.buckets].sort((a, b) => (a.bucketName < b.bucketName ? -1 : 1)),
+        users: [...this.users.keys()].sort().map((name) => ({ name, secretFile: `user-${name}.secret` })),
+      }),
+    });
+    this.bootstrapJob = new Workload(this, 'Bootstrap', {
+      zone: p.zone,
+      serviceName: `${svc}-bootstrap`,
+      image: p.clientImage ?? Image.fromRegistry('minio/mc', 'RELEASE.2025-04-16T18-13-26Z'),
+      entrypoint: ['/bin/sh', `${CONFIG_DIR}/bootstrap.sh`],
+      resources: { cpus: 0.2, memoryMiB: 64, pids: 32 },
+      environment: { MLSEC_CONFIG_DIR: CONFIG_DIR },
+    });
+    this.bootstrapJob.noHealthCheck('a one-shot job that applies buckets, policies and users, then exits');
+    this.bootstrapJob.mountFile(script, `${CONFIG_DIR}/bootstrap.sh`);
+    this.bootstrapJob.addSecret(SecretSource.credential(rootUser, 'root-user'));
+    this.bootstrapJob.addSecret(SecretSource.credential(rootPassword, 'root-password'));
+    this.bootstrapJob.addSecret(SecretSource.caBundle(Vps.of(this)));
+    this.bootstrapJob.connections.allowTo(this, { port: MINIO_PORT });
+    this.node.addValidation({ validate: () => this.minioProblems() });
+  }
+
+  /** Adds a bucket; access to it is granted with `bucket.grantRead/grantWrite`. */
+  public addBucket(id: string, props: MinioBucketProps): MinioBucket {
+    const bucket = new MinioBucket(this, id, props);
+    const clash = this.buckets.find((b) => b.bucketName === bucket.bucketName);
+    if (clash) this.configProblems.push(`addBucket('${id}'): bucket name '${bucket.bucketName}' is already used by '${clash.node.path}'`);
+    this.buckets.push(bucket);
+    bucket._onGrant = (workload) => this.ensureUser(workload);
+    if (bucket.expireAfterDays !== undefined && typeof bucket.bucketName === 'string') {
+      const file = new VpsFile(this, `Lifecycle-${id}`, { path: `${this.serviceName}/lifecycle/${bucket.bucketName}.json`, content: () => canonicalJson(lifecycleDocument(bucket)) });
+      this.bootstrapJob.mountFile(file, `${CONFIG_DIR}/lifecycle/${bucket.bucketName}.json`);
+    }
+    return bucket;
+  }
+
+  /** The policy document of a grantee's user (what `mc admin policy create` receives). */
+  public policyOf(serviceName: string): object | undefined {
+    if (!this.users.has(serviceName)) return undefined;
+    return policyDocument(this.buckets.flatMap((b) => b._grants.filter((g) => g.user === serviceName)));
+  }
+
+  private ensureUser(workload: Workload): void {
+    const name = workload.serviceName;
+    if (this.users.has(name)) return;
+    if (workload === this || workload === this.bootstrapJob) {
+      this.configProblems.push(`grant to '${workload.node.path}': the server and its bootstrap job hold root; they take no grants`);
+      return;
+    }
+    const credential = new Credential(this, `User-${name}`, { name: `${this.serviceName}-user-${name}`, description: `secret key of MinIO user '${name}' on ${this.node.path}` });
+    const policy = new VpsFile(this, `Policy-${name}`, { path: `${this.serviceName}/policies/${name}.json`, content: () => canonicalJson(this.policyOf(name)) });
+    this.users.set(name, { workload, credential, policy });
+    this.bootstrapJob.mountFile(policy, `${CONFIG_DIR}/policies/${name}.json`);
+    this.bootstrapJob.addSecret(SecretSource.credential(credential, `user-${name}.secret`));
+    workload.connections.allowTo(this, { port: MINIO_PORT });
+    const ca = workload.addSecret(SecretSource.caBundle(Vps.of(this)));
+    workload.addSecret(
+      SecretSource.derived(`${this.serviceName}.aws-credentials`, (ctx) => `[default]\naws_access_key_id = ${name}\naws_secret_access_key = ${ctx.credential(credential)}\n`),
+      { envVar: 'AWS_SHARED_CREDENTIALS_FILE' },
+    );
+    workload.addEnvironment('AWS_ENDPOINT_URL', `https://${this.serviceName}:${MINIO_PORT}`);
+    workload.addEnvironment('AWS_CA_BUNDLE', ca);
+    workload.addEnvironment('AWS_REGION', 'us-east-1');
+  }
+
+  private minioProblems(): string[] {
+    const problems = [...this.configProblems];
+    for (const name of this.users.keys()) {
+      for (const p of s3PolicyProblems(this.policyOf(name))) problems.push(`policy of user '${name}': ${p}`);
+    }
+    if (this.buckets.length === 0) problems.push(`has no bucket: add one with addBucket(id, { name })`);
+    return problems;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './postgres-grant';
+export * from './postgres-names';
+export * from './postgres-server';
+export * from './scram-verifier';

@@ -1,0 +1,4 @@
+export * from './redis-acl';
+export * from './redis-config';
+export * from './redis-grant';
+export * from './redis-server';
