@@ -56,7 +56,7 @@ const project = new typescript.TypeScriptProject({
     include: ['../apps/**/*.ts', '../bench/**/*.ts', '../tools/**/*.ts'],
     compilerOptions: { skipLibCheck: true, resolveJsonModule: true, esModuleInterop: true },
   },
-  gitignore: ['secrets/', '/.synth-out.tmp-*', '/.synth-out.old-*', '/.bench/'],
+  gitignore: ['/secrets/', '/.synth-out.tmp-*', '/.synth-out.old-*', '/.bench/'],
 });
 
 // vitest instead of jest; tsc type-checks the tests first because vitest does not.

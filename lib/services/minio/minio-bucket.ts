@@ -105,7 +105,7 @@ export class MinioBucket extends Construct {
     const user = workload.serviceName;
     const overlap = this._grants.find((g) => g.user === user && g.access === access && (g.prefix.startsWith(prefix) || prefix.startsWith(g.prefix)));
     if (overlap) {
-      this.problems.push(`${where}: overlaps its ${access} grant on '${this.bucketName}/${overlap.prefix}'; grants must not overlap: keep the narrowest prefix that is needed`);
+      this.problems.push(`${where}: overlaps its ${access} grant on ${describeValue(`${this.bucketName}/${overlap.prefix}`)}; grants must not overlap: keep the narrowest prefix that is needed`);
       return;
     }
     this._grants.push({ consumerPath: workload.node.path, user, bucket: this.bucketName, prefix, access });

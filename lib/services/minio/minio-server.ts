@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { canonicalJson } from '../../core/canonical-json';
+import { describeValue } from '../../core/prop-rules';
 import { Vps } from '../../core/vps';
 import { VpsFile } from '../../core/vps-file';
 import { Credential } from '../../secrets/credential';
@@ -133,7 +134,7 @@ export class MinioServer extends Workload {
   public addBucket(id: string, props: MinioBucketProps): MinioBucket {
     const bucket = new MinioBucket(this, id, props);
     const clash = this.buckets.find((b) => b.bucketName === bucket.bucketName);
-    if (clash) this.configProblems.push(`addBucket('${id}'): bucket name '${bucket.bucketName}' is already used by '${clash.node.path}'`);
+    if (clash) this.configProblems.push(`addBucket('${id}'): bucket name ${describeValue(bucket.bucketName)} is already used by '${clash.node.path}'`);
     this.buckets.push(bucket);
     bucket._onGrant = (workload) => this.ensureUser(workload);
     if (bucket.expireAfterDays !== undefined && typeof bucket.bucketName === 'string') {
@@ -152,6 +153,10 @@ export class MinioServer extends Workload {
   private ensureUser(workload: Workload): void {
     const name = workload.serviceName;
     if (this.users.has(name)) return;
+    if (name.length < 3) {
+      this.configProblems.push(`grant to '${workload.node.path}': its service name '${name}' is its MinIO access key, which needs at least 3 characters; rename the service`);
+      return;
+    }
     if (workload === this || workload === this.bootstrapJob) {
       this.configProblems.push(`grant to '${workload.node.path}': the server and its bootstrap job hold root; they take no grants`);
       return;

@@ -6,6 +6,7 @@ import { SecretSource } from '../../secrets/secret-source';
 import { HealthCheck } from '../../workload/health-check';
 import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
+import { ISecretSource } from '../../workload/secret-source';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
 import { renderPgHba, renderPgIdent } from './pg-hba';
@@ -70,6 +71,8 @@ export class PostgresServer extends Workload {
   private readonly grants: PostgresGrant[] = [];
   private readonly grantProblems: string[] = [];
   private readonly pgProps: PostgresServerProps;
+  /** Per SCRAM role: its password and the two files derived from it (one role, one password, however many databases). */
+  private readonly roleSecrets = new Map<string, { verifier: ISecretSource; pgpass: ISecretSource; verifierFile: string }>();
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
     const p = props ?? ({} as PostgresServerProps);
@@ -123,7 +126,11 @@ export class PostgresServer extends Workload {
   /** Adds a database, owned by a NOLOGIN role `<name>_owner`, with its schemas. */
   public addDatabase(name: string, options: PostgresDatabaseOptions = {}): string {
     const schemas = options?.schemas ?? ['app'];
-    const problems = collect(pgIdentifierProblem('addDatabase.name', name), name === this.adminRole ? `prop 'addDatabase.name' '${name}' is the admin role's own database` : undefined);
+    const problems = collect(
+      pgIdentifierProblem('addDatabase.name', name),
+      typeof name === 'string' && name.length > 57 ? `prop 'addDatabase.name' must be at most 57 characters, so its owner role '<name>_owner' fits PostgreSQL's 63 (got ${name.length})` : undefined,
+      name === this.adminRole ? `prop 'addDatabase.name' '${name}' is the admin role's own database` : undefined,
+    );
     if (!Array.isArray(schemas) || schemas.length === 0) problems.push(`prop 'addDatabase.schemas' must be a non-empty array of schema names (got ${describeValue(schemas)})`);
     else schemas.forEach((s, i) => { const pr = pgIdentifierProblem(`addDatabase.schemas[${i}]`, s); if (pr) problems.push(pr); });
     if (problems.length === 0 && this.databases.has(name)) problems.push(`prop 'addDatabase.name': database '${name}' is already added`);
@@ -179,13 +186,10 @@ export class PostgresServer extends Workload {
     const client = workload.tlsFilesOf(workload.clientTlsIdentity());
     let verifierFile: string | undefined;
     if (authentication === 'scram-sha-256') {
-      const credential = (this.node.tryFindChild(`Role-${role}`) as Credential | undefined)
-        ?? new Credential(this, `Role-${role}`, { name: `${this.serviceName}-role-${workload.serviceName}`, description: `password of role '${role}' on ${this.node.path}` });
-      verifierFile = `role-${workload.serviceName}.scram`;
-      const pgpass = `${this.serviceName}.pgpass`;
-      const server = this.serviceName;
-      this.addSecret(SecretSource.derived(verifierFile, (ctx) => scramSha256Verifier(ctx.credential(credential), role)));
-      workload.addSecret(SecretSource.derived(pgpass, (ctx) => `${server}:${POSTGRES_PORT}:*:${role}:${pgpassEscape(ctx.credential(credential))}\n`), { envVar: `${prefix}PASSFILE` });
+      const secrets = this.roleSecretsOf(role, workload.serviceName);
+      verifierFile = secrets.verifierFile;
+      this.addSecret(secrets.verifier);
+      workload.addSecret(secrets.pgpass, { envVar: `${prefix}PASSFILE` });
     }
     // A second grant on this server keeps the first PGDATABASE: the client names the database.
     const sameServer = workload._environment[`${prefix}HOST`] === this.serviceName;
@@ -207,6 +211,21 @@ export class PostgresServer extends Workload {
     return [...this.grants];
   }
 
+  private roleSecretsOf(role: string, service: string): { verifier: ISecretSource; pgpass: ISecretSource; verifierFile: string } {
+    const known = this.roleSecrets.get(role);
+    if (known) return known;
+    const credential = new Credential(this, `Role-${role}`, { name: `${this.serviceName}-role-${service}`, description: `password of role '${role}' on ${this.node.path}` });
+    const server = this.serviceName;
+    const verifierFile = `role-${service}.scram`;
+    const secrets = {
+      verifierFile,
+      verifier: SecretSource.derived(verifierFile, (ctx) => scramSha256Verifier(ctx.credential(credential), role)),
+      pgpass: SecretSource.derived(`${server}.pgpass`, (ctx) => `${server}:${POSTGRES_PORT}:*:${role}:${pgpassEscape(ctx.credential(credential))}\n`),
+    };
+    this.roleSecrets.set(role, secrets);
+    return secrets;
+  }
+
   private setClientEnvironment(workload: Workload, name: string, value: string): void {
     const existing = workload._environment[name];
     if (existing !== undefined && existing !== value) {
@@ -217,8 +236,14 @@ export class PostgresServer extends Workload {
   }
 
   private postgresProblems(): string[] {
+    const owners = new Map([...this.databases.keys()].map((db) => [ownerRoleOf(db), db]));
+    const clashes = [...new Set(this.grants.map((g) => g.role))].filter((role) => owners.has(role)).map((role) => {
+      const g = this.grants.find((x) => x.role === role)!;
+      return `grantConnect(${g.consumerPath}): its role '${role}' (from service '${g.serviceName}') is the NOLOGIN owner role of database '${owners.get(role)}'; a grantee must never log in as an owner: rename the service`;
+    });
     return [
       ...this.grantProblems,
+      ...clashes,
       ...collect(
         pgIdentifierProblem('adminRole', this.adminRole),
         this.pgProps.maxConnections === undefined ? undefined : checkInteger('maxConnections', this.pgProps.maxConnections, 10, 1000),

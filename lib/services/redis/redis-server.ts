@@ -123,11 +123,14 @@ export class RedisServer extends Workload {
     if (!ENV_PREFIX.test(envPrefix)) problems.push(`${where}: envPrefix must be upper-case letters, digits and "_", ending in "_" (got ${describeValue(envPrefix)})`);
     if (workload === this) problems.push(`${where}: a server cannot be granted access to itself`);
     const user = workload.serviceName;
+    if (user === 'default') problems.push(`${where}: service name 'default' would be Redis's default user, which stays off; rename the service`);
     if (this.grants.some((g) => g.user === user)) problems.push(`${where}: '${workload.node.path}' already has a grant on '${this.node.path}'; put every key pattern and category in one grant`);
     const writes = commands.includes('write');
+    // Overlaps are judged on valid patterns only; an invalid one is already reported above.
+    const validKeys = keys.filter((k) => typeof k === 'string' && KEY_PATTERN.test(k));
     for (const g of this.grants) {
       const theirWrites = g.commands.includes('write');
-      const clash = keys.find((k) => g.keys.some((other) => patternsOverlap(k, other)));
+      const clash = validKeys.find((k) => g.keys.some((other) => patternsOverlap(k, other)));
       if (clash !== undefined && writes && theirWrites) {
         problems.push(`${where}: key pattern '${clash}' overlaps a pattern that '${g.consumerPath}' may write, and this grant writes too; write grants must not overlap (CONTROLS.md Z3-K06: one writer per feature group, explicit readers)`);
       }
