@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Assembly, HealthCheck, Image, MinioServer, PostgresServer, RedisServer, SecretsBootstrap, Testing, Vps, Workload, Zone } from '../../lib';
+import { App, Assembly, MinioServer, PostgresServer, RedisServer, SecretsBootstrap, Testing, Vps, Zone } from '../../lib';
+import { consumerWorkload } from './support';
 import { RENDERING_ONLY } from '../support/fixtures';
 
 /** A small data tier with one consumer per kind of grant, synthesized and bootstrapped. */
@@ -20,13 +21,7 @@ export interface DataTier {
   cleanup(): void;
 }
 
-function consumer(vps: Vps, id: string, zone: Zone): Workload {
-  return new Workload(vps, id, {
-    zone,
-    image: Image.fromRegistry('python', '3.12.7-slim-bookworm'),
-    healthCheck: HealthCheck.command(['python', '-c', 'pass']),
-  });
-}
+const consumer = consumerWorkload;
 
 /**
  * curated-db (databases `features` with schema fs_offline and `curated`): `reader` may SELECT on

@@ -8,9 +8,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { App, HealthCheck, Image, MinioBucket, MinioBucketProps, MinioServer, MlsecError, Testing, Vps, Workload, Zone } from '../../../lib';
-import { expectClearError, ExpectedError, tempDir } from '../../property/support';
+import { describe, expect, it } from 'vitest';
+import { App, MinioBucket, MinioBucketProps, MinioServer, MlsecError, Testing, Vps, Workload, Zone } from '../../../lib';
+import { expectClearError, ExpectedError } from '../../property/support';
+import { consumerWorkload, tempParents } from '../support';
 import { labApp } from '../../support/fixtures';
 
 const SERVER = 'lab/lake';
@@ -19,15 +20,8 @@ const API = 'lab/api';
 const NAME_RULE = /3-63 lower-case letters, digits and "-"/;
 const PREFIX_RULE = /'' or "\/"-separated segments of lower-case letters, digits and "._=-" ending in "\/".*no wildcards/;
 
-const dirs: string[] = [];
-afterAll(() => {
-  while (dirs.length > 0) fs.rmSync(dirs.pop()!, { recursive: true, force: true });
-});
-function freshParent(): string {
-  const d = tempDir('mlsec-minio-bad-');
-  dirs.push(d);
-  return d;
-}
+/** An empty temporary folder; the outdir is a child of it that must not appear. */
+const freshParent = tempParents('mlsec-minio-bad-');
 
 /** A valid starting point: `lake` with bucket `raw` (id Raw) and a consumer `api`. */
 interface Mn {
@@ -39,13 +33,7 @@ interface Mn {
   consumer(id: string): Workload;
 }
 
-function consumer(vps: Vps, id: string): Workload {
-  return new Workload(vps, id, {
-    zone: Zone.Z4_FACTORY,
-    image: Image.fromRegistry('python', '3.12.7-slim-bookworm'),
-    healthCheck: HealthCheck.command(['python', '-c', 'pass']),
-  });
-}
+const consumer = (vps: Vps, id: string): Workload => consumerWorkload(vps, id, Zone.Z4_FACTORY);
 
 function mn(outdir: string, withBucket = true): Mn {
   const { app, vps } = labApp(outdir);

@@ -7,25 +7,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { App, HealthCheck, Image, MlsecError, PostgresGrantOptions, PostgresServer, PostgresServerProps, Testing, Vps, Workload, Zone } from '../../../lib';
-import { expectClearError, ExpectedError, tempDir } from '../../property/support';
+import { describe, expect, it } from 'vitest';
+import { App, MlsecError, PostgresGrantOptions, PostgresServer, PostgresServerProps, Testing, Vps, Workload, Zone } from '../../../lib';
+import { expectClearError, ExpectedError } from '../../property/support';
+import { consumerWorkload, tempParents } from '../support';
 import { labApp, treeDigest } from '../../support/fixtures';
 
 const SERVER = 'lab/curated-db';
 const API = 'lab/api';
 const PG_NAME_RULE = /lower-case identifier/;
 
-const dirs: string[] = [];
-afterAll(() => {
-  while (dirs.length > 0) fs.rmSync(dirs.pop()!, { recursive: true, force: true });
-});
 /** An empty temporary folder; the outdir is a child of it that must not appear. */
-function freshParent(): string {
-  const d = tempDir('mlsec-pg-bad-');
-  dirs.push(d);
-  return d;
-}
+const freshParent = tempParents('mlsec-pg-bad-');
 
 /** A valid starting point: `curated-db` with databases `features` (fs_offline, fs_online) and `curated` (app), and a consumer `api`. */
 interface Pg {
@@ -36,13 +29,7 @@ interface Pg {
   consumer(id: string): Workload;
 }
 
-function consumer(vps: Vps, id: string): Workload {
-  return new Workload(vps, id, {
-    zone: Zone.Z6_SERVING,
-    image: Image.fromRegistry('python', '3.12.7-slim-bookworm'),
-    healthCheck: HealthCheck.command(['python', '-c', 'pass']),
-  });
-}
+const consumer = (vps: Vps, id: string): Workload => consumerWorkload(vps, id);
 
 function pg(outdir: string, props: Partial<PostgresServerProps> = {}): Pg {
   const { app, vps } = labApp(outdir);

@@ -8,24 +8,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { aclRule, App, HealthCheck, Image, MlsecError, RedisGrantOptions, RedisServer, RedisServerProps, Testing, Vps, Workload, Zone } from '../../../lib';
-import { expectClearError, ExpectedError, tempDir } from '../../property/support';
+import { describe, expect, it } from 'vitest';
+import { aclRule, App, MlsecError, RedisGrantOptions, RedisServer, RedisServerProps, Testing, Vps, Workload, Zone } from '../../../lib';
+import { expectClearError, ExpectedError } from '../../property/support';
+import { consumerWorkload, tempParents } from '../support';
 import { labApp } from '../../support/fixtures';
 
 const SERVER = 'lab/feature-store';
 const API = 'lab/api';
 const PATTERN_RULE = /letters, digits and ":_.-" \(1-100 characters\) with "\*" only at the end/;
 
-const dirs: string[] = [];
-afterAll(() => {
-  while (dirs.length > 0) fs.rmSync(dirs.pop()!, { recursive: true, force: true });
-});
-function freshParent(): string {
-  const d = tempDir('mlsec-redis-bad-');
-  dirs.push(d);
-  return d;
-}
+/** An empty temporary folder; the outdir is a child of it that must not appear. */
+const freshParent = tempParents('mlsec-redis-bad-');
 
 interface Rd {
   readonly app: App;
@@ -35,13 +29,7 @@ interface Rd {
   consumer(id: string): Workload;
 }
 
-function consumer(vps: Vps, id: string): Workload {
-  return new Workload(vps, id, {
-    zone: Zone.Z6_SERVING,
-    image: Image.fromRegistry('python', '3.12.7-slim-bookworm'),
-    healthCheck: HealthCheck.command(['python', '-c', 'pass']),
-  });
-}
+const consumer = (vps: Vps, id: string): Workload => consumerWorkload(vps, id);
 
 function rd(outdir: string, props: Partial<RedisServerProps> = {}): Rd {
   const { app, vps } = labApp(outdir);
