@@ -79,6 +79,7 @@ const testDeps = project.addTask('test:deps', {
   exec: 'bash tools/install-test-deps.sh',
 });
 testDeps.exec('bash tools/install-minio.sh');
+testDeps.exec('bash tools/install-openbao.sh');
 
 project.addTask('gen:rules', {
   description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',

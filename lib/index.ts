@@ -5,4 +5,5 @@ export * from './posture';
 export * from './pki';
 export * from './secrets';
 export * from './services';
+export * from './vault';
 export * from './testing';

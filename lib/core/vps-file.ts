@@ -12,6 +12,16 @@ export interface VpsFileProps {
   readonly path: string;
   /** The file's text, or a function called at synth so later mutations still reach it. */
   readonly content: string | (() => string);
+  /**
+   * The document kind the posture rules audit it as (`vault-policy`, `vault-config`, …).
+   * @default none (not audited)
+   */
+  readonly kind?: string;
+  /**
+   * Its data, for kinds whose text cannot be parsed synchronously (HCL): called at synth.
+   * @default none
+   */
+  readonly data?: () => unknown;
 }
 
 /** A plain text file in the Vps folder (a config a workload mounts read-only). */
@@ -19,12 +29,16 @@ export class VpsFile extends Construct implements IDocumentProducer {
   /** Path below the Vps folder. */
   public readonly path: string;
   private readonly content: string | (() => string);
+  private readonly kind?: string;
+  private readonly data?: () => unknown;
 
   constructor(scope: Construct, id: string, props: VpsFileProps) {
     super(scope, checkedId(scope, id));
     DocumentProducers.mark(this);
     this.path = props?.path;
     this.content = props?.content;
+    this.kind = props?.kind;
+    this.data = props?.data;
     this.node.addValidation({
       validate: () => [
         ...(typeof this.content === 'string' || typeof this.content === 'function'
@@ -48,7 +62,11 @@ export class VpsFile extends Construct implements IDocumentProducer {
     if (typeof text !== 'string') {
       throw new MlsecError(`[${this.node.path}] prop 'content' must produce a string (got ${describeValue(text)})`);
     }
-    return [{ path: `${Vps.of(this).name}/${this.path}`, content: text, producer: this.node.path }];
+    return [{
+      path: `${Vps.of(this).name}/${this.path}`, content: text, producer: this.node.path,
+      ...(this.kind === undefined ? {} : { kind: this.kind }),
+      ...(this.data === undefined ? {} : { data: this.data() }),
+    }];
   }
 
   public verifyDocuments(): ValidationIssue[] {

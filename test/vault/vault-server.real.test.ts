@@ -1,0 +1,172 @@
+/**
+ * The generated vault.hcl, policies and bootstrap.sh on a real OpenBao (Vault's open fork, same
+ * API and policy language) on loopback, with the bootstrap-issued certificate. Only container
+ * paths and ports are re-pointed.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Credential, HealthCheck, Image, SecretsBootstrap, Testing, VaultServer, Vps, Workload, Zone } from '../../lib';
+import { baoBinary, RunningOpenBao, startOpenBao } from '../support/real-servers/openbao';
+import { RENDERING_ONLY } from '../support/fixtures';
+
+let bao: RunningOpenBao;
+let admin: string;
+const tokens: Record<string, string> = {};
+let secretsDir: string;
+let files: Record<string, string>;
+const WORKLOADS = ['model-server', 'curation'];
+
+function lab() {
+  const app = Testing.app({ postureReportOnly: RENDERING_ONLY });
+  const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
+  const vault = new VaultServer(vps, 'vault');
+  const w = (id: string) => new Workload(vps, id, { zone: Zone.Z6_SERVING, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), healthCheck: HealthCheck.command(['true']) });
+  const [model, curation] = WORKLOADS.map(w);
+  const seed = new Credential(vps, 'FeatureStorePassword', { name: 'feature-store-password', description: 'seeded into KV by the Vault bootstrap' });
+  vault.addKvSecret('ModelDb', { path: 'lab/core/model-server/db', seed: { password: seed } }).grantRead(model);
+  vault.addKvSecret('CurationDb', { path: 'lab/core/curation/db' }).grantRead(curation);
+  const sign = vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
+  sign.grantSign(curation);
+  sign.grantVerify(model);
+  vault.addTransitKey('Pii', { name: 'pii', derived: true }).grantEncrypt(curation);
+  return app;
+}
+
+beforeAll(async () => {
+  if (!baoBinary()) throw new Error('OpenBao is not installed: run `npx projen test:deps`');
+  const app = lab();
+  const assembly = Testing.synth(app);
+  files = Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/vault/')).map((p) => [p.slice('lab/vault/'.length), assembly.file(p)]));
+  secretsDir = fs.mkdtempSync('/tmp/mlsec-vault-secrets-');
+  SecretsBootstrap.run(app, { secretsDir, chown: false });
+  const delivered = (name: string) => fs.readFileSync(path.join(secretsDir, 'lab', 'deliver', 'vault', name));
+  bao = await startOpenBao({
+    hostname: 'vault',
+    caFile: 'ca.crt',
+    files: {
+      'tls.crt': { content: delivered('tls.crt'), mode: 0o644 },
+      'tls.key': { content: delivered('tls.key'), mode: 0o600 },
+      'ca.crt': { content: delivered('ca.crt'), mode: 0o644 },
+    },
+    // The generated file, with only the container paths and ports re-pointed.
+    config: (dir, api, cluster) => files['vault.hcl']
+      .replace(/\/run\/secrets\//g, `${dir}/`)
+      .replace('"/vault/data"', `"${dir}/data"`).replace('"/vault/audit/audit.log"', `"${dir}/audit/audit.log"`)
+      .replace('"0.0.0.0:8200"', `"127.0.0.1:${api}"`).replace('"0.0.0.0:8201"', `"127.0.0.1:${cluster}"`)
+      .replace('"https://vault:8200"', `"https://127.0.0.1:${api}"`).replace('"https://vault:8201"', `"https://127.0.0.1:${cluster}"`),
+  });
+  // The bootstrap job's world: the generated policies and script, the seed file, the root token in a file.
+  const config = path.join(bao.dir, 'mlsec');
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(config, rel)), { recursive: true });
+    fs.writeFileSync(path.join(config, rel), text);
+  }
+  fs.writeFileSync(path.join(bao.dir, 'root-token'), bao.rootToken, { mode: 0o600 });
+  // The test's own break-glass token: an orphan, so revoking the root token does not take it along.
+  admin = JSON.parse(bao.bao(['token', 'create', '-orphan', '-policy=root', '-format=json'], bao.rootToken).stdout).auth.client_token;
+  const first = runBootstrap(config, 'root-token');
+  expect(first.status, `${first.stdout}\n${first.stderr}\n${bao.log()}`).toBe(0);
+  expect(first.stdout).toContain('root token revoked');
+  // Idempotent: a second run with an admin token changes nothing and fails on nothing.
+  fs.writeFileSync(path.join(bao.dir, 'admin-token'), admin, { mode: 0o600 });
+  const second = runBootstrap(config, 'admin-token');
+  expect(second.status, `${second.stdout}\n${second.stderr}`).toBe(0);
+  expect(second.stdout).not.toContain('root token revoked');
+  for (const w of WORKLOADS) tokens[w] = await login(w);
+}, 120_000);
+
+afterAll(async () => {
+  await bao?.stop();
+  if (secretsDir) fs.rmSync(secretsDir, { recursive: true, force: true });
+});
+
+function runBootstrap(config: string, tokenFile: string) {
+  const { spawnSync } = require('child_process') as typeof import('child_process');
+  const r = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
+    cwd: bao.dir, encoding: 'utf8',
+    env: {
+      PATH: `${path.dirname(baoBinary()!)}:/usr/bin:/bin`, HOME: bao.dir,
+      VAULT_CLI: 'bao', VAULT_TOKEN_FILE: path.join(bao.dir, tokenFile),
+      VAULT_ADDR: `https://127.0.0.1:${bao.apiPort}`, BAO_CACERT: path.join(bao.dir, 'ca.crt'), BAO_TLS_SERVER_NAME: 'vault',
+      MLSEC_CONFIG_DIR: config, MLSEC_SECRETS_DIR: path.join(secretsDir, 'lab', 'deliver', 'vault'),
+      VAULT_AUDIT_FILE: path.join(bao.dir, 'audit', 'audit.log'),
+    },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Logs in as a workload through AppRole with a response-wrapped secret ID, as its agent would. */
+async function login(workload: string): Promise<string> {
+  const roleId = (await bao.api('GET', `auth/approle/role/${workload}/role-id`, admin)).body.data.role_id;
+  const wrapped = JSON.parse(bao.bao(['write', '-format=json', '-wrap-ttl=60s', '-f', `auth/approle/role/${workload}/secret-id`], admin).stdout);
+  const unwrapped = await bao.api('PUT', 'sys/wrapping/unwrap', wrapped.wrap_info.token);
+  const secretId = unwrapped.body.data.secret_id;
+  const auth = await bao.api('PUT', 'auth/approle/login', undefined, { role_id: roleId, secret_id: secretId });
+  expect(auth.status, JSON.stringify(auth.body)).toBe(200);
+  // Single use: the same secret ID cannot log in twice.
+  expect((await bao.api('PUT', 'auth/approle/login', undefined, { role_id: roleId, secret_id: secretId })).status).toBe(400);
+  return auth.body.auth.client_token as string;
+}
+
+describe('OpenBao with the generated configuration and bootstrap', () => {
+  it('revoked the initial root token', async () => {
+    expect((await bao.api('GET', 'auth/token/lookup-self', bao.rootToken)).status).toBe(403);
+  });
+
+  it('lets each workload read its own secret and nothing of another workload', async () => {
+    await bao.api('POST', 'kv/data/lab/core/curation/db', admin, { data: { password: 'curation-secret' } });
+    const own = await bao.api('GET', 'kv/data/lab/core/model-server/db', tokens['model-server']);
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    // Seeded by the bootstrap from the credential file (`field=@file`), never from synth-out.
+    const seeded = fs.readFileSync(path.join(secretsDir, 'lab', 'credentials', 'feature-store-password'), 'utf8');
+    expect(own.body.data.data).toEqual({ password: seeded });
+    expect((await bao.api('GET', 'kv/data/lab/core/curation/db', tokens['curation'])).status).toBe(200);
+    expect((await bao.api('GET', 'kv/data/lab/core/curation/db', tokens['model-server'])).status).toBe(403);
+    expect((await bao.api('GET', 'kv/data/lab/core/model-server/db', tokens['curation'])).status).toBe(403);
+    expect((await bao.api('LIST', 'kv/metadata/lab', tokens['model-server'])).status).toBe(403);
+  });
+
+  it('lets a workload use exactly its Transit grants', async () => {
+    const input = Buffer.from('model-digest').toString('base64');
+    const signed = await bao.api('POST', 'transit/sign/model-sign', tokens['curation'], { input });
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    const verified = await bao.api('POST', 'transit/verify/model-sign', tokens['model-server'], { input, signature: signed.body.data.signature });
+    expect(verified.body.data.valid).toBe(true);
+    expect((await bao.api('POST', 'transit/sign/model-sign', tokens['model-server'], { input })).status).toBe(403);
+    expect((await bao.api('POST', 'transit/encrypt/pii', tokens['curation'], { plaintext: input, context: Buffer.from('tenant|purpose').toString('base64') })).status).toBe(200);
+    expect((await bao.api('POST', 'transit/decrypt/pii', tokens['curation'], { ciphertext: 'vault:v1:x', context: 'eA==' })).status).toBe(403);
+    const key = await bao.api('GET', 'transit/keys/model-sign', admin);
+    expect([key.body.data.exportable, key.body.data.deletion_allowed, key.body.data.allow_plaintext_backup]).toEqual([false, false, false]);
+  });
+
+  it('gives no application token sys/ writes, token minting, or another mount', async () => {
+    for (const w of WORKLOADS) {
+      const t = tokens[w];
+      expect((await bao.api('POST', 'sys/mounts/evil', t, { type: 'kv' })).status, w).toBe(403);
+      expect((await bao.api('PUT', 'sys/policies/acl/evil', t, { policy: 'path "*" { capabilities = ["sudo"] }' })).status, w).toBe(403);
+      expect((await bao.api('POST', 'auth/token/create', t, {})).status, w).toBe(403);
+      expect((await bao.api('POST', 'auth/token/create-orphan', t, {})).status, w).toBe(403);
+      expect((await bao.api('GET', 'sys/audit', t)).status, w).toBe(403);
+      expect((await bao.api('POST', 'transit/keys/new-key', t, {})).status, w).toBe(403);
+    }
+  });
+
+  it('issues short-lived, single-use AppRole credentials', async () => {
+    const lookup = await bao.api('GET', 'auth/token/lookup-self', tokens['model-server']);
+    expect(lookup.body.data.policies).toEqual(['default', 'model-server']);
+    expect(lookup.body.data.ttl).toBeLessThanOrEqual(15 * 60);
+    const role = await bao.api('GET', 'auth/approle/role/model-server', admin);
+    expect(role.body.data).toMatchObject({ secret_id_num_uses: 1, token_max_ttl: 3600, token_ttl: 900, bind_secret_id: true });
+  });
+
+  it('writes audit entries through two devices', async () => {
+    const devices = await bao.api('GET', 'sys/audit', admin);
+    expect(Object.keys(devices.body.data ?? devices.body).filter((k) => k.endsWith('/')).sort()).toEqual(['file/', 'stdout/']);
+    const audit = fs.readFileSync(path.join(bao.dir, 'audit', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.some((e) => e.type === 'response' && e.request?.path === 'kv/data/lab/core/model-server/db')).toBe(true);
+    // Audit entries hash secrets: the seeded password never appears in clear.
+    const seeded = fs.readFileSync(path.join(secretsDir, 'lab', 'credentials', 'feature-store-password'), 'utf8');
+    expect(fs.readFileSync(path.join(bao.dir, 'audit', 'audit.log'), 'utf8')).not.toContain(seeded);
+  });
+});
