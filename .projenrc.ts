@@ -33,6 +33,7 @@ const project = new typescript.TypeScriptProject({
     'ajv@8.20.0',
     '@cdktf/hcl2json@0.21.0',
     'node-forge@1.4.3',
+    'handlebars@4.7.10',
   ],
   devDeps: [
     '@types/node@^20',

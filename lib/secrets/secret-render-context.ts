@@ -15,6 +15,11 @@ export interface SecretRenderContext {
 export interface IBootstrapSecret {
   /** File name under `/run/secrets/`. */
   readonly secretName: string;
-  /** The file's content; called by the bootstrap, never by synth. */
-  render(ctx: SecretRenderContext): string | Buffer;
+  /**
+   * The file's content; called by the bootstrap, never by synth. Absent for a file another tool
+   * writes into the same folder (e.g. the AppRole secret ID from Vault): the bootstrap keeps it.
+   */
+  render?(ctx: SecretRenderContext): string | Buffer;
+  /** For a file the bootstrap does not write: the tool that writes it, for messages. */
+  readonly writtenBy?: string;
 }

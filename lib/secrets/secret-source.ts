@@ -45,6 +45,14 @@ export class SecretSource {
     return new BootstrapSecret(fileName, (ctx) => ctx.pkiFile(identity.keyFile), `tls-key:${identity.node.path}:${fileName}`);
   }
 
+  /**
+   * A file another tool writes into the consumer's delivery folder (`writtenBy` says which, e.g.
+   * `vault/deliver-approle.sh`); the bootstrap neither writes nor removes it.
+   */
+  public static writtenBy(fileName: string, writtenBy: string): ISecretSource {
+    return new ExternalSecret(fileName, writtenBy);
+  }
+
   /** The host's CA bundle (intermediate then root), to verify peers. */
   public static caBundle(vps: Vps, fileName = 'ca.crt'): ISecretSource {
     return new BootstrapSecret(fileName, (ctx) => ctx.pkiFile(`${vps.name}/pki/ca-bundle.crt`), `ca-bundle:${vps.name}:${fileName}`);
@@ -68,6 +76,22 @@ class BootstrapSecret implements ISecretSource, IBootstrapSecret {
 
   public render(ctx: SecretRenderContext): string | Buffer {
     return this.renderer(ctx);
+  }
+}
+
+/** A delivered file that another tool writes. */
+class ExternalSecret implements ISecretSource, IBootstrapSecret {
+  constructor(
+    public readonly secretName: string,
+    public readonly writtenBy: string,
+  ) {}
+
+  public get identityKey(): string {
+    return `external:${this.writtenBy}:${this.secretName}`;
+  }
+
+  public bind(consumer: ISecretConsumer): string {
+    return SecretDeliveries.of(Vps.of(consumer)).deliver(consumer, this);
   }
 }
 

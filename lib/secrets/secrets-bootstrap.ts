@@ -117,6 +117,10 @@ function deliver(secretsDir: string, vps: Vps, deliveries: SecretDelivery[], ctx
     const dir = path.join(root, d.serviceName);
     ensureDir(dir);
     const file = path.join(secretsDir, d.file);
+    if (d.source.render === undefined) {
+      if (!fs.existsSync(file)) result.warnings.push(`${d.file}: not there yet; ${d.source.writtenBy ?? 'another tool'} writes it`);
+      continue;
+    }
     const rendered = d.source.render(ctx);
     const content = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : rendered;
     const [uid, gid] = d.owner.split(':').map(Number);

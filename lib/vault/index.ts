@@ -5,3 +5,6 @@ export * from './vault-policy';
 export * from './vault-policy-rules';
 export * from './vault-server';
 export * from './vault-server-config';
+export * from './agent/agent-templates';
+export * from './agent/approle-delivery-script';
+export * from './agent/vault-agent';

@@ -1,14 +1,29 @@
 import { Construct } from 'constructs';
-import { checkedId } from '../core/names';
+import { checkedId, Names } from '../core/names';
 import { describeValue } from '../core/prop-rules';
 import type { Credential } from '../secrets/credential';
 import type { Workload } from '../workload/workload';
+import type { VaultAgent } from './agent/vault-agent';
 import type { VaultCapability } from './vault-policy-rules';
 
-/** Where grants land: the server keeps one policy per workload. */
+/** Where grants land: the server keeps one policy and one agent per workload. */
 export interface IVaultGrantTarget {
-  /** Adds `capabilities` on `path` to `workload`'s own policy (created on first grant). */
+  /** Adds `capabilities` on `path` to `workload`'s own policy (created on first grant, with its agent). */
   grantPath(workload: Workload, path: string, capabilities: VaultCapability[], why: string): void;
+  /** The workload's agent (after a grant). */
+  agentOf(workload: Workload): VaultAgent | undefined;
+  /** Lets the workload call Vault itself with its agent's token. */
+  grantApiAccess(workload: Workload): void;
+}
+
+/** Options of `VaultKvSecret.grantRead`. */
+export interface KvReadOptions {
+  /**
+   * Fields the agent renders into files for the workload, each announced by a `*_FILE` variable:
+   * `{ password: 'DB_PASSWORD_FILE' }`.
+   * @default none (the policy grant only)
+   */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 /** A KV v2 path segment: lower-case letters, digits, "-" and "_". */
@@ -56,9 +71,24 @@ export class VaultKvSecret extends Construct {
     return `${this.target.kvMount}/data/${this.path}`;
   }
 
-  /** Lets `workload` read this secret (and nothing else of the mount). */
-  public grantRead(workload: Workload): void {
+  /**
+   * Lets `workload` read this secret (and nothing else of the mount); its agent renders the
+   * `fields` asked for into `/run/vault/<secret>-<field>` (0400) and the workload gets `*_FILE`.
+   */
+  public grantRead(workload: Workload, options: KvReadOptions = {}): void {
     this.target.grantPath(workload, this.dataPath, ['read'], `read ${this.node.path}`);
+    const agent = this.target.agentOf(workload);
+    for (const [field, envVar] of Object.entries(options?.fields ?? {})) {
+      if (!/^[a-z][a-z0-9_]{0,62}$/.test(field)) {
+        this.problems.push(`grantRead(${workload.node.path}): field ${describeValue(field)} must be lower-case letters, digits and "_"`);
+        continue;
+      }
+      if (!agent) continue;
+      const file = agent.addTemplate({ fileName: `${Names.toComposeName(this.node.id)}-${field.replace(/_/g, '-')}`, template: 'kv-field', values: { path: this.dataPath, field } });
+      if (typeof envVar !== 'string' || !/^[A-Z_][A-Z0-9_]*FILE$/.test(envVar)) {
+        this.problems.push(`grantRead(${workload.node.path}): fields.${field} must name an upper-case variable ending in FILE (got ${describeValue(envVar)})`);
+      } else workload.addEnvironment(envVar, file);
+    }
   }
 }
 
@@ -112,24 +142,28 @@ export class VaultTransitKey extends Construct {
   public grantEncrypt(workload: Workload): void {
     this.only(!this.signing, 'grantEncrypt', 'an encryption');
     this.target.grantPath(workload, `${this.target.transitMount}/encrypt/${this.keyName}`, ['update'], `encrypt with ${this.node.path}`);
+    this.target.grantApiAccess(workload);
   }
 
   /** `update` on `transit/decrypt/<key>`. */
   public grantDecrypt(workload: Workload): void {
     this.only(!this.signing, 'grantDecrypt', 'an encryption');
     this.target.grantPath(workload, `${this.target.transitMount}/decrypt/${this.keyName}`, ['update'], `decrypt with ${this.node.path}`);
+    this.target.grantApiAccess(workload);
   }
 
   /** `update` on `transit/sign/<key>`. */
   public grantSign(workload: Workload): void {
     this.only(this.signing, 'grantSign', 'a signing');
     this.target.grantPath(workload, `${this.target.transitMount}/sign/${this.keyName}`, ['update'], `sign with ${this.node.path}`);
+    this.target.grantApiAccess(workload);
   }
 
   /** `update` on `transit/verify/<key>`. */
   public grantVerify(workload: Workload): void {
     this.only(this.signing, 'grantVerify', 'a signing');
     this.target.grantPath(workload, `${this.target.transitMount}/verify/${this.keyName}`, ['update'], `verify with ${this.node.path}`);
+    this.target.grantApiAccess(workload);
   }
 
   private only(ok: boolean, method: string, kind: string): void {

@@ -12,6 +12,8 @@ import { Zone } from '../workload/zone';
 import { hclData, renderHcl } from './hcl/hcl-body';
 import { renderVaultBootstrap } from './vault-bootstrap-script';
 import { IVaultGrantTarget, VaultKvSecret, VaultKvSecretProps, VaultTransitKey, VaultTransitKeyProps } from './vault-grants';
+import { renderAppRoleDelivery } from './agent/approle-delivery-script';
+import { AGENT_OUTPUT_DIR, APPROLE_DELIVERY_SCRIPT, VaultAgent } from './agent/vault-agent';
 import { VaultPolicy } from './vault-policy';
 import { VaultCapability } from './vault-policy-rules';
 import { vaultServerConfig } from './vault-server-config';
@@ -60,6 +62,8 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
   /** Transit mount path. */
   public readonly transitMount = 'transit';
   private readonly policies = new Map<string, VaultPolicy>();
+  private readonly agents = new Map<string, VaultAgent>();
+  private readonly deliverer: VaultPolicy;
   private readonly grantees = new Map<string, Workload>();
   private readonly secrets: VaultKvSecret[] = [];
   private readonly keys: VaultTransitKey[] = [];
@@ -101,7 +105,7 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
         kvMount: this.kvMount,
         transitMount: this.transitMount,
         auditFile: '/vault/audit/audit.log',
-        policies: [...this.policies.keys()].sort(),
+        policies: [...this.policies.keys(), this.deliverer.policyName].sort(),
         appRoles: [...this.policies.keys()].sort().map((name) => ({ name, tokenTtl: p.tokenTtl ?? '15m', tokenMaxTtl: p.tokenMaxTtl ?? '1h' })),
         transitKeys: [...this.keys].sort((a, b) => (a.keyName < b.keyName ? -1 : 1)),
         seeded: this.secrets.filter((s) => Object.keys(s.seed).length > 0).map((s) => ({
@@ -111,6 +115,19 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
       }),
     });
     this.mountFile(bootstrap, `${CONFIG_DIR}/bootstrap.sh`);
+    // The operator's break-glass-free way to hand agents their AppRole credentials.
+    this.deliverer = new VaultPolicy(this, 'DelivererPolicy', {
+      name: 'mlsec-approle-deliverer',
+      adminReason: 'reads role IDs and mints wrapped single-use secret IDs for the agents; held by the operator only',
+    });
+    this.deliverer.addRule('auth/approle/role/+/role-id', ['read']);
+    this.deliverer.addRule('auth/approle/role/+/secret-id', ['update']);
+    this.mountFile(this.deliverer.file, `${CONFIG_DIR}/policies/${this.deliverer.policyName}.hcl`);
+    new VpsFile(this, 'DeliverAppRole', {
+      path: APPROLE_DELIVERY_SCRIPT,
+      content: () => renderAppRoleDelivery(this.node.path, Vps.of(this).name,
+        [...this.agents.values()].map((a) => ({ service: a.serviceName, owner: a.runAsUser, role: a.workload.serviceName })).sort((a, b) => (a.service < b.service ? -1 : 1))),
+    });
     this.node.addValidation({
       validate: () => [
         ...this.vaultProblems,
@@ -166,10 +183,31 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
       this.mountFile(policy.file, `${CONFIG_DIR}/policies/${name}.hcl`);
       this.policies.set(name, policy);
       this.grantees.set(name, workload);
-      workload.connections.allowTo(this, { port: VAULT_PORT });
-      workload.addSecret(SecretSource.caBundle(Vps.of(this)));
+      const agent = new VaultAgent(this, `Agent-${name}`, { workload, image: this.image, vaultAddress: `https://${this.serviceName}:${VAULT_PORT}`, role: name });
+      agent.connections.allowTo(this, { port: VAULT_PORT });
+      this.agents.set(name, agent);
     }
     policy.addRule(path, capabilities);
+  }
+
+  /** The Vault Agent sidecar of a workload (undefined until it holds a grant). */
+  public agentOf(workload: Workload): VaultAgent | undefined {
+    return this.agents.get(workload?.serviceName);
+  }
+
+  /**
+   * @internal Used by grants that call Vault at run time (Transit): the workload talks to Vault
+   * itself with the token its agent keeps in `/run/vault/token`.
+   */
+  public grantApiAccess(workload: Workload): void {
+    const agent = this.agents.get(workload.serviceName);
+    if (!agent || agent.writesToken) return;
+    agent.writeToken();
+    workload.connections.allowTo(this, { port: VAULT_PORT });
+    const ca = workload.addSecret(SecretSource.caBundle(Vps.of(this)));
+    workload.addEnvironment('VAULT_ADDR', `https://${this.serviceName}:${VAULT_PORT}`);
+    workload.addEnvironment('VAULT_CACERT', ca);
+    workload.addEnvironment('VAULT_TOKEN_FILE', `${AGENT_OUTPUT_DIR}/token`);
   }
 
   private configBody(tls: { certificate: string; privateKey: string }) {

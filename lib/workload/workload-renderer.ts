@@ -13,7 +13,7 @@ export function renderWorkloadService(w: Workload, graph: WorkloadGraph): Servic
   for (const secret of w._secrets) if (secret.envVar !== undefined) environment[secret.envVar] = `/run/secrets/${secret.source.secretName}`;
   const networks = graph.networksOf(w);
   const dependsOn: Record<string, { condition: 'service_healthy' | 'service_started' | 'service_completed_successfully' }> = {};
-  for (const job of w._completions) dependsOn[job.serviceName] = { condition: 'service_completed_successfully' };
+  for (const [other, condition] of w._startsAfter) dependsOn[other.serviceName] = { condition };
   for (const dep of graph.dependenciesOf(w)) {
     dependsOn[dep.serviceName] = { condition: dep.hasHealthCheck ? 'service_healthy' : 'service_started' };
   }

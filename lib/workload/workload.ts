@@ -118,7 +118,8 @@ export class Workload extends Construct implements ISecretConsumer {
   /** @internal */ public readonly _tlsFiles = new Map<TlsIdentity, TlsFiles>();
   /** @internal */ public readonly _capabilities: string[] = [];
   /** @internal */ public readonly _publications: PortPublication[] = [];
-  /** @internal */ public readonly _completions: Workload[] = [];
+  /** @internal Start-order dependencies that are not flows: one-shot jobs, sidecars. */
+  public readonly _startsAfter = new Map<Workload, 'service_healthy' | 'service_completed_successfully'>();
   /** @internal */ public _readOnlyRoot = true;
   /** @internal */ public _rootUser = false;
   /** @internal */ public _withoutHealthCheck = false;
@@ -247,7 +248,12 @@ export class Workload extends Construct implements ISecretConsumer {
    * `service_completed_successfully`), e.g. a job that prepares a volume.
    */
   public startsAfterCompletionOf(job: Workload): void {
-    this._completions.push(job);
+    this._startsAfter.set(job, 'service_completed_successfully');
+  }
+
+  /** Starts this workload only after `sidecar` is healthy (e.g. its Vault Agent has rendered its files). */
+  public startsAfterHealthyOf(sidecar: Workload): void {
+    this._startsAfter.set(sidecar, 'service_healthy');
   }
 
   /** Lifts the read-only root filesystem. */

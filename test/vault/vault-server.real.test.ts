@@ -24,7 +24,7 @@ function lab() {
   const w = (id: string) => new Workload(vps, id, { zone: Zone.Z6_SERVING, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), healthCheck: HealthCheck.command(['true']) });
   const [model, curation] = WORKLOADS.map(w);
   const seed = new Credential(vps, 'FeatureStorePassword', { name: 'feature-store-password', description: 'seeded into KV by the Vault bootstrap' });
-  vault.addKvSecret('ModelDb', { path: 'lab/core/model-server/db', seed: { password: seed } }).grantRead(model);
+  vault.addKvSecret('ModelDb', { path: 'lab/core/model-server/db', seed: { password: seed } }).grantRead(model, { fields: { password: 'DB_PASSWORD_FILE' } });
   vault.addKvSecret('CurationDb', { path: 'lab/core/curation/db' }).grantRead(curation);
   const sign = vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
   sign.grantSign(curation);
@@ -169,4 +169,60 @@ describe('OpenBao with the generated configuration and bootstrap', () => {
     const seeded = fs.readFileSync(path.join(secretsDir, 'lab', 'credentials', 'feature-store-password'), 'utf8');
     expect(fs.readFileSync(path.join(bao.dir, 'audit', 'audit.log'), 'utf8')).not.toContain(seeded);
   });
+});
+
+describe('the Vault Agent with the generated agent.hcl and templates', () => {
+  it('logs in with the delivered role ID and wrapped secret ID and renders the files 0400', async () => {
+    // The operator's step: a deliverer token, then the generated delivery script.
+    const deliverer = JSON.parse(bao.bao(['token', 'create', '-policy=mlsec-approle-deliverer', '-format=json'], admin).stdout).auth.client_token;
+    fs.writeFileSync(path.join(bao.dir, 'deliverer-token'), deliverer, { mode: 0o600 });
+    const { spawn, spawnSync } = require('child_process') as typeof import('child_process');
+    const script = path.join(bao.dir, 'deliver-approle.sh');
+    fs.writeFileSync(script, files['deliver-approle.sh']);
+    const delivered = spawnSync('/bin/sh', [script], {
+      cwd: bao.dir, encoding: 'utf8',
+      env: {
+        PATH: `${path.dirname(baoBinary()!)}:/usr/bin:/bin`, HOME: bao.dir, VAULT_CLI: 'bao',
+        VAULT_TOKEN_FILE: path.join(bao.dir, 'deliverer-token'), VAULT_ADDR: `https://127.0.0.1:${bao.apiPort}`,
+        BAO_CACERT: path.join(bao.dir, 'ca.crt'), BAO_TLS_SERVER_NAME: 'vault', MLSEC_SECRETS_DIR: secretsDir,
+      },
+    });
+    expect(delivered.status, `${delivered.stdout}\n${delivered.stderr}`).toBe(0);
+    const agentSecrets = path.join(secretsDir, 'lab', 'deliver', 'model-server-vault-agent');
+    expect(fs.readdirSync(agentSecrets).sort()).toEqual(['ca.crt', 'role-id', 'secret-id']);
+    for (const f of ['role-id', 'secret-id']) expect(fs.statSync(path.join(agentSecrets, f)).mode & 0o777).toBe(0o400);
+    // The deliverer may do nothing else.
+    expect((await bao.api('GET', 'kv/data/lab/core/model-server/db', deliverer)).status).toBe(403);
+
+    // The agent's world: its config and templates as generated; container paths re-pointed.
+    const agentDir = path.join(bao.dir, 'agent');
+    const out = path.join(bao.dir, 'agent-out');
+    fs.mkdirSync(agentDir);
+    fs.mkdirSync(out, { mode: 0o700 });
+    for (const [rel, text] of Object.entries(files).filter(([rel]) => rel.startsWith('agent/model-server/'))) fs.writeFileSync(path.join(agentDir, path.basename(rel)), text);
+    const config = fs.readFileSync(path.join(agentDir, 'agent.hcl'), 'utf8')
+      .replace(/\/run\/secrets\//g, `${agentSecrets}/`).replace(/\/vault\/agent\//g, `${agentDir}/`).replace(/\/run\/vault\//g, `${out}/`)
+      .replace('/tmp/vault-agent.pid', path.join(bao.dir, 'agent.pid'))
+      .replace('address = "https://vault:8200"', `address = "https://127.0.0.1:${bao.apiPort}"\n  tls_server_name = "vault"`);
+    fs.writeFileSync(path.join(agentDir, 'agent.hcl'), config);
+    const log: string[] = [];
+    const agent = spawn(baoBinary()!, ['agent', `-config=${path.join(agentDir, 'agent.hcl')}`], { cwd: bao.dir, env: { PATH: process.env.PATH, HOME: bao.dir } });
+    agent.stdout.on('data', (d) => log.push(String(d)));
+    agent.stderr.on('data', (d) => log.push(String(d)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!fs.existsSync(path.join(out, '.ready')) && Date.now() < deadline && agent.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      expect(fs.existsSync(path.join(out, '.ready')), log.join('')).toBe(true);
+      const seeded = fs.readFileSync(path.join(secretsDir, 'lab', 'credentials', 'feature-store-password'), 'utf8');
+      expect(fs.readFileSync(path.join(out, 'modeldb-password'), 'utf8')).toBe(seeded);
+      expect(fs.readdirSync(out).sort()).toEqual(['.ready', 'modeldb-password', 'token']);
+      for (const f of fs.readdirSync(out)) expect(fs.statSync(path.join(out, f)).mode & 0o777, f).toBe(0o400);
+      // The token it keeps for the workload's own Transit calls carries exactly the workload's policy.
+      const token = fs.readFileSync(path.join(out, 'token'), 'utf8').trim();
+      expect((await bao.api('GET', 'auth/token/lookup-self', token)).body.data.policies).toEqual(['default', 'model-server']);
+    } finally {
+      agent.kill('SIGTERM');
+      await new Promise((r) => (agent.exitCode !== null ? r(undefined) : agent.once('exit', r)));
+    }
+  }, 60_000);
 });

@@ -1,15 +1,17 @@
 import type { Rule, RuleHit } from '../../rule';
 import type { ServiceNode } from '../../service-graph';
+import { mountsOf } from '../compose/volume-mounts';
+import { commandWords, VAULT_IMAGE } from '../vault/compose-vault';
 
 /** INV-11 (synth-time part): secret material never sits in or is pointed at from the output folder. */
 export const ZONE_11: Rule = {
   id: 'ZONE-11',
-  title: 'Secrets are files outside the synthesized output, read through *_FILE paths under /run/secrets',
+  title: 'Secrets are files outside the synthesized output, read through *_FILE paths under /run/secrets or a Vault Agent\'s output',
   severity: 'critical',
   level: 'error',
   priority: 'P1',
   rationale: 'synth-out is reviewed and committed; a secret file inside it, or a *_FILE variable that points anywhere but a mounted secret, leaks or misroutes secret material (CONTROLS.md INV-11).',
-  remediation: 'Keep secret files in the operator-only folder outside synth-out (or let Vault Agent render them) and point *_FILE variables at /run/secrets/<name>.',
+  remediation: 'Keep secret files in the operator-only folder outside synth-out and point *_FILE variables at /run/secrets/<name>, or at the volume a Vault Agent sidecar renders into.',
   controls: { 'nist-800-53-r5': ['IA-5', 'SC-28'], 'csa-aicm': ['CEK', 'DSP'], 'owasp-llm-2025': ['LLM02'] },
   kinds: ['compose'],
   unsuppressible: true,
@@ -24,10 +26,15 @@ export const ZONE_11: Rule = {
       }
     }
     for (const graph of model.serviceGraphs()) {
+      const agentVolumes = vaultAgentVolumes(graph.services);
       for (const s of graph.services) {
+        // Also allowed: a directory where the service mounts a volume a Vault Agent renders into.
+        const rendered = mountsOf({ name: s.name, document: s.document, data: s.data, path: ['services', s.name] })
+          .filter((m) => m.volumeName !== undefined && agentVolumes.has(m.volumeName) && m.target)
+          .map((m) => `${m.target!.replace(/\/$/, '')}/`);
         for (const [key, value] of environmentOf(s)) {
-          if (/FILE$/.test(key) && typeof value === 'string' && /(PASS|SECRET|TOKEN|KEY|CRED)/i.test(key) && !value.startsWith('/run/secrets/')) {
-            hits.push({ document: s.document, path: ['services', s.name, 'environment', key], message: `service '${s.name}' points ${key} at '${value}', not at a mounted secret under /run/secrets/`, granular: `${s.name}:${key}` });
+          if (/FILE$/.test(key) && typeof value === 'string' && /(PASS|SECRET|TOKEN|KEY|CRED)/i.test(key) && !value.startsWith('/run/secrets/') && !rendered.some((dir) => value.startsWith(dir))) {
+            hits.push({ document: s.document, path: ['services', s.name, 'environment', key], message: `service '${s.name}' points ${key} at '${value}', not at a mounted secret under /run/secrets/ or a Vault Agent's output`, granular: `${s.name}:${key}` });
           }
         }
       }
@@ -35,6 +42,18 @@ export const ZONE_11: Rule = {
     return hits;
   },
 };
+
+/** Named volumes that a Vault/OpenBao Agent service mounts writable: what it renders lands there. */
+function vaultAgentVolumes(services: readonly ServiceNode[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of services) {
+    if (typeof s.data?.image !== 'string' || !VAULT_IMAGE.test(s.data.image)) continue;
+    const words = [...commandWords(s.data.entrypoint), ...commandWords(s.data.command)].filter((w) => !/^(vault|bao)$/.test(w));
+    if (words[0] !== 'agent') continue;
+    for (const m of mountsOf({ name: s.name, document: s.document, data: s.data, path: ['services', s.name] })) if (m.volumeName !== undefined && !m.readOnly) out.add(m.volumeName);
+  }
+  return out;
+}
 
 /** INV-13: the container baseline on every service (digest pinning is CMP-23's, a warning). */
 export const ZONE_13: Rule = {

@@ -1,0 +1,30 @@
+import Handlebars from 'handlebars';
+
+/**
+ * consul-template sources (`.ctmpl`) for the Vault Agent, written as Handlebars templates. Our own
+ * values are Handlebars `{{…}}`; consul-template's syntax is escaped as `\{{` so it survives
+ * rendering verbatim. Compiled with `noEscape` (no HTML entities in HCL/Go templates) and `strict`
+ * (a missing value throws instead of rendering empty). Every value put in was validated first
+ * (paths, fields and role names of safe characters), so none can open or close a `{{ }}` action.
+ */
+const SOURCES = {
+  /** One field of a KV v2 secret. */
+  'kv-field': '\\{{- with secret "{{path}}" -}}\\{{ .Data.data.{{field}} }}\\{{- end -}}\n',
+  /** A libpq pgpass line with dynamic database credentials. */
+  'pgpass': '\\{{- with secret "{{path}}" -}}{{host}}:{{port}}:*:\\{{ .Data.username }}:\\{{ .Data.password }}\\{{- end }}\n',
+} as const;
+
+/** The name of a template. */
+export type AgentTemplateName = keyof typeof SOURCES;
+
+const compiled = new Map<AgentTemplateName, HandlebarsTemplateDelegate>();
+
+/** Renders template `name` with `values` into consul-template text. */
+export function renderAgentTemplate(name: AgentTemplateName, values: Record<string, string | number>): string {
+  let t = compiled.get(name);
+  if (!t) {
+    t = Handlebars.compile(SOURCES[name], { noEscape: true, strict: true });
+    compiled.set(name, t);
+  }
+  return t(values);
+}
