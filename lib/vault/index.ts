@@ -1,5 +1,6 @@
 export * from './hcl/hcl-body';
 export * from './vault-bootstrap-script';
+export * from './vault-database';
 export * from './vault-grants';
 export * from './vault-policy';
 export * from './vault-policy-rules';

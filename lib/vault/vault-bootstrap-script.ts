@@ -1,3 +1,4 @@
+import type { VaultDatabaseConnection } from './vault-database';
 import type { VaultKvSecret, VaultTransitKey } from './vault-grants';
 
 /** An AppRole role of one workload. */
@@ -26,6 +27,8 @@ export interface VaultBootstrapInput {
   readonly appRoles: readonly AppRoleSpec[];
   /** Transit keys. */
   readonly transitKeys: readonly VaultTransitKey[];
+  /** Database engine connections (PostgreSQL), with their roles. */
+  readonly databases: readonly VaultDatabaseConnection[];
   /** KV secrets to seed from files. */
   readonly seeded: readonly { readonly secret: VaultKvSecret; readonly fields: readonly { readonly field: string; readonly file: string }[] }[];
 }
@@ -81,6 +84,7 @@ export function renderVaultBootstrap(c: VaultBootstrapInput): string {
       `"$V" read ${c.transitMount}/keys/${k.keyName} >/dev/null 2>&1 || "$V" write ${c.transitMount}/keys/${k.keyName} type=${k.type}${k.derived ? ' derived=true convergent_encryption=true' : ''} exportable=false allow_plaintext_backup=false`,
     ),
     '',
+    ...databaseSteps(c),
     '# KV seeds from files of the secrets folder.',
     ...c.seeded.map((s) => `"$V" kv put -mount=${c.kvMount} ${s.secret.path} ${s.fields.map((f) => `${f.field}=@"$S/${f.file}"`).join(' ')} >/dev/null`),
     '',
@@ -90,4 +94,28 @@ export function renderVaultBootstrap(c: VaultBootstrapInput): string {
     '',
   ];
   return o.join('\n');
+}
+
+/**
+ * Database engine steps: a connection is configured once (TLS verify-full) and its initial admin
+ * password rotated at once, so afterwards only Vault knows it; roles are (re)written every run.
+ */
+function databaseSteps(c: VaultBootstrapInput): string[] {
+  if (c.databases.length === 0) return [];
+  const out = ['# Database engine: dynamic PostgreSQL users (short leases), one connection per server.', 'has secrets database || "$V" secrets enable -path=database database'];
+  for (const d of c.databases) {
+    const p = d.props;
+    out.push(
+      `if ! "$V" read database/config/${p.name} >/dev/null 2>&1; then`,
+      `  "$V" write database/config/${p.name} plugin_name=postgresql-database-plugin allowed_roles="${p.name}-*" username=${p.adminRole} password=@"$S/seed-${p.adminPassword.credentialName}" \\`,
+      `    connection_url="postgresql://{{username}}:{{password}}@${p.host}:${p.port}/${p.database}?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt" password_authentication=scram-sha-256`,
+      `  "$V" write -f database/rotate-root/${p.name}`,
+      'fi',
+    );
+    for (const r of d.roleList) {
+      out.push(`"$V" write database/roles/${r.name} db_name=${p.name} default_ttl=${r.defaultTtl} max_ttl=${r.maxTtl} creation_statements=@"$C/database/${r.name}.create.sql" revocation_statements=@"$C/database/${r.name}.revoke.sql"`);
+    }
+  }
+  out.push('');
+  return out;
 }

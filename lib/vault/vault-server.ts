@@ -14,6 +14,7 @@ import { renderVaultBootstrap } from './vault-bootstrap-script';
 import { IVaultGrantTarget, VaultKvSecret, VaultKvSecretProps, VaultTransitKey, VaultTransitKeyProps } from './vault-grants';
 import { renderAppRoleDelivery } from './agent/approle-delivery-script';
 import { AGENT_OUTPUT_DIR, APPROLE_DELIVERY_SCRIPT, VaultAgent } from './agent/vault-agent';
+import { VaultDatabaseConnection, VaultDatabaseConnectionProps } from './vault-database';
 import { VaultPolicy } from './vault-policy';
 import { VaultCapability } from './vault-policy-rules';
 import { vaultServerConfig } from './vault-server-config';
@@ -67,6 +68,7 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
   private readonly grantees = new Map<string, Workload>();
   private readonly secrets: VaultKvSecret[] = [];
   private readonly keys: VaultTransitKey[] = [];
+  private readonly databases: VaultDatabaseConnection[] = [];
   private readonly vaultProblems: string[] = [];
 
   constructor(scope: Construct, id: string, props: VaultServerProps = {}) {
@@ -108,6 +110,7 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
         policies: [...this.policies.keys(), this.deliverer.policyName].sort(),
         appRoles: [...this.policies.keys()].sort().map((name) => ({ name, tokenTtl: p.tokenTtl ?? '15m', tokenMaxTtl: p.tokenMaxTtl ?? '1h' })),
         transitKeys: [...this.keys].sort((a, b) => (a.keyName < b.keyName ? -1 : 1)),
+        databases: [...this.databases],
         seeded: this.secrets.filter((s) => Object.keys(s.seed).length > 0).map((s) => ({
           secret: s,
           fields: Object.entries(s.seed).sort(([a], [b]) => (a < b ? -1 : 1)).map(([field, credential]) => ({ field, file: `seed-${credential.credentialName}` })),
@@ -154,6 +157,27 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
     if (clash) this.vaultProblems.push(`addTransitKey('${id}'): key name ${describeValue(key.keyName)} is already the key '${clash.node.path}'`);
     this.keys.push(key);
     return key;
+  }
+
+  /**
+   * A PostgreSQL connection of the database engine (used by `PostgresServer` with `vault`): Vault
+   * reaches the server, receives the admin password once (then rotates it), and issues users.
+   */
+  public addPostgresConnection(id: string, props: VaultDatabaseConnectionProps): VaultDatabaseConnection {
+    const connection = new VaultDatabaseConnection(this, id, props, (file, name) => this.mountFile(file, `${CONFIG_DIR}/database/${name}`));
+    this.addSecret(SecretSource.credential(props.adminPassword, `seed-${props.adminPassword.credentialName}`));
+    this.databases.push(connection);
+    return connection;
+  }
+
+  /**
+   * Lets `workload` obtain short-lived credentials of `role` (`read` on `database/creds/<role>`);
+   * its agent renders them with `render` into `/run/vault/<fileName>`.
+   */
+  public grantDatabaseCredentials(workload: Workload, role: string, fileName: string, values: Record<string, string | number>): string {
+    this.grantPath(workload, `database/creds/${role}`, ['read'], `database credentials of role ${role}`);
+    const agent = this.agents.get(workload.serviceName);
+    return agent ? agent.addTemplate({ fileName, template: 'pg-service', values: { ...values, path: `database/creds/${role}` } }) : `${AGENT_OUTPUT_DIR}/${fileName}`;
   }
 
   /** The policy of a workload (undefined until it holds a grant). */

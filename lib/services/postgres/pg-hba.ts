@@ -9,7 +9,7 @@ export const CERT_MAP = 'mlsec';
  * including every plain-TCP connection, rejected. First match wins, so the rejects of plain TCP
  * come first and the catch-all reject last.
  */
-export function renderPgHba(producer: string, adminRole: string, grants: readonly PostgresGrant[]): string {
+export function renderPgHba(producer: string, adminRole: string, grants: readonly PostgresGrant[], vaultAdmin?: string): string {
   const rows: string[][] = [
     ['# TYPE', 'DATABASE', 'USER', 'ADDRESS', 'METHOD'],
     ['local', 'all', adminRole, '', 'scram-sha-256'],
@@ -17,9 +17,12 @@ export function renderPgHba(producer: string, adminRole: string, grants: readonl
     ['hostnossl', 'all', 'all', 'all', 'reject'],
     ['hostssl', 'all', adminRole, 'all', 'reject'],
   ];
+  // Vault's admin role manages users over TLS with its rotated password (Vault presents no client certificate).
+  if (vaultAdmin) rows.push(['hostssl', 'postgres', vaultAdmin, 'samenet', 'scram-sha-256']);
   for (const g of [...grants].sort(byRoleThenDatabase)) {
     const method = g.authentication === 'cert' ? `cert map=${CERT_MAP}` : 'scram-sha-256 clientcert=verify-ca';
-    rows.push(['hostssl', g.database, g.role, 'samenet', method]);
+    // Vault-issued users are members of the grant's group role: `+role` matches them.
+    rows.push(['hostssl', g.database, g.vaultRole ? `+${g.role}` : g.role, 'samenet', method]);
   }
   rows.push(['host', 'all', 'all', 'all', 'reject']);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

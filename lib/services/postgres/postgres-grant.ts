@@ -58,6 +58,8 @@ export interface PostgresGrant {
   readonly connectionLimit: number;
   /** The file (under /run/secrets of the server) that holds the role's SCRAM verifier, for scram roles. */
   readonly verifierFile?: string;
+  /** When Vault issues the credentials: its database role (the grant's role is then a NOLOGIN group). */
+  readonly vaultRole?: string;
 }
 
 /** Props of `PostgresServer.addDatabase`. */

@@ -8,6 +8,8 @@ import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
 import { ISecretSource } from '../../workload/secret-source';
 import { Workload } from '../../workload/workload';
+import type { VaultServer } from '../../vault/vault-server';
+import type { VaultDatabaseConnection } from '../../vault/vault-database';
 import { Zone } from '../../workload/zone';
 import { renderPgHba, renderPgIdent } from './pg-hba';
 import { POSTGRES_PRIVILEGES, PostgresDatabaseOptions, PostgresGrant, PostgresGrantOptions, PostgresPrivilege } from './postgres-grant';
@@ -45,6 +47,14 @@ export interface PostgresServerProps {
    * @default 'ddl'
    */
   readonly logStatement?: 'ddl' | 'mod' | 'all';
+  /**
+   * Vault issues the credentials of SCRAM grants: each grant's role becomes a NOLOGIN group, and
+   * Vault's database engine creates short-lived LOGIN members of it (5-minute leases, 1 hour at
+   * most) that the grantee's Vault Agent renders into a libpq service file. Certificate grants
+   * need no password and are unchanged.
+   * @default none (passwords are bootstrap credentials)
+   */
+  readonly vault?: VaultServer;
 }
 
 /** The port PostgreSQL listens on. */
@@ -52,6 +62,8 @@ export const POSTGRES_PORT = 5432;
 const CONF_DIR = '/etc/postgresql';
 const ENV_PREFIX = /^[A-Z][A-Z0-9_]{0,30}$/;
 const AUTHENTICATIONS = ['scram-sha-256', 'cert'];
+/** The role Vault's database engine logs in as (CREATEROLE, never superuser). */
+export const VAULT_ADMIN_ROLE = 'vault_admin';
 
 /**
  * A PostgreSQL server (L2), hardened: TLS only (1.2+) with the internal CA's certificate, SCRAM
@@ -71,6 +83,7 @@ export class PostgresServer extends Workload {
   private readonly grants: PostgresGrant[] = [];
   private readonly grantProblems: string[] = [];
   private readonly pgProps: PostgresServerProps;
+  private readonly vaultConnection?: VaultDatabaseConnection;
   /** Per SCRAM role: its password and the two files derived from it (one role, one password, however many databases). */
   private readonly roleSecrets = new Map<string, { verifier: ISecretSource; pgpass: ISecretSource; verifierFile: string }>();
 
@@ -110,17 +123,28 @@ export class PostgresServer extends Workload {
         logStatement: this.pgProps.logStatement ?? 'ddl',
       }),
     });
-    const hba = new VpsFile(this, 'Hba', { path: `${this.serviceName}/pg_hba.conf`, content: () => renderPgHba(this.node.path, this.adminRole, this.grants) });
+    const hba = new VpsFile(this, 'Hba', { path: `${this.serviceName}/pg_hba.conf`, content: () => renderPgHba(this.node.path, this.adminRole, this.grants, this.vaultConnection ? VAULT_ADMIN_ROLE : undefined) });
     const ident = new VpsFile(this, 'Ident', { path: `${this.serviceName}/pg_ident.conf`, content: () => renderPgIdent(this.node.path, this.grants) });
     const init = new VpsFile(this, 'InitSql', {
       path: `${this.serviceName}/initdb/10-mlsec-roles.sql`,
-      content: () => renderInitSql(this.node.path, [...this.databases].map(([name, d]) => ({ name, schemas: d.schemas })), this.grants),
+      content: () => renderInitSql(this.node.path, [...this.databases].map(([name, d]) => ({ name, schemas: d.schemas })), this.grants, this.vaultConnection ? VAULT_ADMIN_ROLE : undefined),
     });
     this.mountFile(conf, `${CONF_DIR}/postgresql.conf`);
     this.mountFile(hba, `${CONF_DIR}/pg_hba.conf`);
     this.mountFile(ident, `${CONF_DIR}/pg_ident.conf`);
     this.mountFile(init, '/docker-entrypoint-initdb.d/10-mlsec-roles.sql');
+    if (p.vault) this.vaultConnection = this.connectVault(p.vault);
     this.node.addValidation({ validate: () => this.postgresProblems() });
+  }
+
+  /** Vault's admin role and connection: Vault reaches the server and manages the dynamic users. */
+  private connectVault(vault: VaultServer): VaultDatabaseConnection {
+    const password = new Credential(this, 'VaultAdminPassword', { name: `${this.serviceName}-vault-admin-password`, description: `initial password of '${VAULT_ADMIN_ROLE}' on ${this.node.path}; Vault rotates it at once` });
+    this.addSecret(SecretSource.derived('role-vault-admin.scram', (ctx) => scramSha256Verifier(ctx.credential(password), VAULT_ADMIN_ROLE)));
+    vault.connections.allowTo(this, { port: POSTGRES_PORT });
+    return vault.addPostgresConnection(`Postgres-${this.serviceName}`, {
+      name: this.serviceName, host: this.serviceName, port: POSTGRES_PORT, database: 'postgres', adminRole: VAULT_ADMIN_ROLE, adminPassword: password,
+    });
   }
 
   /** Adds a database, owned by a NOLOGIN role `<name>_owner`, with its schemas. */
@@ -171,6 +195,7 @@ export class PostgresServer extends Workload {
       checkPattern(`${where} envPrefix`, prefix, ENV_PREFIX, 'upper-case letters, digits and "_", starting with a letter'),
       pgIdentifierProblem(`${where}: the role name derived from service '${workload.serviceName}'`, role),
       role === this.adminRole ? `${where}: the service's role name '${role}' is the admin role` : undefined,
+      role === VAULT_ADMIN_ROLE ? `${where}: the service's role name '${role}' is reserved for Vault's database engine` : undefined,
       workload === this ? `${where}: a server cannot be granted access to itself` : undefined,
     );
     const overlapping = this.grants.find((g) => g.role === role && g.database === o.database);
@@ -185,7 +210,17 @@ export class PostgresServer extends Workload {
     workload.connections.allowTo(this, { port: POSTGRES_PORT });
     const client = workload.tlsFilesOf(workload.clientTlsIdentity());
     let verifierFile: string | undefined;
-    if (authentication === 'scram-sha-256') {
+    let vaultRole: string | undefined;
+    const vault = this.pgProps.vault;
+    if (authentication === 'scram-sha-256' && vault && this.vaultConnection) {
+      vaultRole = this.vaultConnection.addRole(role, { connectionLimit: o.connectionLimit ?? 10, searchPath: o.schema !== undefined ? [o.schema] : db!.schemas });
+      const serviceFile = vault.grantDatabaseCredentials(workload, vaultRole, `${this.serviceName}.pg_service.conf`, {
+        service: this.serviceName, host: this.serviceName, port: POSTGRES_PORT, dbname: o.database,
+        sslrootcert: client.caBundle, sslcert: client.certificate, sslkey: client.privateKey,
+      });
+      this.setClientEnvironment(workload, `${prefix}SERVICEFILE`, serviceFile);
+      this.setClientEnvironment(workload, `${prefix}SERVICE`, this.serviceName);
+    } else if (authentication === 'scram-sha-256') {
       const secrets = this.roleSecretsOf(role, workload.serviceName);
       verifierFile = secrets.verifierFile;
       this.addSecret(secrets.verifier);
@@ -194,13 +229,13 @@ export class PostgresServer extends Workload {
     // A second grant on this server keeps the first PGDATABASE: the client names the database.
     const sameServer = workload._environment[`${prefix}HOST`] === this.serviceName;
     const env: Record<string, string> = {
-      HOST: this.serviceName, PORT: String(POSTGRES_PORT), ...(sameServer ? {} : { DATABASE: o.database }), USER: role,
+      HOST: this.serviceName, PORT: String(POSTGRES_PORT), ...(sameServer ? {} : { DATABASE: o.database }), ...(vaultRole ? {} : { USER: role }),
       SSLMODE: 'verify-full', SSLROOTCERT: client.caBundle, SSLCERT: client.certificate, SSLKEY: client.privateKey,
     };
     for (const [k, v] of Object.entries(env)) this.setClientEnvironment(workload, `${prefix}${k}`, v);
     const grant: PostgresGrant = {
       consumerPath: workload.node.path, serviceName: workload.serviceName, role, database: o.database, schema: o.schema,
-      privileges, authentication, connectionLimit: o.connectionLimit ?? 10, verifierFile,
+      privileges, authentication, connectionLimit: o.connectionLimit ?? 10, verifierFile, vaultRole,
     };
     this.grants.push(grant);
     return grant;

@@ -10,8 +10,22 @@ import Handlebars from 'handlebars';
 const SOURCES = {
   /** One field of a KV v2 secret. */
   'kv-field': '\\{{- with secret "{{path}}" -}}\\{{ .Data.data.{{field}} }}\\{{- end -}}\n',
-  /** A libpq pgpass line with dynamic database credentials. */
-  'pgpass': '\\{{- with secret "{{path}}" -}}{{host}}:{{port}}:*:\\{{ .Data.username }}:\\{{ .Data.password }}\\{{- end }}\n',
+  /** A libpq service file with dynamic database credentials (PGSERVICEFILE + PGSERVICE). */
+  'pg-service': [
+    '[{{service}}]',
+    'host={{host}}',
+    'port={{port}}',
+    'dbname={{dbname}}',
+    'sslmode=verify-full',
+    'sslrootcert={{sslrootcert}}',
+    'sslcert={{sslcert}}',
+    'sslkey={{sslkey}}',
+    '\\{{ with secret "{{path}}" -}}',
+    'user=\\{{ .Data.username }}',
+    'password=\\{{ .Data.password }}',
+    '\\{{ end -}}',
+    '',
+  ].join('\n'),
 } as const;
 
 /** The name of a template. */
