@@ -29,7 +29,7 @@ export const ZONE_11: Rule = {
       const agentVolumes = vaultAgentVolumes(graph.services);
       for (const s of graph.services) {
         // Also allowed: a directory where the service mounts a volume a Vault Agent renders into.
-        const rendered = mountsOf({ name: s.name, document: s.document, data: s.data, path: ['services', s.name] })
+        const rendered = (s.data !== null && typeof s.data === 'object' ? mountsOf({ name: s.name, document: s.document, data: s.data, path: ['services', s.name] }) : [])
           .filter((m) => m.volumeName !== undefined && agentVolumes.has(m.volumeName) && m.target)
           .map((m) => `${m.target!.replace(/\/$/, '')}/`);
         for (const [key, value] of environmentOf(s)) {
@@ -47,7 +47,7 @@ export const ZONE_11: Rule = {
 function vaultAgentVolumes(services: readonly ServiceNode[]): Set<string> {
   const out = new Set<string>();
   for (const s of services) {
-    if (typeof s.data?.image !== 'string' || !VAULT_IMAGE.test(s.data.image)) continue;
+    if (s.data === null || typeof s.data !== 'object' || typeof s.data.image !== 'string' || !VAULT_IMAGE.test(s.data.image)) continue;
     const words = [...commandWords(s.data.entrypoint), ...commandWords(s.data.command)].filter((w) => !/^(vault|bao)$/.test(w));
     if (words[0] !== 'agent') continue;
     for (const m of mountsOf({ name: s.name, document: s.document, data: s.data, path: ['services', s.name] })) if (m.volumeName !== undefined && !m.readOnly) out.add(m.volumeName);

@@ -13,7 +13,7 @@ ALTER ROLE "features_owner" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLIC
 SELECT 'CREATE DATABASE "features" OWNER "features_owner"' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'features')\gexec
 REVOKE ALL ON DATABASE "features" FROM PUBLIC;
 
--- Login roles: one per consumer service, nothing but LOGIN.
+-- Login roles: one per consumer service, nothing but LOGIN (Vault-issued grants: a NOLOGIN group).
 SELECT 'CREATE ROLE "curated_backup"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'curated_backup')\gexec
 \set verifier `cat :'mlsec_secrets'/role-curated-backup.scram`
 ALTER ROLE "curated_backup" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 10 PASSWORD :'verifier';
