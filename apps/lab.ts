@@ -7,9 +7,12 @@
  *   store on Redis;
  * - consumers holding real grants: the online model server (Z6; reads features), the nightly
  *   backup of the curated database (Z3; read-only) and the job that ships the dumps to the lake
- *   (Z3; write-only on its prefix).
+ *   (Z3; write-only on its prefix);
+ * - Z8 Vault: the backup's database users are issued by Vault's database engine (5-minute
+ *   leases), the Redis and MinIO credentials of the consumers live in KV, and each consumer reads
+ *   them only from the files its Vault Agent sidecar renders.
  */
-import { App, HealthCheck, Image, MinioServer, PostgresServer, RedisServer, Vps, Workload, Zone } from '../lib';
+import { App, HealthCheck, Image, MinioServer, PostgresServer, RedisServer, VaultServer, Vps, Workload, Zone } from '../lib';
 
 const Z3 = Zone.Z3_CURATED;
 
@@ -17,18 +20,21 @@ const Z3 = Zone.Z3_CURATED;
 export function createLab(app: App): Vps {
   const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
 
+  // Z8: Vault, the trust authority. Every credential a workload uses reaches it through its Vault Agent.
+  const vault = new VaultServer(vps, 'vault');
+
   // Z2: the raw data lake.
-  const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE });
+  const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE, vault });
   lake.addBucket('Raw', { name: 'raw', objectLock: { mode: 'GOVERNANCE', days: 365 } });
   lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
   lake.addBucket('Quarantine', { name: 'quarantine' });
   const backups = lake.addBucket('Backups', { name: 'backups', objectLock: { mode: 'COMPLIANCE', days: 35 } });
 
   // Z3: curated data (offline features included) and the online feature store.
-  const curatedDb = new PostgresServer(vps, 'curated-db', { zone: Zone.Z3_CURATED });
+  const curatedDb = new PostgresServer(vps, 'curated-db', { zone: Zone.Z3_CURATED, vault });
   curatedDb.addDatabase('curated', { schemas: ['curated_core'] });
   curatedDb.addDatabase('features', { schemas: ['fs_offline'] });
-  const featureStore = new RedisServer(vps, 'feature-store', { zone: Zone.Z3_CURATED, use: 'feature-store', resources: { memoryMiB: 512 } });
+  const featureStore = new RedisServer(vps, 'feature-store', { zone: Zone.Z3_CURATED, use: 'feature-store', resources: { memoryMiB: 512 }, vault });
 
   // Z3: nightly logical backup of the curated database (read-only; `docker-compose run curated-backup`).
   const backup = new Workload(vps, 'curated-backup', {

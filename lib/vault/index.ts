@@ -9,3 +9,4 @@ export * from './vault-server-config';
 export * from './agent/agent-templates';
 export * from './agent/approle-delivery-script';
 export * from './agent/vault-agent';
+export * from './vault-path-match';

@@ -24,6 +24,12 @@ export interface KvReadOptions {
    * @default none (the policy grant only)
    */
   readonly fields?: Readonly<Record<string, string>>;
+  /**
+   * Render an AWS shared-credentials file (`[default]` with the access key id and the secret
+   * field) for S3 clients, announced by `envVar` (usually AWS_SHARED_CREDENTIALS_FILE).
+   * @default none
+   */
+  readonly awsCredentials?: { readonly accessKeyId: string; readonly field: string; readonly envVar: string };
 }
 
 /** A KV v2 path segment: lower-case letters, digits, "-" and "_". */
@@ -78,6 +84,11 @@ export class VaultKvSecret extends Construct {
   public grantRead(workload: Workload, options: KvReadOptions = {}): void {
     this.target.grantPath(workload, this.dataPath, ['read'], `read ${this.node.path}`);
     const agent = this.target.agentOf(workload);
+    const aws = options?.awsCredentials;
+    if (aws && agent) {
+      const file = agent.addTemplate({ fileName: `${Names.toComposeName(this.node.id)}.aws-credentials`, template: 'aws-credentials', values: { path: this.dataPath, field: aws.field, accessKeyId: aws.accessKeyId } });
+      workload.addEnvironment(aws.envVar, file);
+    }
     for (const [field, envVar] of Object.entries(options?.fields ?? {})) {
       if (!/^[a-z][a-z0-9_]{0,62}$/.test(field)) {
         this.problems.push(`grantRead(${workload.node.path}): field ${describeValue(field)} must be lower-case letters, digits and "_"`);

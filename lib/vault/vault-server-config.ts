@@ -53,6 +53,10 @@ export function vaultServerConfig(c: VaultServerConfigInput): HclBody {
             ['tls_key_file', c.tlsKey],
             ['tls_min_version', 'tls12'],
             ['tls_cipher_suites', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305'],
+            // Unauthenticated endpoints reveal no addresses, cluster name or version (Vault 1.17+; OpenBao ignores them).
+            ['redact_addresses', true],
+            ['redact_cluster_name', true],
+            ['redact_version', true],
           ],
           blocks: [
             { type: 'telemetry', labels: [], body: { attributes: [['unauthenticated_metrics_access', false]] } },

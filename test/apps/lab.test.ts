@@ -58,17 +58,21 @@ describe('reference lab (apps/lab.ts)', () => {
   it('connects zones only by the flows its grants declare', () => {
     const compose = ComposeTemplate.fromAssembly(labAssembly(), 'lab');
     const zones = new Set(Object.values(compose.findServices(Match.anyValue())).map((s: any) => s.labels['mlsec.zone']));
-    expect([...zones].sort()).toEqual(['z2', 'z3', 'z6']);
+    expect([...zones].sort()).toEqual(['z2', 'z3', 'z6', 'z8']);
     const networks = Object.fromEntries(Object.entries(compose.findServices(Match.anyValue())).map(([n, s]: [string, any]) => [n, s.networks ?? s.network_mode]));
     expect(networks).toEqual({
       'backup-shipper': ['z2-z3'],
+      'backup-shipper-vault-agent': ['z8'],
       'curated-backup': ['z3'],
-      'curated-db': ['z3'],
+      'curated-backup-vault-agent': ['z8'],
+      'curated-db': ['z3', 'z3-z8'], // Vault's database engine manages its users
       'feature-store': ['z3-z6'],
       'lake': ['z2', 'z2-z3'],
       'lake-bootstrap': ['z2'],
       'lake-volume-init': 'none',
       'model-server': ['z3-z6'],
+      'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks
+      'vault': ['z3-z8', 'z8'],
     });
     compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' } } }));
   });
@@ -83,18 +87,28 @@ describe('reference lab (apps/lab.ts)', () => {
     expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/backup-shipper.json']);
     const hba = assembly.file('lab/curated-db/pg_hba.conf');
     expect(hba.split('\n').filter((l) => l.startsWith('hostssl ') && !l.includes('reject'))).toEqual([
-      'hostssl   curated  curated_backup samenet scram-sha-256 clientcert=verify-ca',
+      'hostssl   postgres vault_admin     samenet scram-sha-256',
+      'hostssl   curated  +curated_backup samenet scram-sha-256 clientcert=verify-ca',
     ]);
-    expect(assembly.file('lab/curated-db/initdb/10-mlsec-roles.sql')).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "curated_core" TO "curated_backup";');
+    const sql = assembly.file('lab/curated-db/initdb/10-mlsec-roles.sql');
+    expect(sql).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "curated_core" TO "curated_backup";');
+    expect(sql).toContain('ALTER ROLE "curated_backup" NOLOGIN'); // a group: Vault issues its short-lived members
+    // Every consumer credential comes from a file its Vault Agent renders (memory-only volume at /run/vault).
     compose.hasService('curated-backup', Match.objectLike({
-      environment: Match.objectLike({ PGHOST: 'curated-db', PGDATABASE: 'curated', PGUSER: 'curated_backup', PGSSLMODE: 'verify-full', PGPASSFILE: '/run/secrets/curated-db.pgpass' }),
+      environment: Match.objectLike({ PGSERVICE: 'curated-db', PGSERVICEFILE: '/run/vault/curated-db.pg_service.conf', PGSSLMODE: 'verify-full' }),
+      depends_on: Match.objectLike({ 'curated-backup-vault-agent': { condition: 'service_healthy' } }),
     }));
     compose.hasService('model-server', Match.objectLike({
-      environment: Match.objectLike({ REDIS_HOST: 'feature-store', REDIS_USERNAME: 'model-server', REDIS_PASSWORD_FILE: '/run/secrets/feature-store.password' }),
+      environment: Match.objectLike({ REDIS_HOST: 'feature-store', REDIS_USERNAME: 'model-server', REDIS_PASSWORD_FILE: '/run/vault/redis-feature-store-model-server-password' }),
     }));
     compose.hasService('backup-shipper', Match.objectLike({
-      environment: Match.objectLike({ AWS_SHARED_CREDENTIALS_FILE: '/run/secrets/lake.aws-credentials', AWS_ENDPOINT_URL: 'https://lake:9000' }),
+      environment: Match.objectLike({ AWS_SHARED_CREDENTIALS_FILE: '/run/vault/minio-lake-backup-shipper.aws-credentials', AWS_ENDPOINT_URL: 'https://lake:9000' }),
     }));
+    // Exactly the Vault paths each grant implies.
+    const policy = (name: string) => assembly.file(`lab/vault/policies/${name}.hcl`).split('\n').filter((l) => l.startsWith('path ')).map((l) => l.slice(5, -2));
+    expect(policy('curated-backup')).toEqual(['"database/creds/curated-db-curated-backup"']);
+    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"']);
+    expect(policy('backup-shipper')).toEqual(['"kv/data/lab/core/backup-shipper/lake"']);
   });
 
   it('holds no secret value: secrets are files from the operator folder outside synth-out', () => {
@@ -105,7 +119,7 @@ describe('reference lab (apps/lab.ts)', () => {
     }
     for (const service of Object.values(compose.findServices(Match.anyValue())) as any[]) {
       for (const [name, value] of Object.entries(service.environment ?? {})) {
-        if (/PASS|SECRET|TOKEN|KEY/i.test(name)) expect(value, name).toMatch(/^\/run\/secrets\//);
+        if (/PASS|SECRET|TOKEN|KEY|CRED/i.test(name)) expect(value, name).toMatch(/^\/run\/(secrets|vault)\//);
       }
     }
     expect(assembly.allFiles().map((f) => f.content).join('\n')).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);

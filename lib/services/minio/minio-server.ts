@@ -9,6 +9,7 @@ import { HealthCheck } from '../../workload/health-check';
 import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
 import { Workload } from '../../workload/workload';
+import type { VaultServer } from '../../vault/vault-server';
 import { Zone } from '../../workload/zone';
 import { lifecycleDocument, renderBootstrapScript } from './minio-bootstrap-script';
 import { MinioBucket, MinioBucketProps } from './minio-bucket';
@@ -34,6 +35,14 @@ export interface MinioServerProps {
    * @default 1 CPU, 1024 MiB, 512 pids
    */
   readonly resources?: ResourceLimits;
+  /**
+   * Vault hands the grantees their secret keys: each is seeded into KV
+   * (`kv/data/<vps>/core/<grantee>/<server>`) and the grantee's Vault Agent renders its AWS
+   * shared-credentials file. The one-shot bootstrap job (which creates the users) still gets
+   * them from the bootstrap.
+   * @default none (the bootstrap delivers the credentials file)
+   */
+  readonly vault?: VaultServer;
 }
 
 /** The S3 API port (TLS). */
@@ -62,6 +71,7 @@ export class MinioServer extends Workload {
 
   private readonly users = new Map<string, { workload: Workload; credential: Credential; policy: VpsFile }>();
   private readonly configProblems: string[] = [];
+  private readonly minioProps: MinioServerProps;
 
   constructor(scope: Construct, id: string, props: MinioServerProps) {
     const p = props ?? ({} as MinioServerProps);
@@ -76,6 +86,7 @@ export class MinioServer extends Workload {
       environment: { MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
       healthCheck: HealthCheck.command(['mc', 'ready', 'local']),
     });
+    this.minioProps = p;
     const svc = this.serviceName;
     const rootUser = new Credential(this, 'RootUser', { name: `${svc}-root-user`, description: `root access key of ${this.node.path} (bootstrap job only)`, randomBytes: 16 });
     const rootPassword = new Credential(this, 'RootPassword', { name: `${svc}-root-password`, description: `root secret key of ${this.node.path} (bootstrap job only)` });
@@ -168,10 +179,15 @@ export class MinioServer extends Workload {
     this.bootstrapJob.addSecret(SecretSource.credential(credential, `user-${name}.secret`));
     workload.connections.allowTo(this, { port: MINIO_PORT });
     const ca = workload.addSecret(SecretSource.caBundle(Vps.of(this)));
-    workload.addSecret(
-      SecretSource.derived(`${this.serviceName}.aws-credentials`, (ctx) => `[default]\naws_access_key_id = ${name}\naws_secret_access_key = ${ctx.credential(credential)}\n`),
-      { envVar: 'AWS_SHARED_CREDENTIALS_FILE' },
-    );
+    if (this.minioProps.vault) {
+      const secret = this.minioProps.vault.addKvSecret(`Minio-${this.serviceName}-${name}`, { path: `${Vps.of(this).name}/core/${name}/${this.serviceName}`, seed: { secret_key: credential } });
+      secret.grantRead(workload, { awsCredentials: { accessKeyId: name, field: 'secret_key', envVar: 'AWS_SHARED_CREDENTIALS_FILE' } });
+    } else {
+      workload.addSecret(
+        SecretSource.derived(`${this.serviceName}.aws-credentials`, (ctx) => `[default]\naws_access_key_id = ${name}\naws_secret_access_key = ${ctx.credential(credential)}\n`),
+        { envVar: 'AWS_SHARED_CREDENTIALS_FILE' },
+      );
+    }
     workload.addEnvironment('AWS_ENDPOINT_URL', `https://${this.serviceName}:${MINIO_PORT}`);
     workload.addEnvironment('AWS_CA_BUNDLE', ca);
     workload.addEnvironment('AWS_REGION', 'us-east-1');

@@ -7,6 +7,8 @@ import { HealthCheck } from '../../workload/health-check';
 import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
 import { Workload } from '../../workload/workload';
+import { Vps } from '../../core/vps';
+import type { VaultServer } from '../../vault/vault-server';
 import { Zone } from '../../workload/zone';
 import { renderAclFile } from './redis-acl';
 import { renderRedisConfig, RedisUse } from './redis-config';
@@ -28,6 +30,13 @@ export interface RedisServerProps {
    * @default the SecurityProfile in scope
    */
   readonly resources?: ResourceLimits;
+  /**
+   * Vault hands the grantees their passwords: each password is seeded into KV
+   * (`kv/data/<vps>/core/<grantee>/<server>`) and rendered by the grantee's Vault Agent; the
+   * server still gets only the SHA-256 (bootstrap-written ACL file).
+   * @default none (passwords are delivered by the bootstrap)
+   */
+  readonly vault?: VaultServer;
 }
 
 /** The TLS port Redis listens on (plain TCP is off). */
@@ -55,6 +64,7 @@ export class RedisServer extends Workload {
   private readonly grants: RedisGrant[] = [];
   private readonly credentials = new Map<string, Credential>();
   private readonly grantProblems: string[] = [];
+  private readonly redisProps: RedisServerProps;
 
   constructor(scope: Construct, id: string, props: RedisServerProps) {
     const p = props ?? ({} as RedisServerProps);
@@ -71,6 +81,7 @@ export class RedisServer extends Workload {
       ),
     });
     this.use = p.use;
+    this.redisProps = p;
     this.addDataVolume('data', '/data');
     const tls = this.tlsFilesOf(this.addTlsIdentity({ usage: 'server-and-client' }));
     const aclFile = this.addSecret(SecretSource.derived('users.acl', (ctx) => renderAclFile(this.grants, (user) => ctx.credential(this.credentials.get(user)!))));
@@ -143,14 +154,22 @@ export class RedisServer extends Workload {
     const client = workload.tlsFilesOf(workload.clientTlsIdentity());
     const credential = new Credential(this, `User-${user}`, { name: `${this.serviceName}-user-${user}`, description: `password of ACL user '${user}' on ${this.node.path}` });
     this.credentials.set(user, credential);
-    const password = workload.addSecret(SecretSource.credential(credential, `${this.serviceName}.password`));
+    const vault = this.redisProps.vault;
+    let password: string;
+    if (vault) {
+      const secret = vault.addKvSecret(`Redis-${this.serviceName}-${user}`, { path: `${Vps.of(this).name}/core/${user}/${this.serviceName}`, seed: { password: credential } });
+      secret.grantRead(workload, { fields: { password: `${envPrefix}PASSWORD_FILE` } });
+      password = workload._environment[`${envPrefix}PASSWORD_FILE`];
+    } else {
+      password = workload.addSecret(SecretSource.credential(credential, `${this.serviceName}.password`));
+    }
     const env: Record<string, string> = {
       HOST: this.serviceName, PORT: String(REDIS_PORT), USERNAME: user, PASSWORD_FILE: password,
       TLS_CA_FILE: client.caBundle, TLS_CERT_FILE: client.certificate, TLS_KEY_FILE: client.privateKey,
     };
     for (const [k, v] of Object.entries(env)) {
       const name = `${envPrefix}${k}`;
-      if (workload._environment[name] !== undefined && workload._environment[name] !== v) {
+      if (workload._environment[name] !== undefined && workload._environment[name] !== v && k !== 'PASSWORD_FILE') {
         this.grantProblems.push(`${where}: variable ${name} is already set by another grant; pass another envPrefix`);
       } else workload._environment[name] = v;
     }

@@ -6,6 +6,7 @@ import { SecretSource } from '../../secrets/secret-source';
 import { HealthCheck } from '../../workload/health-check';
 import { Image } from '../../workload/image';
 import { Workload } from '../../workload/workload';
+import { Zone } from '../../workload/zone';
 import { hclData, HclBlock, HclBody, renderHcl } from '../hcl/hcl-body';
 import { AgentTemplateName, renderAgentTemplate } from './agent-templates';
 
@@ -53,7 +54,8 @@ export class VaultAgent extends Workload {
     const w = props.workload;
     const [uid, gid] = w.runAsUser.split(':');
     super(scope, id, {
-      zone: w.zone,
+      // The trust plane: on the Vault network only, never on the workload's data networks.
+      zone: Zone.Z8_SECURITY,
       serviceName: `${w.serviceName}-vault-agent`,
       image: props.image,
       user: w.runAsUser,

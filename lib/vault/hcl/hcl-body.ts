@@ -23,22 +23,26 @@ export interface HclBody {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/** HCL 2 keywords that cannot stand as a bare object key. */
+const KEYWORDS = new Set(['for', 'in', 'if', 'true', 'false', 'null']);
+
 /**
- * An HCL string literal. Escapes `\`, `"` and control characters, and doubles the template
- * introducers `${` and `%{` so no input can become an interpolation, a directive, or a second
- * block: whatever the string, HashiCorp's parser reads back exactly it.
+ * An HCL string literal that HCL 1 (what Vault and OpenBao read policies and configs with) and
+ * HCL 2 (HashiCorp's hcl2json, what the tests check with) read back identically. Escapes `\`,
+ * `"` and control characters. A template introducer `${` or `%{` is refused rather than escaped:
+ * HCL 2 escapes it as `$${`, which HCL 1 reads literally, and HCL 1 scans `${` for a closing brace
+ * across lines, swallowing what follows. Lone surrogates are refused (they cannot be encoded).
  */
 export function hclString(value: string): string {
+  if (/[$%]\{/.test(value)) throw new MlsecError(`HCL: ${JSON.stringify(value.slice(0, 60))} holds "\${" or "%{", which HCL 1 and HCL 2 read differently; it is never written`);
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)) throw new MlsecError(`HCL: ${JSON.stringify(value.slice(0, 60))} holds an unpaired surrogate`);
   let out = '"';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    const next = value[i + 1];
+  for (const c of value) {
     if (c === '\\') out += '\\\\';
     else if (c === '"') out += '\\"';
     else if (c === '\n') out += '\\n';
     else if (c === '\r') out += '\\r';
     else if (c === '\t') out += '\\t';
-    else if ((c === '$' || c === '%') && next === '{') out += c + c;
     else if (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) out += `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
     else out += c;
   }
@@ -56,7 +60,7 @@ function value(v: HclValue, indent: string): string {
   const entries = Object.entries(v as Record<string, HclValue>);
   if (entries.length === 0) return '{}';
   const inner = indent + '  ';
-  return `{\n${entries.map(([k, x]) => `${inner}${IDENTIFIER.test(k) ? k : hclString(k)} = ${value(x, inner)}`).join('\n')}\n${indent}}`;
+  return `{\n${entries.map(([k, x]) => `${inner}${IDENTIFIER.test(k) && !KEYWORDS.has(k) ? k : hclString(k)} = ${value(x, inner)}`).join('\n')}\n${indent}}`;
 }
 
 function body(b: HclBody, indent: string, out: string[]): void {
@@ -89,18 +93,26 @@ export function renderHcl(b: HclBody, header: readonly string[] = []): string {
  */
 export function hclData(b: HclBody): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, v] of b.attributes ?? []) out[name] = v;
+  for (const [name, v] of b.attributes ?? []) put(out, name, v);
   for (const block of b.blocks ?? []) {
     let level: Record<string, unknown> = out;
     const keys = [block.type, ...block.labels];
     for (const key of keys.slice(0, -1)) {
-      level[key] = (level[key] as Record<string, unknown> | undefined) ?? {};
-      level = level[key] as Record<string, unknown>;
+      if (own(level, key) === undefined) put(level, key, {});
+      level = own(level, key) as Record<string, unknown>;
     }
     const last = keys[keys.length - 1];
-    const list = (level[last] as unknown[] | undefined) ?? [];
-    list.push(hclData(block.body));
-    level[last] = list;
+    if (own(level, last) === undefined) put(level, last, []);
+    (own(level, last) as unknown[]).push(hclData(block.body));
   }
   return out;
+}
+
+/** An own property only: labels such as `constructor` or `__proto__` are data, not the prototype's. */
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
+function put(o: Record<string, unknown>, key: string, v: unknown): void {
+  Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
 }

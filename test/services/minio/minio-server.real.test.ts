@@ -212,8 +212,13 @@ describe("the reference lab's backup shipper on a real MinIO", () => {
     fs.writeFileSync(path.join(backups, 'curated-20261126T020000Z.dump'), 'PGDMP');
     const secrets = path.join(dir, 'shipper-secrets');
     copyDelivered(lab, 'backup-shipper', secrets);
+    // What its Vault Agent renders from KV (proven against OpenBao in test/vault): the secret key the bootstrap seeded.
+    const rendered = path.join(dir, 'shipper-vault');
+    fs.mkdirSync(rendered, { mode: 0o700 });
+    const secretKey = fs.readFileSync(path.join(lab.secretsDir, 'lab', 'credentials', 'lake-user-backup-shipper'), 'utf8');
+    fs.writeFileSync(path.join(rendered, 'minio-lake-backup-shipper.aws-credentials'), `[default]\naws_access_key_id = backup-shipper\naws_secret_access_key = ${secretKey}\n`, { mode: 0o400 });
     const env: Record<string, string> = { PATH: `${path.dirname(bins!.mc)}:/usr/bin:/bin`, HOME: dir, MC_RESOLVE: `lake:${labLake.server.port}=127.0.0.1` };
-    for (const [k, v] of Object.entries(service.environment as Record<string, string>)) env[k] = v.replace(/^\/run\/secrets\//, `${secrets}/`);
+    for (const [k, v] of Object.entries(service.environment as Record<string, string>)) env[k] = v.replace(/^\/run\/secrets\//, `${secrets}/`).replace(/^\/run\/vault\//, `${rendered}/`);
     env.AWS_ENDPOINT_URL = `https://lake:${labLake.server.port}`;
     const [shell, flags, script] = service.entrypoint as string[];
     // As compose hands it over: `$$` is its escape of `$`; then only the container paths are re-pointed.

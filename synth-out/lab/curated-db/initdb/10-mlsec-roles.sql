@@ -13,10 +13,15 @@ ALTER ROLE "features_owner" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLIC
 SELECT 'CREATE DATABASE "features" OWNER "features_owner"' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'features')\gexec
 REVOKE ALL ON DATABASE "features" FROM PUBLIC;
 
+-- Vault's database engine: creates short-lived members of the group roles below; never superuser. Vault rotates this password at once.
+SELECT 'CREATE ROLE "vault_admin"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vault_admin')\gexec
+\set verifier `cat :'mlsec_secrets'/role-vault-admin.scram`
+ALTER ROLE "vault_admin" LOGIN NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 5 PASSWORD :'verifier';
+
 -- Login roles: one per consumer service, nothing but LOGIN (Vault-issued grants: a NOLOGIN group).
 SELECT 'CREATE ROLE "curated_backup"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'curated_backup')\gexec
-\set verifier `cat :'mlsec_secrets'/role-curated-backup.scram`
-ALTER ROLE "curated_backup" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 10 PASSWORD :'verifier';
+ALTER ROLE "curated_backup" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
+GRANT "curated_backup" TO "vault_admin" WITH ADMIN OPTION;
 \unset verifier
 
 -- Database curated
