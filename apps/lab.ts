@@ -81,6 +81,14 @@ export function createLab(app: App): Vps {
   modelServer.addDataVolume('models', '/mnt/models');
   modelServer.addTlsIdentity({ usage: 'server-and-client' });
   featureStore.grantAccess(modelServer, { keys: ['features:*'], commands: ['read', 'string', 'hash', 'connection'] });
+
+  // Z8 Transit keys, one per purpose (CONTROLS.md §4.1): models are signed at release by CI and
+  // verified by the server before loading; PII tokenization is convergent per context.
+  const modelSign = vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
+  modelSign.grantVerify(modelServer);
+  vault.addTransitKey('Pii', { name: 'pii', derived: true });
+  vault.addTransitKey('AuditLog', { name: 'audit-log' });
+  vault.addCiRole('Release', { name: 'release', repository: 'acme/mlsec-lab', ref: 'refs/heads/main', environment: 'production' }).allowSign(modelSign);
   return vps;
 }
 

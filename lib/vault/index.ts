@@ -1,4 +1,5 @@
 export * from './hcl/hcl-body';
+export * from './vault-auth-roles';
 export * from './vault-bootstrap-script';
 export * from './vault-database';
 export * from './vault-grants';

@@ -1,3 +1,4 @@
+import type { VaultCiRole, VaultOidcLogin } from './vault-auth-roles';
 import type { VaultDatabaseConnection } from './vault-database';
 import type { VaultKvSecret, VaultTransitKey } from './vault-grants';
 
@@ -29,6 +30,10 @@ export interface VaultBootstrapInput {
   readonly transitKeys: readonly VaultTransitKey[];
   /** Database engine connections (PostgreSQL), with their roles. */
   readonly databases: readonly VaultDatabaseConnection[];
+  /** CI roles (JWT, GitHub Actions OIDC). */
+  readonly ciRoles: readonly VaultCiRole[];
+  /** Human login through the IdP, if any. */
+  readonly oidc?: VaultOidcLogin;
   /** KV secrets to seed from files. */
   readonly seeded: readonly { readonly secret: VaultKvSecret; readonly fields: readonly { readonly field: string; readonly file: string }[] }[];
 }
@@ -85,6 +90,7 @@ export function renderVaultBootstrap(c: VaultBootstrapInput): string {
     ),
     '',
     ...databaseSteps(c),
+    ...authSteps(c),
     '# KV seeds from files of the secrets folder.',
     ...c.seeded.map((s) => `"$V" kv put -mount=${c.kvMount} ${s.secret.path} ${s.fields.map((f) => `${f.field}=@"$S/${f.file}"`).join(' ')} >/dev/null`),
     '',
@@ -119,3 +125,38 @@ function databaseSteps(c: VaultBootstrapInput): string[] {
   out.push('');
   return out;
 }
+
+/** JWT (CI) and OIDC (humans) auth: configured from files; external groups mapped to policies. */
+function authSteps(c: VaultBootstrapInput): string[] {
+  const out: string[] = [];
+  if (c.ciRoles.length > 0) {
+    out.push(
+      '# CI: GitHub Actions OIDC tokens, bound to repository, ref and environment.',
+      'has auth jwt || "$V" auth enable jwt',
+      `"$V" write auth/jwt/config oidc_discovery_url="\${MLSEC_JWT_DISCOVERY_URL:-${GITHUB}}" bound_issuer="${GITHUB}"`,
+      ...c.ciRoles.map((r) => `"$V" write auth/jwt/role/${r.roleName} @"$C/auth/jwt-${r.roleName}.json"`),
+      '',
+    );
+  }
+  const o = c.oidc;
+  if (o) {
+    out.push(
+      '# Humans: OIDC through the IdP; its groups claim maps to external identity groups.',
+      'has auth oidc || "$V" auth enable oidc',
+      `"$V" write auth/oidc/config oidc_discovery_url="${o.props.issuer}" oidc_discovery_ca_pem=@"$S/ca.crt" oidc_client_id="${o.props.clientId}" oidc_client_secret=@"$S/seed-${o.props.clientSecret.credentialName}" default_role=human`,
+      '"$V" write auth/oidc/role/human @"$C/auth/oidc-human.json"',
+      'acc="$("$V" read -field=accessor sys/auth/oidc)"',
+    );
+    for (const [group, policies] of o.groupMap) {
+      out.push(
+        `"$V" write identity/group name="idp-${group}" type=external policies="${policies.join(',')}" >/dev/null`,
+        `gid="$("$V" read -field=id identity/group/name/idp-${group})"`,
+        `"$V" read -format=json identity/group/name/idp-${group} | grep -q '"mount_accessor"' || "$V" write identity/group-alias name="${group}" mount_accessor="$acc" canonical_id="$gid" >/dev/null`,
+      );
+    }
+    out.push('');
+  }
+  return out;
+}
+
+const GITHUB = 'https://token.actions.githubusercontent.com';

@@ -145,6 +145,11 @@ export class VaultTransitKey extends Construct {
     });
   }
 
+  /** The Transit mount the key lives in. */
+  public get transitMountPath(): string {
+    return this.target.transitMount;
+  }
+
   private get signing(): boolean {
     return this.type === 'ecdsa-p256' || this.type === 'ed25519';
   }

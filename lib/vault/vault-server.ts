@@ -15,7 +15,8 @@ import { IVaultGrantTarget, VaultKvSecret, VaultKvSecretProps, VaultTransitKey, 
 import { renderAppRoleDelivery } from './agent/approle-delivery-script';
 import { AGENT_OUTPUT_DIR, APPROLE_DELIVERY_SCRIPT, VaultAgent } from './agent/vault-agent';
 import { VaultDatabaseConnection, VaultDatabaseConnectionProps } from './vault-database';
-import { VaultPolicy } from './vault-policy';
+import { VaultCiRole, VaultCiRoleProps, VaultOidcLogin, VaultOidcLoginProps } from './vault-auth-roles';
+import { VaultPolicy, VaultPolicyProps } from './vault-policy';
 import { VaultCapability } from './vault-policy-rules';
 import { vaultServerConfig } from './vault-server-config';
 
@@ -69,6 +70,9 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
   private readonly secrets: VaultKvSecret[] = [];
   private readonly keys: VaultTransitKey[] = [];
   private readonly databases: VaultDatabaseConnection[] = [];
+  private readonly ciRoles: VaultCiRole[] = [];
+  private oidc?: VaultOidcLogin;
+  private readonly humanPolicies: VaultPolicy[] = [];
   private readonly vaultProblems: string[] = [];
 
   constructor(scope: Construct, id: string, props: VaultServerProps = {}) {
@@ -107,10 +111,12 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
         kvMount: this.kvMount,
         transitMount: this.transitMount,
         auditFile: '/vault/audit/audit.log',
-        policies: [...this.policies.keys(), this.deliverer.policyName].sort(),
+        policies: [...this.policies.keys(), this.deliverer.policyName, ...this.ciRoles.map((r) => r.policy.policyName), ...this.humanPolicies.map((p) => p.policyName)].sort(),
         appRoles: [...this.policies.keys()].sort().map((name) => ({ name, tokenTtl: p.tokenTtl ?? '15m', tokenMaxTtl: p.tokenMaxTtl ?? '1h' })),
         transitKeys: [...this.keys].sort((a, b) => (a.keyName < b.keyName ? -1 : 1)),
         databases: [...this.databases],
+        ciRoles: [...this.ciRoles],
+        oidc: this.oidc,
         seeded: this.secrets.filter((s) => Object.keys(s.seed).length > 0).map((s) => ({
           secret: s,
           fields: Object.entries(s.seed).sort(([a], [b]) => (a < b ? -1 : 1)).map(([field, credential]) => ({ field, file: `seed-${credential.credentialName}` })),
@@ -178,6 +184,33 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
     this.grantPath(workload, `database/creds/${role}`, ['read'], `database credentials of role ${role}`);
     const agent = this.agents.get(workload.serviceName);
     return agent ? agent.addTemplate({ fileName, template: 'pg-service', values: { ...values, path: `database/creds/${role}` } }) : `${AGENT_OUTPUT_DIR}/${fileName}`;
+  }
+
+  /** A JWT role for CI (GitHub Actions OIDC), with its own policy. */
+  public addCiRole(id: string, props: VaultCiRoleProps): VaultCiRole {
+    const role = new VaultCiRole(this, id, props);
+    this.mountFile(role.file, `${CONFIG_DIR}/auth/jwt-${props?.name}.json`);
+    this.mountFile(role.policy.file, `${CONFIG_DIR}/policies/${role.policy.policyName}.hcl`);
+    this.ciRoles.push(role);
+    return role;
+  }
+
+  /** Human login through the IdP (one per server). */
+  public addOidcLogin(id: string, props: VaultOidcLoginProps): VaultOidcLogin {
+    if (this.oidc) this.vaultProblems.push(`addOidcLogin('${id}'): '${this.oidc.node.path}' is already the OIDC login; one per server`);
+    const login = new VaultOidcLogin(this, id, props);
+    this.mountFile(login.file, `${CONFIG_DIR}/auth/oidc-human.json`);
+    this.addSecret(SecretSource.credential(props.clientSecret, `seed-${props.clientSecret.credentialName}`));
+    this.oidc = login;
+    return login;
+  }
+
+  /** A policy for people or operators (mapped to IdP groups), written by the bootstrap. */
+  public addHumanPolicy(id: string, props: VaultPolicyProps): VaultPolicy {
+    const policy = new VaultPolicy(this, id, props);
+    this.mountFile(policy.file, `${CONFIG_DIR}/policies/${policy.policyName}.hcl`);
+    this.humanPolicies.push(policy);
+    return policy;
   }
 
   /** The policy of a workload (undefined until it holds a grant). */

@@ -70,9 +70,9 @@ describe('reference lab (apps/lab.ts)', () => {
       'lake': ['z2', 'z2-z3'],
       'lake-bootstrap': ['z2'],
       'lake-volume-init': 'none',
-      'model-server': ['z3-z6'],
+      'model-server': ['z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
       'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks
-      'vault': ['z3-z8', 'z8'],
+      'vault': ['z3-z8', 'z6-z8', 'z8'],
     });
     compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' } } }));
   });
@@ -107,7 +107,8 @@ describe('reference lab (apps/lab.ts)', () => {
     // Exactly the Vault paths each grant implies.
     const policy = (name: string) => assembly.file(`lab/vault/policies/${name}.hcl`).split('\n').filter((l) => l.startsWith('path ')).map((l) => l.slice(5, -2));
     expect(policy('curated-backup')).toEqual(['"database/creds/curated-db-curated-backup"']);
-    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"']);
+    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"', '"transit/verify/model-sign"']);
+    expect(policy('ci-release')).toEqual(['"transit/sign/model-sign"']);
     expect(policy('backup-shipper')).toEqual(['"kv/data/lab/core/backup-shipper/lake"']);
   });
 

@@ -3,6 +3,7 @@
  * API and policy language) on loopback, with the bootstrap-issued certificate. Only container
  * paths and ports are re-pointed.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { baoBinary, RunningOpenBao, startOpenBao } from '../support/real-servers
 import { RENDERING_ONLY } from '../support/fixtures';
 
 let bao: RunningOpenBao;
+let ciKey: crypto.KeyObject;
 let admin: string;
 const tokens: Record<string, string> = {};
 let secretsDir: string;
@@ -30,6 +32,7 @@ function lab() {
   sign.grantSign(curation);
   sign.grantVerify(model);
   vault.addTransitKey('Pii', { name: 'pii', derived: true }).grantEncrypt(curation);
+  vault.addCiRole('Release', { name: 'release', repository: 'acme/mlsec-lab', ref: 'refs/heads/main', environment: 'production' }).allowSign(sign);
   return app;
 }
 
@@ -58,9 +61,14 @@ beforeAll(async () => {
   });
   // The bootstrap job's world: the generated policies and script, the seed file, the root token in a file.
   const config = path.join(bao.dir, 'mlsec');
+  // GitHub's OIDC discovery is out of reach here: the JWT method verifies the test's own issuer key instead.
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  ciKey = privateKey;
+  fs.writeFileSync(path.join(bao.dir, 'ci-issuer.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(config, rel)), { recursive: true });
-    fs.writeFileSync(path.join(config, rel), text);
+    fs.writeFileSync(path.join(config, rel), rel !== 'bootstrap.sh' ? text : text.replace(
+      /oidc_discovery_url="\$\{MLSEC_JWT_DISCOVERY_URL:-[^}]*\}"/, `jwt_validation_pubkeys=@"${path.join(bao.dir, 'ci-issuer.pem')}"`));
   }
   fs.writeFileSync(path.join(bao.dir, 'root-token'), bao.rootToken, { mode: 0o600 });
   // The test's own break-glass token: an orphan, so revoking the root token does not take it along.
@@ -225,4 +233,36 @@ describe('the Vault Agent with the generated agent.hcl and templates', () => {
       await new Promise((r) => (agent.exitCode !== null ? r(undefined) : agent.once('exit', r)));
     }
   }, 60_000);
+});
+
+/** A GitHub Actions-style OIDC token signed by the test issuer. */
+function githubToken(claims: Record<string, unknown>): string {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = b64({ alg: 'ES256', typ: 'JWT' });
+  const body = b64({ iss: 'https://token.actions.githubusercontent.com', aud: 'vault', sub: 'repo:acme/mlsec-lab:environment:production', iat: now, nbf: now - 5, exp: now + 300, repository: 'acme/mlsec-lab', ref: 'refs/heads/main', environment: 'production', ...claims });
+  const sig = crypto.sign('sha256', Buffer.from(`${head}.${body}`), { key: ciKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+describe('the CI role (JWT auth, GitHub Actions claims)', () => {
+  it('logs in only from the bound repository, ref, environment and audience', async () => {
+    const ok = await bao.api('PUT', 'auth/jwt/login', undefined, { role: 'release', jwt: githubToken({}) });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.auth.policies).toEqual(['ci-release']);
+    expect(ok.body.auth.lease_duration).toBeLessThanOrEqual(600);
+    for (const wrong of [{ repository: 'evil/mlsec-lab' }, { ref: 'refs/heads/feature' }, { environment: 'staging' }, { aud: 'other' }]) {
+      const r = await bao.api('PUT', 'auth/jwt/login', undefined, { role: 'release', jwt: githubToken(wrong) });
+      expect(r.status, JSON.stringify(wrong)).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  it('may sign with the release key and do nothing else', async () => {
+    const token = (await bao.api('PUT', 'auth/jwt/login', undefined, { role: 'release', jwt: githubToken({}) })).body.auth.client_token;
+    const input = Buffer.from('model-digest').toString('base64');
+    expect((await bao.api('POST', 'transit/sign/model-sign', token, { input })).status).toBe(200);
+    expect((await bao.api('GET', 'kv/data/lab/core/model-server/db', token)).status).toBe(403);
+    expect((await bao.api('POST', 'transit/encrypt/pii', token, { plaintext: input })).status).toBe(403);
+    expect((await bao.api('GET', 'auth/token/lookup-self', token)).status).toBe(403); // no default policy either
+  });
 });

@@ -30,6 +30,7 @@ has auth approle || "$V" auth enable approle
 
 # Policies: one per workload, derived from its grants.
 "$V" policy write backup-shipper "$C/policies/backup-shipper.hcl"
+"$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
 "$V" policy write model-server "$C/policies/model-server.hcl"
@@ -40,6 +41,9 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 
 # Transit keys: not exportable, no plaintext backup, not deletable.
+"$V" read transit/keys/audit-log >/dev/null 2>&1 || "$V" write transit/keys/audit-log type=aes256-gcm96 exportable=false allow_plaintext_backup=false
+"$V" read transit/keys/model-sign >/dev/null 2>&1 || "$V" write transit/keys/model-sign type=ecdsa-p256 exportable=false allow_plaintext_backup=false
+"$V" read transit/keys/pii >/dev/null 2>&1 || "$V" write transit/keys/pii type=aes256-gcm96 derived=true convergent_encryption=true exportable=false allow_plaintext_backup=false
 
 # Database engine: dynamic PostgreSQL users (short leases), one connection per server.
 has secrets database || "$V" secrets enable -path=database database
@@ -49,6 +53,11 @@ if ! "$V" read database/config/curated-db >/dev/null 2>&1; then
   "$V" write -f database/rotate-root/curated-db
 fi
 "$V" write database/roles/curated-db-curated-backup db_name=curated-db default_ttl=5m max_ttl=1h creation_statements=@"$C/database/curated-db-curated-backup.create.sql" revocation_statements=@"$C/database/curated-db-curated-backup.revoke.sql"
+
+# CI: GitHub Actions OIDC tokens, bound to repository, ref and environment.
+has auth jwt || "$V" auth enable jwt
+"$V" write auth/jwt/config oidc_discovery_url="${MLSEC_JWT_DISCOVERY_URL:-https://token.actions.githubusercontent.com}" bound_issuer="https://token.actions.githubusercontent.com"
+"$V" write auth/jwt/role/release @"$C/auth/jwt-release.json"
 
 # KV seeds from files of the secrets folder.
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null

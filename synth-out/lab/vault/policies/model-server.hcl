@@ -2,3 +2,7 @@
 path "kv/data/lab/core/model-server/feature-store" {
   capabilities = ["read"]
 }
+
+path "transit/verify/model-sign" {
+  capabilities = ["update"]
+}
