@@ -8,10 +8,13 @@ export const VAULT_CAPABILITIES: readonly VaultCapability[] = ['create', 'read',
 
 const WRITE: readonly VaultCapability[] = ['create', 'update', 'patch', 'delete', 'sudo'];
 
+/** Engine administration below any mount: keys, roles, configuration, CA material, KV metadata. */
+const ENGINE_ADMIN = ['keys/k', 'roles/r', 'static-roles/r', 'config/c', 'rotate-root/c', 'root/generate/internal', 'intermediate/set-signed', 'sign-verbatim/r', 'root/sign-intermediate', 'root/sign-self-issued', 'metadata/x', 'destroy/x'];
+
 /** Paths an application may never write, one sample per forbidden family, with its rule. */
 const ADMIN_SAMPLES: readonly (readonly [string, string])[] = [
   ['sys/mounts/x', 'VLT-16'], ['sys/auth/x', 'VLT-16'], ['sys/policies/acl/x', 'VLT-16'], ['sys/audit/x', 'VLT-16'],
-  ['auth/token/create', 'VLT-18'], ['auth/token/create-orphan', 'VLT-18'], ['auth/x/create', 'VLT-18'], ['identity/entity', 'VLT-18'],
+  ['auth/token/create', 'VLT-18'], ['auth/token/create-orphan', 'VLT-18'], ['auth/token/roles/r', 'VLT-18'], ['auth/x/create', 'VLT-18'], ['identity/entity', 'VLT-18'],
   ['transit/keys/k', 'VLT-19'], ['database/roles/r', 'VLT-19'], ['database/config/c', 'VLT-19'], ['pki/root/generate/internal', 'VLT-19'],
   ['pki/intermediate/set-signed', 'VLT-19'], ['pki/sign-verbatim/r', 'VLT-19'], ['kv/metadata/x', 'VLT-19'], ['kv/destroy/x', 'VLT-19'],
 ];
@@ -37,9 +40,11 @@ export function applicationPolicyProblem(path: string, capabilities: readonly Va
   if (writes && /^[^/]+\/(keys|roles|config|root|intermediate|metadata|destroy|sign-verbatim)(\/|\*|$)/.test(path)) {
     return `writing '${path}' administers an engine (VLT-19)`;
   }
-  // Globs and `+` are judged by what they match, not by how they are spelled.
+  // Globs and `+` are judged by what they match, not by how they are spelled; engine admin
+  // paths are tried under the pattern's own mount too, whatever it is called.
   if (writes) {
-    const reached = ADMIN_SAMPLES.find(([sample]) => vaultPathMatches(path, sample));
+    const samples = [...ADMIN_SAMPLES, ...ENGINE_ADMIN.map((rest) => [`${first}/${rest}`, 'VLT-19'] as const)];
+    const reached = samples.find(([sample]) => vaultPathMatches(path, sample));
     if (reached) return `writing '${path}' reaches '${reached[0]}' (${reached[1]})`;
   }
   return undefined;

@@ -4,6 +4,9 @@
  * rich in quotes, backslashes, newlines, template introducers, comment starters and globs — put
  * in a block label, an attribute value, an object key or a header comment changes the structure
  * of the file: never an extra block, never a lost one, the value read back is the value given.
+ * A string that HCL 1 (Vault, OpenBao) and HCL 2 would read differently — one holding `${` or
+ * `%{` — or that UTF-8 cannot encode (an unpaired surrogate) is refused with an MlsecError, and
+ * nothing is written.
  */
 import { parse } from '@cdktf/hcl2json';
 import fc from 'fast-check';
@@ -104,24 +107,46 @@ describe('renderHcl / hclData: a representative body', () => {
     expect(() => renderHcl({ attributes: [['x = 1\npath', 1]] })).toThrow(/is not an identifier/);
     expect(() => renderHcl({ blocks: [{ type: 'path "x"', labels: [], body: {} }] })).toThrow(/block type .* is not an identifier/);
     for (const n of [Infinity, -Infinity, NaN]) expect(() => renderHcl({ attributes: [['n', n]] })).toThrow(MlsecError);
+    // Template introducers and unpaired surrogates, wherever a string is written.
+    for (const s of ['a${b}', '${', '$${x}', '%{ if true }', '%%{', 'x\ud800', '\udc00y']) {
+      expect(() => hclString(s), JSON.stringify(s)).toThrow(MlsecError);
+      expect(() => renderHcl({ attributes: [['v', s]] }), JSON.stringify(s)).toThrow(MlsecError);
+      expect(() => renderHcl({ attributes: [['o', { [s]: 1 }]] }), JSON.stringify(s)).toThrow(MlsecError);
+      expect(() => renderHcl({ blocks: [{ type: 'path', labels: [s], body: {} }] }), JSON.stringify(s)).toThrow(MlsecError);
+    }
+    expect(() => hclString('a${b}')).toThrow(/holds "\$\{" or "%\{"/);
+    expect(() => hclString('a\ud800')).toThrow(/unpaired surrogate/);
+  });
+
+  it('writes "$", "%" and "{" apart, and a surrogate pair, as themselves', async () => {
+    for (const s of ['$', '%', '{', '$ {', '$\n{', '{$', '}$', '$$', '%%', '😀', '\ud83d\ude00', 'a{{identity.entity.id}}b']) {
+      const body: HclBody = { attributes: [['v', s]], blocks: [{ type: 'path', labels: [s], body: {} }] };
+      expect(await reparse(renderHcl(body)), JSON.stringify(s)).toEqual(hclData(body));
+    }
   });
 });
 
 /**
  * What hcl2json hands back for `s` written as a template string (an attribute value or an object
- * key). HCL 2 normalizes string literals to NFC, and hcl2json writes its output in Terraform's JSON
- * syntax, where a literal `${` or `%{` is spelled `$${` / `%%{`. Block labels are not templates:
- * hcl2json gives them back verbatim.
+ * key): HCL 2 normalizes string literals to NFC. Block labels are not templates: hcl2json gives
+ * them back verbatim. (A `${` or `%{`, which hcl2json would spell `$${` / `%%{`, is never written.)
  */
 function asHcl2jsonTemplate(s: string): string {
-  return s.normalize('NFC').replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+  return s.normalize('NFC');
 }
+
+/** Restated from hclString's doc (not imported): what it must refuse rather than write. */
+const TEMPLATE_INTRODUCER = /[$%]\{/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const refused = (s: string) => TEMPLATE_INTRODUCER.test(s) || LONE_SURROGATE.test(s);
 
 /** Pieces that mean something to HCL 1 or 2, to Vault globs, templates or comments. */
 const PIECES = [
   '"', '\\', '\\"', '\n', '\r', '\r\n', '\t', '${', '$${', '%{', '%%{', '$', '%', '{', '}', '}}', '{{', '*', '+', '..', '#', '//', '/*', '*/', '/',
   ' ', '=', '[', ']', ',', '<<EOF', 'EOF', '\\n', '\\u0022', '\u0000', '\u001f', '\u007f', '\u0085', '\u2028', '\u00a0', '\ufeff', 'e\u0301', 'é', '😀',
   '"}\npath "evil" {\n  capabilities = ["sudo"]\n}\n', '" {} path "x', 'path', 'capabilities', '{{identity.entity.id}}', '${path}', '%{ if true }x%{ endif }', 'a', 'Z',
+  // Halves of 😀: alone they are unpaired, side by side (high then low) they pair up.
+  '\ud83d', '\ude00', 'for', 'in', 'null', 'constructor', '__proto__',
 ];
 const handMade = fc.array(fc.constantFrom(...PIECES), { minLength: 0, maxLength: 10 }).map((parts) => parts.join(''));
 const anyString = fc.oneof(
@@ -130,6 +155,9 @@ const anyString = fc.oneof(
   handMade,
   handMade,
 );
+
+/** Edge cases every run tries first: prototype names, a keyword key, a pair and its halves, introducers. */
+const EXAMPLES: [string][] = [['__proto__'], ['constructor'], ['for'], ['\ud83d\ude00'], ['\ud83d'], ['\ude00\ud83d'], ['${path}'], ['$${x}'], ['%%{'], ['$'], ['']];
 
 /** A body holding `s` in a label, a value, an object key and the block after it, as witnesses. */
 function hostileBody(s: string): HclBody {
@@ -143,10 +171,22 @@ function hostileBody(s: string): HclBody {
 }
 
 describe('hclString / renderHcl under hostile strings (property)', () => {
-  it('label, value, object key and header: read back exactly, with exactly the blocks written', async () => {
+  it('label, value, object key and header: refused with an MlsecError, or read back exactly, with exactly the blocks written', async () => {
+    const seen = { refused: 0, written: 0 };
     await fc.assert(
       fc.asyncProperty(anyString, async (s) => {
-        const text = renderHcl(hostileBody(s), [s, 'second header line']);
+        let text: string;
+        try {
+          text = renderHcl(hostileBody(s), [s, 'second header line']);
+        } catch (err) {
+          // Refused: nothing is written, so no block can appear; only what hclString's doc names is refused.
+          expect(err, `${JSON.stringify(s)}: ${String(err)}`).toBeInstanceOf(MlsecError);
+          expect(refused(s), `refused ${JSON.stringify(s)}, which holds no "\${", "%{" or unpaired surrogate`).toBe(true);
+          seen.refused++;
+          return;
+        }
+        expect(refused(s), `wrote ${JSON.stringify(s)}, which holds "\${", "%{" or an unpaired surrogate:\n${text}`).toBe(false);
+        seen.written++;
         let data: Record<string, any>;
         try {
           data = await reparse(text);
@@ -165,13 +205,19 @@ describe('hclString / renderHcl under hostile strings (property)', () => {
         // And the label is one token on the block's line: nothing after it opens another block.
         expect(text.split('\n').filter((l) => /^path /.test(l))).toEqual([`path ${hclString(s)} {`]);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: EXAMPLES },
     );
+    expect(seen.refused, 'both branches must be exercised').toBeGreaterThan(0);
+    expect(seen.written, 'both branches must be exercised').toBeGreaterThan(0);
   });
 
   it('hclString output is one line, quoted, with every quote escaped', () => {
     fc.assert(
       fc.property(anyString, (s) => {
+        if (refused(s)) {
+          expect(() => hclString(s), JSON.stringify(s)).toThrow(MlsecError);
+          return;
+        }
         const q = hclString(s);
         expect(q.startsWith('"') && q.endsWith('"')).toBe(true);
         expect(q).not.toMatch(/[\n\r\u0000-\u001f\u007f]/);
@@ -182,23 +228,25 @@ describe('hclString / renderHcl under hostile strings (property)', () => {
           while (i - 1 - slashes >= 0 && inner[i - 1 - slashes] === '\\') slashes++;
           expect(slashes % 2, `unescaped quote in ${q}`).toBe(1);
         }
-        // No template introducer survives undoubled: read as HCL 2's scanner does, `$${` and `%%{`
-        // are escapes, and a bare `${` or `%{` would open an interpolation or a directive.
-        for (let i = 0; i < inner.length; i++) {
-          if (/^(\$\$|%%)\{/.test(inner.slice(i, i + 3))) i += 2;
-          else expect(/^(\$|%)\{/.test(inner.slice(i, i + 2)), `template introducer at ${i} in ${q}`).toBe(false);
-        }
+        // No template introducer at all, not even HCL 2's escaped `$${` / `%%{` (which HCL 1 reads
+        // literally): a `${` or `%{` would open an interpolation or a directive.
+        expect(inner, `template introducer in ${q}`).not.toMatch(/[$%]\{/);
+        // No unpaired surrogate: the text is valid UTF-16, so it encodes to UTF-8 as it is.
+        expect(q, `unpaired surrogate in ${JSON.stringify(q)}`).not.toMatch(LONE_SURROGATE);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: EXAMPLES },
     );
   });
 });
 
-describe('where hclData and hcl2json part (documented; see the report)', () => {
-  it('a lone surrogate cannot be written in UTF-8: it reads back as U+FFFD, and the structure holds', async () => {
-    const data = await reparse(renderHcl(hostileBody('a\ud800b')));
-    expect(Object.keys(data.path)).toEqual(['a\ufffdb']);
-    expect(data.value).toBe('a\ufffdb');
+describe('where HCL 1, HCL 2 and hclData could part: refused, or equal', () => {
+  it('a lone surrogate cannot be written in UTF-8: it is refused with an MlsecError, in a label, a value or a key', () => {
+    for (const s of ['a\ud800b', 'a\udc00b', '\ud800', '\ude00\ud83d']) {
+      expect(() => renderHcl(hostileBody(s)), JSON.stringify(s)).toThrow(MlsecError);
+      expect(() => renderHcl({ blocks: [{ type: 'path', labels: [s], body: {} }] }), JSON.stringify(s)).toThrow(/unpaired surrogate/);
+      expect(() => renderHcl({ attributes: [['v', s]] }), JSON.stringify(s)).toThrow(/unpaired surrogate/);
+      expect(() => renderHcl({ attributes: [['o', { [s]: 1 }]] }), JSON.stringify(s)).toThrow(/unpaired surrogate/);
+    }
   });
 
   it('hcl2json normalizes template strings to NFC, not labels', async () => {
@@ -207,24 +255,37 @@ describe('where hclData and hcl2json part (documented; see the report)', () => {
     expect(Object.keys(data.path)).toEqual(['e\u0301']);
   });
 
-  // KNOWN BUG (lib/vault/hcl/hcl-body.ts, hclData): it says it gives hcl2json's shape, but hcl2json
-  // spells a literal `${` in a value as `$${`. Remove `.fails` once hclData and the parse agree.
-  it.fails('hclData equals the hcl2json parse for a value holding "${"', async () => {
-    const body: HclBody = { attributes: [['v', 'a${b}']] };
-    expect(await reparse(renderHcl(body))).toEqual(hclData(body));
+  // hcl2json would read `$${` back as `${` and HCL 1 as `$${`: such strings are refused, not escaped.
+  it.each(['a${b}', 'a$${b}', '%{ if true }', 'a%%{b}'])('a value, key or label holding %j is refused with an MlsecError', (s) => {
+    expect(() => renderHcl({ attributes: [['v', s]] })).toThrow(MlsecError);
+    expect(() => renderHcl({ attributes: [['o', { [s]: 1 }]] })).toThrow(MlsecError);
+    expect(() => renderHcl({ blocks: [{ type: 'path', labels: [s], body: {} }] })).toThrow(MlsecError);
   });
 
-  // KNOWN BUG (hcl-body.ts, value()): an object whose first key is `for` is written bare (`{\n  for = 1`),
-  // which HCL reads as the start of a `for` expression. Remove `.fails` once the writer quotes it.
-  it.fails('an object whose first key is "for" is readable', async () => {
-    const body: HclBody = { attributes: [['o', { for: 1 }]] };
-    expect(await reparse(renderHcl(body))).toEqual(hclData(body));
+  it.each(['for', 'in', 'if', 'true', 'false', 'null'])('an object whose first key is the keyword %j is written quoted and readable', async (key) => {
+    const body: HclBody = { attributes: [['o', { [key]: 1, after: 2 }]] };
+    const text = renderHcl(body);
+    expect(text).toBe(`o = {\n  "${key}" = 1\n  after = 2\n}\n`);
+    expect(await reparse(text)).toEqual(hclData(body));
+    expect(hclData(body)).toEqual({ o: { [key]: 1, after: 2 } });
   });
 
-  // KNOWN BUG (hcl-body.ts, hclData): labels are used as keys of plain objects, so a label that names
-  // an Object.prototype member (`constructor`, `toString`, `__proto__`) throws a TypeError.
-  it.fails.each(['constructor', 'toString', '__proto__'])('hclData of a block labelled %j', async (label) => {
-    const body: HclBody = { blocks: [{ type: 'path', labels: [label], body: { attributes: [['capabilities', ['read']]] } }] };
-    expect(await reparse(renderHcl(body))).toEqual(hclData(body));
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('hclData of a block labelled %j equals the hcl2json parse', async (label) => {
+    const body: HclBody = {
+      blocks: [
+        { type: 'path', labels: [label], body: { attributes: [['capabilities', ['read']]] } },
+        { type: 'path', labels: [label], body: { attributes: [['capabilities', ['list']]] } },
+        { type: label, labels: [label, 'x'], body: { attributes: [['n', 1]] } },
+      ],
+    };
+    const data = hclData(body);
+    expect(await reparse(renderHcl(body))).toEqual(data);
+    expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    expect(Object.keys(data)).toEqual(['path', label]);
+    expect(Object.getOwnPropertyDescriptor(data.path, label)?.value).toEqual([{ capabilities: ['read'] }, { capabilities: ['list'] }]);
+    expect(Object.getOwnPropertyDescriptor(Object.getOwnPropertyDescriptor(data, label)?.value, label)?.value).toEqual({ x: [{ n: 1 }] });
+    // The prototype of plain objects is untouched.
+    expect(({} as Record<string, unknown>).capabilities).toBeUndefined();
+    expect(typeof ({} as Record<string, unknown>).toString).toBe('function');
   });
 });
