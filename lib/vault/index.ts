@@ -4,6 +4,7 @@ export * from './vault-bootstrap-script';
 export * from './vault-database';
 export * from './vault-grants';
 export * from './vault-policy';
+export * from './vault-pki';
 export * from './vault-policy-rules';
 export * from './vault-server';
 export * from './vault-server-config';

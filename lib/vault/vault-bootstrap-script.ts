@@ -1,5 +1,6 @@
 import type { VaultCiRole, VaultOidcLogin } from './vault-auth-roles';
 import type { VaultDatabaseConnection } from './vault-database';
+import type { VaultPki } from './vault-pki';
 import type { VaultKvSecret, VaultTransitKey } from './vault-grants';
 
 /** An AppRole role of one workload. */
@@ -32,6 +33,8 @@ export interface VaultBootstrapInput {
   readonly databases: readonly VaultDatabaseConnection[];
   /** CI roles (JWT, GitHub Actions OIDC). */
   readonly ciRoles: readonly VaultCiRole[];
+  /** The PKI engine, if enabled. */
+  readonly pki?: VaultPki;
   /** Human login through the IdP, if any. */
   readonly oidc?: VaultOidcLogin;
   /** KV secrets to seed from files. */
@@ -91,6 +94,7 @@ export function renderVaultBootstrap(c: VaultBootstrapInput): string {
     '',
     ...databaseSteps(c),
     ...authSteps(c),
+    ...pkiSteps(c),
     '# KV seeds from files of the secrets folder.',
     ...c.seeded.map((s) => `"$V" kv put -mount=${c.kvMount} ${s.secret.path} ${s.fields.map((f) => `${f.field}=@"$S/${f.file}"`).join(' ')} >/dev/null`),
     '',
@@ -160,3 +164,16 @@ function authSteps(c: VaultBootstrapInput): string[] {
 }
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
+
+/** PKI engine: the intermediate is imported once; one role per workload, its own name only. */
+function pkiSteps(c: VaultBootstrapInput): string[] {
+  const pki = c.pki;
+  if (!pki) return [];
+  return [
+    "# PKI: Vault issues short-lived leaves from the host's intermediate CA (the root stays offline).",
+    `has secrets ${pki.mount} || "$V" secrets enable -path=${pki.mount} -max-lease-ttl=8760h pki`,
+    `"$V" read -field=certificate ${pki.mount}/cert/ca 2>/dev/null | grep -q BEGIN || "$V" write ${pki.mount}/config/ca pem_bundle=@"$S/seed-pki-intermediate.pem" >/dev/null`,
+    ...pki.roleList.map((r) => `"$V" write ${pki.mount}/roles/${r.name} @"$C/pki/${r.name}.json"`),
+    '',
+  ];
+}

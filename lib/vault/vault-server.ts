@@ -17,6 +17,7 @@ import { AGENT_OUTPUT_DIR, APPROLE_DELIVERY_SCRIPT, VaultAgent } from './agent/v
 import { VaultDatabaseConnection, VaultDatabaseConnectionProps } from './vault-database';
 import { VaultCiRole, VaultCiRoleProps, VaultOidcLogin, VaultOidcLoginProps } from './vault-auth-roles';
 import { VaultPolicy, VaultPolicyProps } from './vault-policy';
+import { VaultPki } from './vault-pki';
 import { VaultCapability } from './vault-policy-rules';
 import { vaultServerConfig } from './vault-server-config';
 
@@ -72,6 +73,7 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
   private readonly databases: VaultDatabaseConnection[] = [];
   private readonly ciRoles: VaultCiRole[] = [];
   private oidc?: VaultOidcLogin;
+  private pki?: VaultPki;
   private readonly humanPolicies: VaultPolicy[] = [];
   private readonly vaultProblems: string[] = [];
 
@@ -116,6 +118,7 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
         transitKeys: [...this.keys].sort((a, b) => (a.keyName < b.keyName ? -1 : 1)),
         databases: [...this.databases],
         ciRoles: [...this.ciRoles],
+        pki: this.pki,
         oidc: this.oidc,
         seeded: this.secrets.filter((s) => Object.keys(s.seed).length > 0).map((s) => ({
           secret: s,
@@ -193,6 +196,26 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
     this.mountFile(role.policy.file, `${CONFIG_DIR}/policies/${role.policy.policyName}.hcl`);
     this.ciRoles.push(role);
     return role;
+  }
+
+  /**
+   * The PKI engine as issuing intermediate (`pki_int`), loaded with the host's intermediate CA from
+   * the `bootstrap` task's PKI; `pki.grantIssue(workload, { usage })` then hands out short-lived
+   * certificates through the workload's agent.
+   */
+  public enablePki(id = 'Pki'): VaultPki {
+    if (this.pki) return this.pki;
+    const vps = Vps.of(this);
+    this.pki = new VaultPki(this, id, {
+      grantPath: (w, path, caps, why) => this.grantPath(w, path, caps, why),
+      agentOf: (w) => this.agentOf(w),
+      mountFile: (file, target) => this.mountFile(file, target),
+      vpsName: vps.name,
+    });
+    this.addSecret(SecretSource.derived('seed-pki-intermediate.pem', (ctx) => Buffer.concat([
+      ctx.pkiFile(`${vps.name}/pki/intermediate-ca.key`), Buffer.from('\n'), ctx.pkiFile(`${vps.name}/pki/intermediate-ca.crt`),
+    ])));
+    return this.pki;
   }
 
   /** Human login through the IdP (one per server). */

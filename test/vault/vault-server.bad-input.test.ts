@@ -76,6 +76,18 @@ describe('VaultServer bad input', () => {
     }, { paths: ['lab/vault/Oidc'], prop });
   });
 
+  it.each([
+    [{ usage: 'server', ttlHours: 73 }, /ttlHours/],
+    [{ usage: 'client', ttlHours: 11 }, /ttlHours/],
+    [{ usage: 'both' }, /usage/],
+  ])('refuses the certificate grant %j', (options, prop) => {
+    rejects((s) => s.vault.enablePki().grantIssue(s.api, options as never), { paths: ['lab/vault/Pki'], prop });
+  });
+
+  it('refuses a second certificate role for one workload', () => {
+    rejects((s) => { const pki = s.vault.enablePki(); pki.grantIssue(s.api, { usage: 'server' }); pki.grantIssue(s.api, { usage: 'client' }); }, { paths: ['lab/vault/Pki'], prop: /grantIssue/, allowed: /one per workload/ });
+  });
+
   it('refuses a second OIDC login on one server', () => {
     rejects((s) => {
       const secret = new Credential(s.vps, 'OidcSecret', { name: 'vault-oidc-secret', description: 'Vault OIDC client secret' });

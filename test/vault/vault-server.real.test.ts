@@ -32,6 +32,7 @@ function lab() {
   sign.grantSign(curation);
   sign.grantVerify(model);
   vault.addTransitKey('Pii', { name: 'pii', derived: true }).grantEncrypt(curation);
+  vault.enablePki().grantIssue(model, { usage: 'server-and-client', ttlHours: 24 });
   vault.addCiRole('Release', { name: 'release', repository: 'acme/mlsec-lab', ref: 'refs/heads/main', environment: 'production' }).allowSign(sign);
   return app;
 }
@@ -207,7 +208,8 @@ describe('the Vault Agent with the generated agent.hcl and templates', () => {
     const out = path.join(bao.dir, 'agent-out');
     fs.mkdirSync(agentDir);
     fs.mkdirSync(out, { mode: 0o700 });
-    for (const [rel, text] of Object.entries(files).filter(([rel]) => rel.startsWith('agent/model-server/'))) fs.writeFileSync(path.join(agentDir, path.basename(rel)), text);
+    // Templates name their output paths too (the key's writeToFile): re-pointed like the config.
+    for (const [rel, text] of Object.entries(files).filter(([rel]) => rel.startsWith('agent/model-server/'))) fs.writeFileSync(path.join(agentDir, path.basename(rel)), text.replace(/\/run\/vault\//g, `${out}/`));
     const config = fs.readFileSync(path.join(agentDir, 'agent.hcl'), 'utf8')
       .replace(/\/run\/secrets\//g, `${agentSecrets}/`).replace(/\/vault\/agent\//g, `${agentDir}/`).replace(/\/run\/vault\//g, `${out}/`)
       .replace('/tmp/vault-agent.pid', path.join(bao.dir, 'agent.pid'))
@@ -223,8 +225,21 @@ describe('the Vault Agent with the generated agent.hcl and templates', () => {
       expect(fs.existsSync(path.join(out, '.ready')), log.join('')).toBe(true);
       const seeded = fs.readFileSync(path.join(secretsDir, 'lab', 'credentials', 'feature-store-password'), 'utf8');
       expect(fs.readFileSync(path.join(out, 'modeldb-password'), 'utf8')).toBe(seeded);
-      expect(fs.readdirSync(out).sort()).toEqual(['.ready', 'modeldb-password', 'token']);
+      expect(fs.readdirSync(out).sort()).toEqual(['.ready', 'modeldb-password', 'token', 'vault-tls.crt', 'vault-tls.key']);
       for (const f of fs.readdirSync(out)) expect(fs.statSync(path.join(out, f)).mode & 0o777, f).toBe(0o400);
+      // A short-lived leaf from Vault's PKI engine, chained to the host's CA, for its own name only.
+      const pem = fs.readFileSync(path.join(out, 'vault-tls.crt'), 'utf8');
+      const leaf = new crypto.X509Certificate(pem.slice(0, pem.indexOf('-----END CERTIFICATE-----') + 25));
+      expect(leaf.subject).toContain('CN=model-server');
+      expect(leaf.subjectAltName).toBe('DNS:model-server, URI:spiffe://lab/ns/z6/sa/model-server');
+      expect((Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 3_600_000).toBeLessThanOrEqual(24.1);
+      expect(leaf.checkPrivateKey(crypto.createPrivateKey(fs.readFileSync(path.join(out, 'vault-tls.key'))))).toBe(true);
+      const { spawnSync: run } = require('child_process') as typeof import('child_process');
+      const verify = run('openssl', ['verify', '-CAfile', path.join(bao.dir, 'ca.crt'), '-purpose', 'sslserver', path.join(out, 'vault-tls.crt')], { encoding: 'utf8' });
+      expect(`${verify.stdout}${verify.stderr}`).toMatch(/OK/);
+      // The role issues for its own name only.
+      const other = await bao.api('POST', 'pki_int/issue/model-server', tokens['model-server'], { common_name: 'vault' });
+      expect(other.status).toBe(400);
       // The token it keeps for the workload's own Transit calls carries exactly the workload's policy.
       const token = fs.readFileSync(path.join(out, 'token'), 'utf8').trim();
       expect((await bao.api('GET', 'auth/token/lookup-self', token)).body.data.policies).toEqual(['default', 'model-server']);

@@ -12,6 +12,11 @@ const SOURCES = {
   'kv-field': '\\{{- with secret "{{path}}" -}}\\{{ .Data.data.{{field}} }}\\{{- end -}}\n',
   /** An AWS shared-credentials file for S3 clients (boto3, the AWS SDKs). */
   'aws-credentials': '[default]\naws_access_key_id = {{accessKeyId}}\n\\{{ with secret "{{path}}" -}}aws_secret_access_key = \\{{ .Data.data.{{field}} }}\n\\{{ end -}}\n',
+  /**
+   * A short-lived certificate from the PKI engine: certificate and CA chain into the destination,
+   * the key into its own 0400 file. `pkiCert` re-issues only when the one on disk nears expiry.
+   */
+  'pki-cert': '\\{{- with pkiCert "{{path}}" "common_name={{commonName}}" "uri_sans={{uriSans}}" "ttl={{ttl}}" -}}\n\\{{ .Cert }}\\{{ .CA }}\\{{ .Key | writeToFile "{{keyFile}}" "" "" "0400" }}\n\\{{- end -}}\n',
   /** A libpq service file with dynamic database credentials (PGSERVICEFILE + PGSERVICE). */
   'pg-service': [
     '[{{service}}]',
