@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Credential, HealthCheck, Image, SecretsBootstrap, Testing, VaultServer, Vps, Workload, Zone } from '../../lib';
-import { baoBinary, RunningOpenBao, startOpenBao } from '../support/real-servers/openbao';
+import { baoBinary, RunningOpenBao, startAgent, startOpenBao } from '../support/real-servers/openbao';
 import { RENDERING_ONLY } from '../support/fixtures';
 
 let bao: RunningOpenBao;
@@ -185,7 +185,7 @@ describe('the Vault Agent with the generated agent.hcl and templates', () => {
     // The operator's step: a deliverer token, then the generated delivery script.
     const deliverer = JSON.parse(bao.bao(['token', 'create', '-policy=mlsec-approle-deliverer', '-format=json'], admin).stdout).auth.client_token;
     fs.writeFileSync(path.join(bao.dir, 'deliverer-token'), deliverer, { mode: 0o600 });
-    const { spawn, spawnSync } = require('child_process') as typeof import('child_process');
+    const { spawnSync } = require('child_process') as typeof import('child_process');
     const script = path.join(bao.dir, 'deliver-approle.sh');
     fs.writeFileSync(script, files['deliver-approle.sh']);
     const delivered = spawnSync('/bin/sh', [script], {
@@ -215,14 +215,9 @@ describe('the Vault Agent with the generated agent.hcl and templates', () => {
       .replace('/tmp/vault-agent.pid', path.join(bao.dir, 'agent.pid'))
       .replace('address = "https://vault:8200"', `address = "https://127.0.0.1:${bao.apiPort}"\n  tls_server_name = "vault"`);
     fs.writeFileSync(path.join(agentDir, 'agent.hcl'), config);
-    const log: string[] = [];
-    const agent = spawn(baoBinary()!, ['agent', `-config=${path.join(agentDir, 'agent.hcl')}`], { cwd: bao.dir, env: { PATH: process.env.PATH, HOME: bao.dir } });
-    agent.stdout.on('data', (d) => log.push(String(d)));
-    agent.stderr.on('data', (d) => log.push(String(d)));
+    const agent = startAgent(path.join(agentDir, 'agent.hcl'), bao.dir);
     try {
-      const deadline = Date.now() + 30_000;
-      while (!fs.existsSync(path.join(out, '.ready')) && Date.now() < deadline && agent.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-      expect(fs.existsSync(path.join(out, '.ready')), log.join('')).toBe(true);
+      await agent.waitFor(path.join(out, '.ready'));
       const seeded = fs.readFileSync(path.join(secretsDir, 'lab', 'credentials', 'feature-store-password'), 'utf8');
       expect(fs.readFileSync(path.join(out, 'modeldb-password'), 'utf8')).toBe(seeded);
       expect(fs.readdirSync(out).sort()).toEqual(['.ready', 'modeldb-password', 'token', 'vault-tls.crt', 'vault-tls.key']);
@@ -244,8 +239,7 @@ describe('the Vault Agent with the generated agent.hcl and templates', () => {
       const token = fs.readFileSync(path.join(out, 'token'), 'utf8').trim();
       expect((await bao.api('GET', 'auth/token/lookup-self', token)).body.data.policies).toEqual(['default', 'model-server']);
     } finally {
-      agent.kill('SIGTERM');
-      await new Promise((r) => (agent.exitCode !== null ? r(undefined) : agent.once('exit', r)));
+      await agent.stop();
     }
   }, 60_000);
 });

@@ -6,13 +6,13 @@
  * names and ports are re-pointed (Vault verifies the server's CA, not its name: `curated-db` does
  * not resolve here).
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresServer, SecretsBootstrap, Testing, VaultServer, Vps, Zone } from '../../../lib';
 import { RENDERING_ONLY } from '../../support/fixtures';
-import { baoBinary, RunningOpenBao, startOpenBao } from '../../support/real-servers/openbao';
+import { baoBinary, RunningOpenBao, startAgent, startOpenBao } from '../../support/real-servers/openbao';
 import { PostgresServer as RunningPostgres, startPostgres } from '../../support/real-servers/postgres';
 import { consumerWorkload } from '../support';
 
@@ -148,14 +148,9 @@ describe('PostgreSQL credentials issued by Vault (database engine, real servers)
       .replace(/ca_cert = "[^"]*"/, `ca_cert = "${agentSecrets}/ca.crt"`).replace(/"[^"]*\/role-id"/, `"${agentSecrets}/role-id"`).replace(/"[^"]*\/secret-id"/, `"${agentSecrets}/secret-id"`)
       .replace(/\/vault\/agent\//g, `${agentDir}/`).replace(/\/run\/vault\//g, `${out}/`).replace('/tmp/vault-agent.pid', path.join(bao.dir, 'agent.pid'))
       .replace('address = "https://vault:8200"', `address = "https://127.0.0.1:${bao.apiPort}"\n  tls_server_name = "vault"`));
-    const log: string[] = [];
-    const agent = spawn(baoBinary()!, ['agent', `-config=${path.join(agentDir, 'agent.hcl')}`], { cwd: bao.dir, env: { PATH: process.env.PATH, HOME: bao.dir } });
-    agent.stdout.on('data', (d) => log.push(String(d)));
-    agent.stderr.on('data', (d) => log.push(String(d)));
+    const agent = startAgent(path.join(agentDir, 'agent.hcl'), bao.dir);
     try {
-      const deadline = Date.now() + 30_000;
-      while (!fs.existsSync(path.join(out, '.ready')) && Date.now() < deadline && agent.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-      expect(fs.existsSync(path.join(out, '.ready')), log.join('')).toBe(true);
+      await agent.waitFor(path.join(out, '.ready'));
       const serviceFile = path.join(out, 'curated-db.pg_service.conf');
       expect(fs.statSync(serviceFile).mode & 0o777).toBe(0o400);
       expect(fs.readFileSync(serviceFile, 'utf8')).toMatch(/^\[curated-db\]\nhost=curated-db\nport=5432\ndbname=features\nsslmode=verify-full\n/);
@@ -164,8 +159,7 @@ describe('PostgreSQL credentials issued by Vault (database engine, real servers)
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('reader|1');
     } finally {
-      agent.kill('SIGTERM');
-      await new Promise((r) => (agent.exitCode !== null ? r(undefined) : agent.once('exit', r)));
+      await agent.stop();
     }
   }, 60_000);
 });

@@ -112,3 +112,35 @@ export async function startOpenBao(opts: StartOpenBaoOptions): Promise<RunningOp
     bao: (args, token, extra) => runCommand(bin, args, { cwd: dir, env: { ...env(token), ...extra } }),
   };
 }
+
+/** A running `bao agent`. */
+export interface RunningAgent {
+  /** Waits until `file` exists (the agent rendered it), or throws with the agent's output. */
+  waitFor(file: string, timeoutMs?: number): Promise<void>;
+  /** Everything the agent printed. */
+  log(): string;
+  /** SIGTERM, then waits for the exit. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts `bao agent -config=<configFile>` (tracked: stopped with the other test processes). */
+export function startAgent(configFile: string, cwd: string): RunningAgent {
+  const bin = baoBinary();
+  if (!bin) throw new Error('OpenBao is not installed: run `npx projen test:deps` (tools/install-openbao.sh)');
+  const out: string[] = [];
+  const child = spawn(bin, ['agent', `-config=${configFile}`], { cwd, env: { PATH: process.env.PATH, HOME: cwd } });
+  child.stdout?.on('data', (d) => out.push(String(d)));
+  child.stderr?.on('data', (d) => out.push(String(d)));
+  const stop = trackChild(`bao agent ${path.basename(configFile)}`, child);
+  return {
+    log: () => out.join(''),
+    stop,
+    waitFor: async (file, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!fs.existsSync(file)) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the agent did not write ${file}\n--- agent output ---\n${out.join('')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
