@@ -6,14 +6,14 @@
  * names and ports are re-pointed (Vault verifies the server's CA, not its name: `curated-db` does
  * not resolve here).
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresServer, SecretsBootstrap, Testing, VaultServer, Vps, Zone } from '../../../lib';
 import { RENDERING_ONLY } from '../../support/fixtures';
-import { baoBinary, RunningOpenBao, startAgent, startOpenBao } from '../../support/real-servers/openbao';
-import { PostgresServer as RunningPostgres, startPostgres } from '../../support/real-servers/postgres';
+import { baoBinary, RunningOpenBao, startAgent } from '../../support/real-servers/openbao';
+import { startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
+import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
 import { consumerWorkload } from '../support';
 
 let pg: RunningPostgres;
@@ -37,52 +37,14 @@ beforeAll(async () => {
   files = Object.fromEntries(assembly.paths().map((p) => [p.slice('lab/'.length), assembly.file(p)]));
   secretsDir = fs.mkdtempSync('/tmp/mlsec-pgvault-');
   SecretsBootstrap.run(app, { secretsDir, chown: false });
-
-  const pgFiles: Record<string, { content: string | Buffer | ((dir: string) => string); mode: number }> = {
-    'postgresql.conf': { content: files['curated-db/postgresql.conf'], mode: 0o644 },
-    'pg_hba.conf': { content: files['curated-db/pg_hba.conf'], mode: 0o644 },
-    'pg_ident.conf': { content: files['curated-db/pg_ident.conf'], mode: 0o644 },
-    'init.sql': { content: files['curated-db/initdb/10-mlsec-roles.sql'], mode: 0o644 },
-    'wrapper.conf': { mode: 0o644, content: (dir) => [`include '${dir}/postgresql.conf'`, `hba_file = '${dir}/pg_hba.conf'`, `ident_file = '${dir}/pg_ident.conf'`,
-      `ssl_cert_file = '${dir}/secrets/tls.crt'`, `ssl_key_file = '${dir}/secrets/tls.key'`, `ssl_ca_file = '${dir}/secrets/ca.crt'`, ''].join('\n') },
-  };
-  for (const f of fs.readdirSync(path.dirname(delivered('curated-db', 'x')))) pgFiles[`secrets/${f}`] = { content: fs.readFileSync(delivered('curated-db', f)), mode: 0o600 };
-  pg = await startPostgres({ configFile: 'wrapper.conf', files: pgFiles, superuser: 'mlsec_admin' });
-  process.env.MLSEC_SECRETS_DIR = path.join(pg.dir, 'secrets');
-  pg.runSqlAsSuperuser(`\\i ${pg.dir}/init.sql`);
-  delete process.env.MLSEC_SECRETS_DIR;
+  const host = { files, secretsDir, vps: 'lab' };
+  pg = await startGeneratedPostgres(host, 'curated-db');
   // As the owner (or a CREATE grantee) would: the default privileges of the init SQL then apply.
   pg.runSqlAsSuperuser('set role features_owner; create table fs_offline.scores (id int, score real); insert into fs_offline.scores values (1, 0.5)', 'features');
-
-  const vaultFile = (name: string) => fs.readFileSync(delivered('vault', name));
-  bao = await startOpenBao({
-    hostname: 'vault', caFile: 'ca.crt',
-    files: { 'tls.crt': { content: vaultFile('tls.crt'), mode: 0o644 }, 'tls.key': { content: vaultFile('tls.key'), mode: 0o600 }, 'ca.crt': { content: vaultFile('ca.crt'), mode: 0o644 } },
-    config: (dir, api, cluster) => files['vault/vault.hcl'].replace(/\/run\/secrets\//g, `${dir}/`).replace('"/vault/data"', `"${dir}/data"`).replace('"/vault/audit/audit.log"', `"${dir}/audit/audit.log"`)
-      .replace('"0.0.0.0:8200"', `"127.0.0.1:${api}"`).replace('"0.0.0.0:8201"', `"127.0.0.1:${cluster}"`)
-      .replace('"https://vault:8200"', `"https://127.0.0.1:${api}"`).replace('"https://vault:8201"', `"https://127.0.0.1:${cluster}"`),
-  });
-  admin = JSON.parse(bao.bao(['token', 'create', '-orphan', '-policy=root', '-format=json'], bao.rootToken).stdout).auth.client_token;
-  const config = path.join(bao.dir, 'mlsec');
-  for (const [rel, text] of Object.entries(files).filter(([rel]) => rel.startsWith('vault/'))) {
-    const target = path.join(config, rel.slice('vault/'.length));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    // Only where Vault finds Postgres differs here: loopback port, the CA path, CA-only verification.
-    fs.writeFileSync(target, text.replace('@curated-db:5432/postgres?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt', `@127.0.0.1:${pg.port}/postgres?sslmode=verify-ca&sslrootcert=${bao.dir}/ca.crt`));
-  }
-  fs.writeFileSync(path.join(bao.dir, 'root-token'), bao.rootToken, { mode: 0o600 });
-  const r = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
-    cwd: bao.dir, encoding: 'utf8',
-    env: {
-      PATH: `${path.dirname(baoBinary()!)}:/usr/bin:/bin`, HOME: bao.dir, VAULT_CLI: 'bao', VAULT_TOKEN_FILE: path.join(bao.dir, 'root-token'),
-      VAULT_ADDR: `https://127.0.0.1:${bao.apiPort}`, BAO_CACERT: path.join(bao.dir, 'ca.crt'), BAO_TLS_SERVER_NAME: 'vault',
-      MLSEC_CONFIG_DIR: config, MLSEC_SECRETS_DIR: path.dirname(delivered('vault', 'x')), VAULT_AUDIT_FILE: path.join(bao.dir, 'audit', 'audit.log'),
-    },
-  });
-  expect(r.status, `${r.stdout}\n${r.stderr}\n--- postgres ---\n${pg.log().slice(-3000)}`).toBe(0);
-  const roleId = (await bao.api('GET', 'auth/approle/role/reader/role-id', admin)).body.data.role_id;
-  const secretId = (await bao.api('PUT', 'auth/approle/role/reader/secret-id', admin, {})).body.data.secret_id;
-  token = (await bao.api('PUT', 'auth/approle/login', undefined, { role_id: roleId, secret_id: secretId })).body.auth.client_token;
+  const stack = await startGeneratedVault(host, 'vault', { postgres: { 'curated-db': pg.port } });
+  bao = stack.bao;
+  admin = stack.admin;
+  token = await stack.login('reader');
 }, 180_000);
 
 afterAll(async () => {
