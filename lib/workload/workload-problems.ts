@@ -31,7 +31,8 @@ export function workloadProblems(w: Workload): string[] {
   const problems = collect(
     Names.checkId(w.node.id),
     p.serviceName === undefined ? undefined : Names.checkId(p.serviceName, "prop 'serviceName'"),
-    p.serviceName === undefined || Names.toComposeName(p.serviceName) === p.serviceName
+    // The normalized-form hint only for a name that is otherwise valid: never echo a raw bad value.
+    p.serviceName === undefined || Names.checkId(p.serviceName) !== undefined || Names.toComposeName(p.serviceName) === p.serviceName
       ? undefined
       : `prop 'serviceName' must be in normalized form (lower case, "-" for "_" and "."): use '${Names.toComposeName(p.serviceName)}'`,
     Zone.isZone(p.zone) ? undefined : `prop 'zone' must be one of Zone.Z0_SOURCES … Zone.Z9_OBSERVABILITY (got ${describeValue(p.zone)})`,
