@@ -44,7 +44,18 @@ export interface VaultKvSecretProps {
    * so the value never passes through synth-out or argv.
    * @default none (the operator writes the value)
    */
-  readonly seed?: Readonly<Record<string, Credential>>;
+  readonly seed?: Readonly<Record<string, Credential | Sha256Of>>;
+}
+
+/** A seed value that is the SHA-256 (hex) of a credential: for a server that must check, not know, it. */
+export interface Sha256Of {
+  /** The credential hashed. */
+  readonly sha256Of: Credential;
+}
+
+/** The file a seed is read from in the server's secrets (`seed-<credential>` or `seed-<credential>.sha256`). */
+export function seedFileOf(value: Credential | Sha256Of): string {
+  return 'sha256Of' in value ? `seed-${value.sha256Of.credentialName}.sha256` : `seed-${value.credentialName}`;
 }
 
 /** A KV v2 secret: `grantRead` gives a workload `read` on exactly `kv/data/<path>`. */
@@ -52,7 +63,7 @@ export class VaultKvSecret extends Construct {
   /** Path below the mount. */
   public readonly path: string;
   /** Seeded fields. */
-  public readonly seed: Readonly<Record<string, Credential>>;
+  public readonly seed: Readonly<Record<string, Credential | Sha256Of>>;
   private readonly problems: string[] = [];
 
   constructor(scope: Construct, id: string, private readonly target: IVaultGrantTarget & { readonly kvMount: string }, props: VaultKvSecretProps) {

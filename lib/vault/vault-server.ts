@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { Construct } from 'constructs';
 import { Names } from '../core/names';
 import { describeValue } from '../core/prop-rules';
@@ -11,7 +12,7 @@ import { Workload } from '../workload/workload';
 import { Zone } from '../workload/zone';
 import { hclData, renderHcl } from './hcl/hcl-body';
 import { renderVaultBootstrap } from './vault-bootstrap-script';
-import { IVaultGrantTarget, VaultKvSecret, VaultKvSecretProps, VaultTransitKey, VaultTransitKeyProps } from './vault-grants';
+import { IVaultGrantTarget, seedFileOf, VaultKvSecret, VaultKvSecretProps, VaultTransitKey, VaultTransitKeyProps } from './vault-grants';
 import { renderAppRoleDelivery } from './agent/approle-delivery-script';
 import { AGENT_OUTPUT_DIR, APPROLE_DELIVERY_SCRIPT, VaultAgent } from './agent/vault-agent';
 import { VaultDatabaseConnection, VaultDatabaseConnectionProps } from './vault-database';
@@ -122,7 +123,7 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
         oidc: this.oidc,
         seeded: this.secrets.filter((s) => Object.keys(s.seed).length > 0).map((s) => ({
           secret: s,
-          fields: Object.entries(s.seed).sort(([a], [b]) => (a < b ? -1 : 1)).map(([field, credential]) => ({ field, file: `seed-${credential.credentialName}` })),
+          fields: Object.entries(s.seed).sort(([a], [b]) => (a < b ? -1 : 1)).map(([field, value]) => ({ field, file: seedFileOf(value) })),
         })),
       }),
     });
@@ -152,7 +153,14 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
   /** A KV v2 secret at `kv/data/<path>`. */
   public addKvSecret(id: string, props: VaultKvSecretProps): VaultKvSecret {
     const secret = new VaultKvSecret(this, id, this, props);
-    for (const credential of Object.values(secret.seed)) this.addSecret(SecretSource.credential(credential, `seed-${credential.credentialName}`));
+    for (const value of Object.values(secret.seed)) {
+      if ('sha256Of' in value) {
+        const credential = value.sha256Of;
+        this.addSecret(SecretSource.derived(seedFileOf(value), (ctx) => crypto.createHash('sha256').update(ctx.credential(credential), 'utf8').digest('hex')));
+      } else {
+        this.addSecret(SecretSource.credential(value, seedFileOf(value)));
+      }
+    }
     const clash = this.secrets.find((s) => s.path === secret.path);
     if (clash) this.vaultProblems.push(`addKvSecret('${id}'): path ${describeValue(secret.path)} is already the secret '${clash.node.path}'`);
     this.secrets.push(secret);

@@ -12,8 +12,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab } from '../../apps/lab';
 import { SecretsBootstrap, Testing } from '../../lib';
-import { deliveredPath, GeneratedHost, GeneratedVault, startGeneratedPostgres, startGeneratedVault } from '../support/real-servers/generated-stack';
-import { startAgent } from '../support/real-servers/openbao';
+import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../support/real-servers/generated-stack';
 import { PG_BIN, PostgresServer as RunningPostgres } from '../support/real-servers/postgres';
 import { freePort } from '../support/real-servers/free-port';
 import { RedisServer as RunningRedis, startRedis, withoutRedisDirectives } from '../support/real-servers/redis';
@@ -34,13 +33,6 @@ beforeAll(async () => {
   compose = parse(host.files['docker-compose.yml']);
   pg = await startGeneratedPostgres(host, 'curated-db');
   pg.runSqlAsSuperuser('set role curated_owner; create table curated_core.loans (id int primary key, amount numeric); insert into curated_core.loans values (1, 1000)', 'curated');
-  const port = await freePort();
-  const store = (name: string, mode = 0o600) => ({ content: fs.readFileSync(deliveredPath(host, 'feature-store', name)), mode });
-  redis = await startRedis({
-    configFile: 'redis.conf', port,
-    files: { 'redis.conf': { content: withoutRedisDirectives(host.files['feature-store/redis.conf']), mode: 0o644 }, 'users.acl': store('users.acl'), 'tls.crt': store('tls.crt', 0o644), 'tls.key': store('tls.key'), 'ca.crt': store('ca.crt', 0o644) },
-    args: ['--tls-port', String(port), '--tls-cert-file', 'tls.crt', '--tls-key-file', 'tls.key', '--tls-ca-cert-file', 'ca.crt', '--aclfile', 'users.acl'],
-  });
   // GitHub's OIDC discovery is out of reach here: the CI role verifies a local key instead.
   const { publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   vault = await startGeneratedVault(host, 'vault', {
@@ -49,6 +41,19 @@ beforeAll(async () => {
       fs.writeFileSync(path.join(dir, 'ci.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
       return script.replace(/oidc_discovery_url="\$\{MLSEC_JWT_DISCOVERY_URL:-[^}]*\}"/, `jwt_validation_pubkeys=@"${path.join(dir, 'ci.pem')}"`);
     },
+  });
+  // The feature store reads its certificate and ACL file (password hashes from KV) from its own agent.
+  const storeOut = await renderAgentFiles(host, vault, 'feature-store');
+  const port = await freePort();
+  const rendered = (name: string, mode = 0o600) => ({ content: fs.readFileSync(path.join(storeOut, name)), mode });
+  redis = await startRedis({
+    configFile: 'redis.conf', port,
+    files: {
+      'redis.conf': { content: withoutRedisDirectives(host.files['feature-store/redis.conf']), mode: 0o644 },
+      'users.acl': rendered('users.acl'), 'tls.crt': rendered('vault-tls.crt', 0o644), 'tls.key': rendered('vault-tls.key'),
+      'ca.crt': { content: fs.readFileSync(deliveredPath(host, 'feature-store', 'ca.crt')), mode: 0o644 },
+    },
+    args: ['--tls-port', String(port), '--tls-cert-file', 'tls.crt', '--tls-key-file', 'tls.key', '--tls-ca-cert-file', 'ca.crt', '--aclfile', 'users.acl'],
   });
 }, 240_000);
 
@@ -59,34 +64,9 @@ afterAll(async () => {
   if (host) fs.rmSync(host.secretsDir, { recursive: true, force: true });
 });
 
-/** Runs the lab's agent of `workload` (its generated agent.hcl and templates) until it has rendered its files. */
-async function renderWith(workload: string): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(vault.bao.dir, `agent-${workload}-`));
-  const out = path.join(dir, 'out');
-  const secrets = path.join(dir, 'secrets');
-  fs.mkdirSync(out, { mode: 0o700 });
-  fs.mkdirSync(secrets, { mode: 0o700 });
-  fs.copyFileSync(deliveredPath(host, `${workload}-vault-agent`, 'ca.crt'), path.join(secrets, 'ca.crt'));
-  fs.writeFileSync(path.join(secrets, 'role-id'), (await vault.bao.api('GET', `auth/approle/role/${workload}/role-id`, vault.admin)).body.data.role_id);
-  fs.writeFileSync(path.join(secrets, 'secret-id'), JSON.parse(vault.bao.bao(['write', '-format=json', '-wrap-ttl=60s', '-f', `auth/approle/role/${workload}/secret-id`], vault.admin).stdout).wrap_info.token);
-  for (const [rel, text] of Object.entries(host.files).filter(([rel]) => rel.startsWith(`vault/agent/${workload}/`))) {
-    fs.writeFileSync(path.join(dir, path.basename(rel)), text
-      .replace(/"\/run\/secrets\/(role-id|secret-id|ca\.crt)"/g, `"${secrets}/$1"`).replace(/\/vault\/agent\//g, `${dir}/`).replace(/\/run\/vault\//g, `${out}/`)
-      .replace('/tmp/vault-agent.pid', path.join(dir, 'agent.pid'))
-      .replace('address = "https://vault:8200"', `address = "https://127.0.0.1:${vault.bao.apiPort}"\n  tls_server_name = "vault"`));
-  }
-  const agent = startAgent(path.join(dir, 'agent.hcl'), dir);
-  try {
-    await agent.waitFor(path.join(out, '.ready'));
-  } finally {
-    await agent.stop();
-  }
-  return out;
-}
-
 describe('the reference lab on real servers', () => {
   it("runs the backup job's own command with a Vault-issued database user", async () => {
-    const out = await renderWith('curated-backup');
+    const out = await renderAgentFiles(host, vault, 'curated-backup');
     const service = compose.services['curated-backup'];
     const backups = fs.mkdtempSync(path.join(vault.bao.dir, 'backups-'));
     const serviceFile = path.join(out, 'curated-db.pg_service.conf');
@@ -110,8 +90,21 @@ describe('the reference lab on real servers', () => {
     expect(pg.log()).toMatch(/connection authorized: user=v-approle-curated--[^ ]+ database=curated/);
   }, 120_000);
 
+  it('runs the feature store on what its own agent renders: a Vault-issued certificate and an ACL of hashes', async () => {
+    const out = await renderAgentFiles(host, vault, 'feature-store');
+    const acl = fs.readFileSync(path.join(out, 'users.acl'), 'utf8');
+    expect(acl.split('\n')[0]).toBe('user default off resetpass resetkeys resetchannels -@all');
+    expect(acl).toMatch(/^user model-server reset on #[0-9a-f]{64} ~features:\* /m);
+    const password = fs.readFileSync(path.join(host.secretsDir, 'lab', 'credentials', 'feature-store-user-model-server'), 'utf8');
+    expect(acl).not.toContain(password);
+    const leaf = new crypto.X509Certificate(fs.readFileSync(path.join(out, 'vault-tls.crt')));
+    expect(leaf.subjectAltName).toContain('DNS:feature-store');
+    // The server's token reads its hashes, not the consumers' passwords.
+    expect((await vault.bao.api('GET', 'kv/data/lab/core/model-server/feature-store', await vault.login('feature-store'))).status).toBe(403);
+  });
+
   it("gives the model server its feature-store password through its agent, and Redis accepts it", async () => {
-    const out = await renderWith('model-server');
+    const out = await renderAgentFiles(host, vault, 'model-server');
     const password = fs.readFileSync(path.join(out, 'redis-feature-store-model-server-password'), 'utf8');
     expect(fs.statSync(path.join(out, 'redis-feature-store-model-server-password')).mode & 0o777).toBe(0o400);
     const cli = (user: string, pass: string, ...command: string[]) => redis.cli(['--tls', '--cacert', deliveredPath(host, 'model-server', 'ca.crt'),
@@ -128,9 +121,9 @@ describe('the reference lab on real servers', () => {
     expect(vault.bootstrapOutput).toContain('root token revoked');
     expect((await vault.bao.api('GET', 'auth/token/lookup-self', vault.bao.rootToken)).status).toBe(403);
     const policies = (await vault.bao.api('LIST', 'sys/policies/acl', vault.admin)).body.data.keys.sort();
-    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'default', 'mlsec-approle-deliverer', 'model-server', 'root']);
+    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'default', 'feature-store', 'mlsec-approle-deliverer', 'model-server', 'root']);
     const roles = (await vault.bao.api('LIST', 'auth/approle/role', vault.admin)).body.data.keys.sort();
-    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'model-server']);
+    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'feature-store', 'model-server']);
     const keys = (await vault.bao.api('LIST', 'transit/keys', vault.admin)).body.data.keys.sort();
     expect(keys).toEqual(['audit-log', 'model-sign', 'pii']);
   });

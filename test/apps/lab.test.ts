@@ -67,6 +67,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'curated-backup-vault-agent': ['z8'],
       'curated-db': ['z3', 'z3-z8'], // Vault's database engine manages its users
       'feature-store': ['z3-z6'],
+      'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
       'lake': ['z2', 'z2-z3'],
       'lake-bootstrap': ['z2'],
       'lake-volume-init': 'none',

@@ -37,16 +37,18 @@ describe("the reference lab's Vault files", () => {
   it('lets every agent template read only what its workload policy allows', async () => {
     const { app, vault } = lab();
     const assembly = Testing.synth(app);
-    expect([...vault.grantHolders.keys()].sort()).toEqual(['backup-shipper', 'curated-backup', 'model-server']);
+    expect([...vault.grantHolders.keys()].sort()).toEqual(['backup-shipper', 'curated-backup', 'feature-store', 'model-server']);
     for (const [name] of vault.grantHolders) {
       const rules = await rulesOf(assembly.file(`lab/vault/policies/${name}.hcl`));
       const templates = assembly.paths().filter((p) => p.startsWith(`lab/vault/agent/${name}/`) && p.endsWith('.ctmpl'));
       expect(templates.length, name).toBeGreaterThan(0);
       for (const t of templates) {
-        const read = [...assembly.file(t).matchAll(/with secret "([^"]+)"/g)].map((m) => m[1]);
+        const read = [...assembly.file(t).matchAll(/with (?:secret|pkiCert) "([^"]+)"/g)].map((m) => m[1]);
         expect(read.length, t).toBeGreaterThan(0);
         for (const p of read) {
-          const allowing = [...rules].filter(([pattern, caps]) => anyPatternMatches([pattern], p) && caps.includes('read'));
+          // KV and database reads need read; issuing a certificate is an update.
+          const needed = p.startsWith('pki_int/issue/') ? 'update' : 'read';
+          const allowing = [...rules].filter(([pattern, caps]) => anyPatternMatches([pattern], p) && caps.includes(needed));
           expect(allowing.length, `${t} reads ${p}`).toBeGreaterThan(0);
         }
       }

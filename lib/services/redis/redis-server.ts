@@ -9,8 +9,9 @@ import { ResourceLimits } from '../../workload/security-profile';
 import { Workload } from '../../workload/workload';
 import { Vps } from '../../core/vps';
 import type { VaultServer } from '../../vault/vault-server';
+import type { VaultKvSecret } from '../../vault/vault-grants';
 import { Zone } from '../../workload/zone';
-import { renderAclFile } from './redis-acl';
+import { aclRule, renderAclFile } from './redis-acl';
 import { renderRedisConfig, RedisUse } from './redis-config';
 import { REDIS_APP_CATEGORIES, REDIS_FORBIDDEN_CATEGORIES, RedisCategory, RedisGrant, RedisGrantOptions } from './redis-grant';
 
@@ -65,6 +66,7 @@ export class RedisServer extends Workload {
   private readonly credentials = new Map<string, Credential>();
   private readonly grantProblems: string[] = [];
   private readonly redisProps: RedisServerProps;
+  private readonly hashSecrets = new Map<string, VaultKvSecret>();
 
   constructor(scope: Construct, id: string, props: RedisServerProps) {
     const p = props ?? ({} as RedisServerProps);
@@ -77,14 +79,28 @@ export class RedisServer extends Workload {
       resources: p.resources,
       // The probe needs a client certificate (tls-auth-clients yes) but no user: NOAUTH proves the server answers TLS.
       healthCheck: HealthCheck.shell(
-        `redis-cli --tls --cacert /run/secrets/ca.crt --cert /run/secrets/tls.crt --key /run/secrets/tls.key -h 127.0.0.1 -p ${REDIS_PORT} ping 2>&1 | grep -qE 'PONG|NOAUTH'`,
+        `redis-cli --tls --cacert /run/secrets/ca.crt --cert ${p.vault ? '/run/vault/vault-tls.crt' : '/run/secrets/tls.crt'} --key ${p.vault ? '/run/vault/vault-tls.key' : '/run/secrets/tls.key'} -h 127.0.0.1 -p ${REDIS_PORT} ping 2>&1 | grep -qE 'PONG|NOAUTH'`,
       ),
     });
     this.use = p.use;
     this.redisProps = p;
     this.addDataVolume('data', '/data');
-    const tls = this.tlsFilesOf(this.addTlsIdentity({ usage: 'server-and-client' }));
-    const aclFile = this.addSecret(SecretSource.derived('users.acl', (ctx) => renderAclFile(this.grants, (user) => ctx.credential(this.credentials.get(user)!))));
+    let tls: { certificate: string; privateKey: string; caBundle: string };
+    let aclFile: string;
+    if (p.vault) {
+      // Everything secret comes from this server's own Vault Agent: a short-lived certificate and
+      // an ACL file of password hashes read from KV paths only this server may read.
+      const issued = p.vault.enablePki().grantIssue(this, { usage: 'server-and-client', ttlHours: 48 });
+      tls = { ...issued, caBundle: this.addSecret(SecretSource.caBundle(Vps.of(this))) };
+      aclFile = p.vault.agentOf(this)!.addTemplate({
+        fileName: 'users.acl',
+        template: 'redis-acl',
+        values: () => ({ users: [...this.grants].sort((a, b) => (a.user < b.user ? -1 : 1)).map((g) => ({ name: g.user, path: this.hashSecrets.get(g.user)!.dataPath, rules: aclRule(g).slice(`user ${g.user} reset on `.length) })) }),
+      });
+    } else {
+      tls = this.tlsFilesOf(this.addTlsIdentity({ usage: 'server-and-client' }));
+      aclFile = this.addSecret(SecretSource.derived('users.acl', (ctx) => renderAclFile(this.grants, (user) => ctx.credential(this.credentials.get(user)!))));
+    }
     const conf = new VpsFile(this, 'Config', {
       path: `${this.serviceName}/redis.conf`,
       content: () => renderRedisConfig({ producer: this.node.path, port: REDIS_PORT, tls, aclFile, memoryMiB: this.defaults.resources.memoryMiB, use: this.use }),
@@ -159,6 +175,10 @@ export class RedisServer extends Workload {
     if (vault) {
       const secret = vault.addKvSecret(`Redis-${this.serviceName}-${user}`, { path: `${Vps.of(this).name}/core/${user}/${this.serviceName}`, seed: { password: credential } });
       secret.grantRead(workload, { fields: { password: `${envPrefix}PASSWORD_FILE` } });
+      // The server checks, never knows, the password: only its SHA-256, at a path of its own.
+      const hash = vault.addKvSecret(`Redis-${this.serviceName}-${user}-sha256`, { path: `${Vps.of(this).name}/core/${this.serviceName}/acl-${user}`, seed: { sha256: { sha256Of: credential } } });
+      hash.grantRead(this);
+      this.hashSecrets.set(user, hash);
       password = workload._environment[`${envPrefix}PASSWORD_FILE`];
     } else {
       password = workload.addSecret(SecretSource.credential(credential, `${this.serviceName}.password`));

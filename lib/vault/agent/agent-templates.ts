@@ -17,6 +17,11 @@ const SOURCES = {
    * the key into its own 0400 file. `pkiCert` re-issues only when the one on disk nears expiry.
    */
   'pki-cert': '\\{{- with pkiCert "{{path}}" "common_name={{commonName}}" "uri_sans={{uriSans}}" "ttl={{ttl}}" -}}\n\\{{ .Cert }}\\{{ .CA }}\\{{ .Key | writeToFile "{{keyFile}}" "" "" "0400" }}\n\\{{- end -}}\n',
+  /**
+   * A Redis ACL file: the default user off, then each user with the SHA-256 of its password read
+   * from the server's own KV path (the server never sees a password) and its validated rules.
+   */
+  'redis-acl': 'user default off resetpass resetkeys resetchannels -@all\n{{#each users}}\\{{ with secret "{{this.path}}" }}user {{this.name}} reset on #\\{{ .Data.data.sha256 }} {{this.rules}}\n\\{{ end }}{{/each}}',
   /** A libpq service file with dynamic database credentials (PGSERVICEFILE + PGSERVICE). */
   'pg-service': [
     '[{{service}}]',
@@ -41,7 +46,7 @@ export type AgentTemplateName = keyof typeof SOURCES;
 const compiled = new Map<AgentTemplateName, HandlebarsTemplateDelegate>();
 
 /** Renders template `name` with `values` into consul-template text. */
-export function renderAgentTemplate(name: AgentTemplateName, values: Record<string, string | number>): string {
+export function renderAgentTemplate(name: AgentTemplateName, values: Record<string, unknown>): string {
   let t = compiled.get(name);
   if (!t) {
     t = Handlebars.compile(SOURCES[name], { noEscape: true, strict: true });

@@ -16,7 +16,8 @@ export interface AgentTemplate {
   readonly fileName: string;
   /** Which template, with which values. */
   readonly template: AgentTemplateName;
-  readonly values: Record<string, string | number>;
+  /** Values, or a function giving them at synth (for templates that grow with later grants). */
+  readonly values: Record<string, unknown> | (() => Record<string, unknown>);
 }
 
 /** Props of a {@link VaultAgent}. */
@@ -92,7 +93,7 @@ export class VaultAgent extends Workload {
       this.templates.push(t);
       const source = new VpsFile(this, `Template-${t.fileName}`, {
         path: `vault/agent/${this.workload.serviceName}/${t.fileName}.ctmpl`,
-        content: () => renderAgentTemplate(t.template, t.values),
+        content: () => renderAgentTemplate(t.template, typeof t.values === 'function' ? t.values() : t.values),
       });
       this.mountFile(source, `${AGENT_DIR}/${t.fileName}.ctmpl`);
     }

@@ -32,12 +32,14 @@ has auth approle || "$V" auth enable approle
 "$V" policy write backup-shipper "$C/policies/backup-shipper.hcl"
 "$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
+"$V" policy write feature-store "$C/policies/feature-store.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
 "$V" policy write model-server "$C/policies/model-server.hcl"
 
 # AppRole: one role per workload; secret IDs are single-use and short-lived, delivered response-wrapped.
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/feature-store token_policies=feature-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 
 # Transit keys: not exportable, no plaintext backup, not deletable.
@@ -59,9 +61,15 @@ has auth jwt || "$V" auth enable jwt
 "$V" write auth/jwt/config oidc_discovery_url="${MLSEC_JWT_DISCOVERY_URL:-https://token.actions.githubusercontent.com}" bound_issuer="https://token.actions.githubusercontent.com"
 "$V" write auth/jwt/role/release @"$C/auth/jwt-release.json"
 
+# PKI: Vault issues short-lived leaves from the host's intermediate CA (the root stays offline).
+has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pki
+"$V" read -field=certificate pki_int/cert/ca 2>/dev/null | grep -q BEGIN || "$V" write pki_int/config/ca pem_bundle=@"$S/seed-pki-intermediate.pem" >/dev/null
+"$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
+
 # KV seeds from files of the secrets folder.
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null
 "$V" kv put -mount=kv lab/core/model-server/feature-store password=@"$S/seed-feature-store-user-model-server" >/dev/null
+"$V" kv put -mount=kv lab/core/feature-store/acl-model-server sha256=@"$S/seed-feature-store-user-model-server.sha256" >/dev/null
 
 # Revoke the initial root token (the one `operator init` made) once used; break-glass is `operator generate-root`.
 if "$V" token lookup -format=json | grep -q '"auth/token/root"'; then "$V" token revoke -self; echo "vault bootstrap: root token revoked"; fi

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aclRule, ComposeTemplate, HealthCheck, Image, Match, RedisServer, renderAclFile, Testing, Workload, Zone } from '../../../lib';
+import { aclRule, ComposeTemplate, HealthCheck, Image, Match, RedisServer, renderAclFile, Testing, VaultServer, Workload, Zone } from '../../../lib';
 import { labApp } from '../../support/fixtures';
 
 function app(use: 'cache' | 'feature-store' = 'feature-store') {
@@ -71,5 +71,26 @@ describe('RedisServer', () => {
         REDIS_TLS_CA_FILE: '/run/secrets/ca.crt', REDIS_TLS_CERT_FILE: '/run/secrets/clienttls.crt', REDIS_TLS_KEY_FILE: '/run/secrets/clienttls.key',
       },
     }));
+  });
+});
+
+describe('RedisServer with Vault', () => {
+  it('reads its certificate and ACL file only from its own agent, and its policy reaches hashes, not passwords', () => {
+    const { app, vps } = labApp();
+    const vault = new VaultServer(vps, 'vault');
+    const store = new RedisServer(vps, 'feature-store', { zone: Zone.Z3_CURATED, use: 'cache', vault });
+    const reader = new Workload(vps, 'reader', { zone: Zone.Z6_SERVING, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), healthCheck: HealthCheck.command(['true']) });
+    store.grantAccess(reader, { keys: ['features:*'], commands: ['read'] });
+    const assembly = Testing.synth(app);
+    const conf = directives(assembly.file('lab/feature-store/redis.conf'));
+    expect([conf['tls-cert-file'], conf['tls-key-file'], conf.aclfile]).toEqual(['/run/vault/vault-tls.crt', '/run/vault/vault-tls.key', '/run/vault/users.acl']);
+    const compose = ComposeTemplate.fromAssembly(assembly, 'lab');
+    // Only the (public) CA bundle still comes from the bootstrap.
+    expect(compose.service('feature-store').secrets.map((s: { target: string }) => s.target)).toEqual(['ca.crt']);
+    expect(assembly.file('lab/vault/policies/feature-store.hcl').split('\n').filter((l) => l.startsWith('path '))).toEqual([
+      'path "kv/data/lab/core/feature-store/acl-reader" {',
+      'path "pki_int/issue/feature-store" {',
+    ]);
+    expect(assembly.file('lab/vault/agent/feature-store/users.acl.ctmpl')).toContain('{{ with secret "kv/data/lab/core/feature-store/acl-reader" }}user reader reset on #{{ .Data.data.sha256 }} ~features:* ');
   });
 });

@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { baoBinary, RunningOpenBao, startOpenBao } from './openbao';
+import { baoBinary, RunningOpenBao, startAgent, startOpenBao } from './openbao';
 import { PostgresServer as RunningPostgres, startPostgres } from './postgres';
 import { ServerFile } from './process-registry';
 
@@ -110,4 +110,33 @@ export async function startGeneratedVault(host: GeneratedHost, service: string, 
       return (await bao.api('PUT', 'auth/approle/login', undefined, { role_id: roleId, secret_id: secretId })).body.auth.client_token as string;
     },
   };
+}
+
+/**
+ * Runs the generated Vault Agent of `workload` (its agent.hcl and templates, container paths
+ * re-pointed) with a fresh role ID and wrapped secret ID until it has rendered every file;
+ * returns the folder it rendered into (what the workload sees at /run/vault).
+ */
+export async function renderAgentFiles(host: GeneratedHost, vault: GeneratedVault, workload: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(vault.bao.dir, `agent-${workload}-`));
+  const out = path.join(dir, 'out');
+  const secrets = path.join(dir, 'secrets');
+  fs.mkdirSync(out, { mode: 0o700 });
+  fs.mkdirSync(secrets, { mode: 0o700 });
+  fs.copyFileSync(deliveredPath(host, `${workload}-vault-agent`, 'ca.crt'), path.join(secrets, 'ca.crt'));
+  fs.writeFileSync(path.join(secrets, 'role-id'), (await vault.bao.api('GET', `auth/approle/role/${workload}/role-id`, vault.admin)).body.data.role_id);
+  fs.writeFileSync(path.join(secrets, 'secret-id'), JSON.parse(vault.bao.bao(['write', '-format=json', '-wrap-ttl=60s', '-f', `auth/approle/role/${workload}/secret-id`], vault.admin).stdout).wrap_info.token);
+  for (const [rel, text] of Object.entries(host.files).filter(([rel]) => rel.startsWith(`vault/agent/${workload}/`))) {
+    fs.writeFileSync(path.join(dir, path.basename(rel)), text
+      .replace(/"\/run\/secrets\/(role-id|secret-id|ca\.crt)"/g, `"${secrets}/$1"`).replace(/\/vault\/agent\//g, `${dir}/`).replace(/\/run\/vault\//g, `${out}/`)
+      .replace('/tmp/vault-agent.pid', path.join(dir, 'agent.pid'))
+      .replace('address = "https://vault:8200"', `address = "https://127.0.0.1:${vault.bao.apiPort}"\n  tls_server_name = "vault"`));
+  }
+  const agent = startAgent(path.join(dir, 'agent.hcl'), dir);
+  try {
+    await agent.waitFor(path.join(out, '.ready'));
+  } finally {
+    await agent.stop();
+  }
+  return out;
 }
