@@ -25,6 +25,11 @@ export interface KvReadOptions {
    */
   readonly fields?: Readonly<Record<string, string>>;
   /**
+   * File names (under /run/vault) of rendered fields, when a consumer expects fixed names.
+   * @default `<secret id>-<field>`
+   */
+  readonly fileNames?: Readonly<Record<string, string>>;
+  /**
    * Render an AWS shared-credentials file (`[default]` with the access key id and the secret
    * field) for S3 clients, announced by `envVar` (usually AWS_SHARED_CREDENTIALS_FILE).
    * @default none
@@ -44,7 +49,17 @@ export interface VaultKvSecretProps {
    * so the value never passes through synth-out or argv.
    * @default none (the operator writes the value)
    */
-  readonly seed?: Readonly<Record<string, Credential | Sha256Of>>;
+  readonly seed?: Readonly<Record<string, Credential | Sha256Of | DerivedSeed>>;
+}
+
+/** A seed value computed from a credential at bootstrap (e.g. MinIO's `<name>:<base64>` KMS key). */
+export interface DerivedSeed {
+  /** The credential it is computed from. */
+  readonly from: Credential;
+  /** A name for its seed file, unique per host (lower-case letters, digits and "-"). */
+  readonly seedName: string;
+  /** The computation; runs in the bootstrap only. */
+  readonly transform: (value: string) => string;
 }
 
 /** A seed value that is the SHA-256 (hex) of a credential: for a server that must check, not know, it. */
@@ -54,8 +69,10 @@ export interface Sha256Of {
 }
 
 /** The file a seed is read from in the server's secrets (`seed-<credential>` or `seed-<credential>.sha256`). */
-export function seedFileOf(value: Credential | Sha256Of): string {
-  return 'sha256Of' in value ? `seed-${value.sha256Of.credentialName}.sha256` : `seed-${value.credentialName}`;
+export function seedFileOf(value: Credential | Sha256Of | DerivedSeed): string {
+  if ('sha256Of' in value) return `seed-${value.sha256Of.credentialName}.sha256`;
+  if ('seedName' in value) return `seed-${value.seedName}`;
+  return `seed-${value.credentialName}`;
 }
 
 /** A KV v2 secret: `grantRead` gives a workload `read` on exactly `kv/data/<path>`. */
@@ -63,7 +80,7 @@ export class VaultKvSecret extends Construct {
   /** Path below the mount. */
   public readonly path: string;
   /** Seeded fields. */
-  public readonly seed: Readonly<Record<string, Credential | Sha256Of>>;
+  public readonly seed: Readonly<Record<string, Credential | Sha256Of | DerivedSeed>>;
   private readonly problems: string[] = [];
 
   constructor(scope: Construct, id: string, private readonly target: IVaultGrantTarget & { readonly kvMount: string }, props: VaultKvSecretProps) {
@@ -106,7 +123,7 @@ export class VaultKvSecret extends Construct {
         continue;
       }
       if (!agent) continue;
-      const file = agent.addTemplate({ fileName: `${Names.toComposeName(this.node.id)}-${field.replace(/_/g, '-')}`, template: 'kv-field', values: { path: this.dataPath, field } });
+      const file = agent.addTemplate({ fileName: options?.fileNames?.[field] ?? `${Names.toComposeName(this.node.id)}-${field.replace(/_/g, '-')}`, template: 'kv-field', values: { path: this.dataPath, field } });
       if (typeof envVar !== 'string' || !/^[A-Z_][A-Z0-9_]*FILE$/.test(envVar)) {
         this.problems.push(`grantRead(${workload.node.path}): fields.${field} must name an upper-case variable ending in FILE (got ${describeValue(envVar)})`);
       } else workload.addEnvironment(envVar, file);

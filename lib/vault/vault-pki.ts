@@ -15,6 +15,11 @@ export interface PkiIssueOptions {
    * @default the maximum for the usage
    */
   readonly ttlHours?: number;
+  /**
+   * File names under /run/vault for the certificate (with its CA chain) and the key.
+   * @default 'vault-tls.crt' and 'vault-tls.key'
+   */
+  readonly fileNames?: { readonly certificate: string; readonly privateKey: string };
 }
 
 /** One issuing role: a workload may get certificates for its own service name only. */
@@ -84,8 +89,10 @@ export class VaultPki extends Construct {
     this.server.mountFile(file, `/etc/mlsec/vault/pki/${name}.json`);
     this.server.grantPath(workload, `${this.mount}/issue/${name}`, ['update'], `certificates of ${name}`);
     const agent = this.server.agentOf(workload);
-    const certificate = agent?.addTemplate({ fileName: 'vault-tls.crt', template: 'pki-cert', values: { path: `${this.mount}/issue/${name}`, commonName: name, uriSans: role.spiffeId && (options?.usage === 'server' ? '' : role.spiffeId), ttl: `${ttlHours}h`, keyFile: '/run/vault/vault-tls.key' } }) ?? '/run/vault/vault-tls.crt';
-    return { certificate, privateKey: '/run/vault/vault-tls.key' };
+    const names = options?.fileNames ?? { certificate: 'vault-tls.crt', privateKey: 'vault-tls.key' };
+    const keyFile = `/run/vault/${names.privateKey}`;
+    const certificate = agent?.addTemplate({ fileName: names.certificate, template: 'pki-cert', values: { path: `${this.mount}/issue/${name}`, commonName: name, uriSans: options?.usage === 'server' ? '' : role.spiffeId, ttl: `${ttlHours}h`, keyFile } }) ?? `/run/vault/${names.certificate}`;
+    return { certificate, privateKey: keyFile };
   }
 }
 

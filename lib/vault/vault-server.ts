@@ -157,6 +157,8 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
       if ('sha256Of' in value) {
         const credential = value.sha256Of;
         this.addSecret(SecretSource.derived(seedFileOf(value), (ctx) => crypto.createHash('sha256').update(ctx.credential(credential), 'utf8').digest('hex')));
+      } else if ('seedName' in value) {
+        this.addSecret(SecretSource.derived(seedFileOf(value), (ctx) => value.transform(ctx.credential(value.from))));
       } else {
         this.addSecret(SecretSource.credential(value, seedFileOf(value)));
       }

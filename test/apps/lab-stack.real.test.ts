@@ -16,12 +16,14 @@ import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGe
 import { PG_BIN, PostgresServer as RunningPostgres } from '../support/real-servers/postgres';
 import { freePort } from '../support/real-servers/free-port';
 import { RedisServer as RunningRedis, startRedis, withoutRedisDirectives } from '../support/real-servers/redis';
+import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../support/real-servers/minio';
 
 let host: GeneratedHost;
 let pg: RunningPostgres;
 let redis: RunningRedis;
 let vault: GeneratedVault;
 let compose: any;
+let minio: RunningMinio;
 
 beforeAll(async () => {
   const app = Testing.app();
@@ -55,9 +57,30 @@ beforeAll(async () => {
     },
     args: ['--tls-port', String(port), '--tls-cert-file', 'tls.crt', '--tls-key-file', 'tls.key', '--tls-ca-cert-file', 'ca.crt', '--aclfile', 'users.acl'],
   });
-}, 240_000);
+  // The lake: root keys, KMS key and certificate from its own agent; users applied by its bootstrap job's script with what the job's agent renders.
+  const lakeOut = await renderAgentFiles(host, vault, 'lake');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(compose.services.lake.environment as Record<string, string>)) if (k.startsWith('MINIO_')) env[k] = String(v).replace(/^\/run\/vault\//, `${lakeOut}/`);
+  minio = await startMinio({ dir: path.join(vault.bao.dir, 'minio'), env, certsDir: lakeOut });
+  const jobOut = await renderAgentFiles(host, vault, 'lake-bootstrap');
+  const config = path.join(vault.bao.dir, 'lake-config');
+  for (const [rel, text] of Object.entries(host.files).filter(([rel]) => rel.startsWith('lake/'))) {
+    fs.mkdirSync(path.dirname(path.join(config, rel.slice(5))), { recursive: true });
+    fs.writeFileSync(path.join(config, rel.slice(5)), text);
+  }
+  const job = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
+    cwd: vault.bao.dir, encoding: 'utf8',
+    env: {
+      PATH: `${path.dirname(minioBinaries()!.mc)}:/usr/bin:/bin`, HOME: vault.bao.dir, MLSEC_FILES_DIR: jobOut, MLSEC_CONFIG_DIR: config,
+      MLSEC_CA_FILE: deliveredPath(host, 'lake-bootstrap', 'ca.crt'), MC_CONFIG_DIR: path.join(vault.bao.dir, 'mc-job'),
+      MINIO_URL: `https://lake:${minio.port}`, MC_RESOLVE: `lake:${minio.port}=127.0.0.1`,
+    },
+  });
+  expect(job.status, `${job.stdout}\n${job.stderr}\n${minio.log()}`).toBe(0);
+}, 300_000);
 
 afterAll(async () => {
+  await minio?.stop();
   await vault?.bao.stop();
   await redis?.stop();
   await pg?.stop();
@@ -117,13 +140,40 @@ describe('the reference lab on real servers', () => {
     expect((await vault.bao.api('GET', 'kv/data/lab/core/backup-shipper/lake', token)).status).toBe(403);
   }, 60_000);
 
+  it("runs the lake on its agent's files only, and the backup shipper's own command uploads with its write-only grant", async () => {
+    expect(compose.services.lake.secrets.map((x: { target: string }) => x.target)).toEqual(['ca.crt']);
+    const out = await renderAgentFiles(host, vault, 'backup-shipper');
+    const service = compose.services['backup-shipper'];
+    const dir = fs.mkdtempSync(path.join(vault.bao.dir, 'shipper-'));
+    const backups = path.join(dir, 'backups');
+    fs.mkdirSync(backups);
+    fs.writeFileSync(path.join(backups, 'curated-20261126T020000Z.dump'), 'PGDMP');
+    const env: Record<string, string> = { PATH: `${path.dirname(minioBinaries()!.mc)}:/usr/bin:/bin`, HOME: dir, MC_RESOLVE: `lake:${minio.port}=127.0.0.1` };
+    for (const [k, v] of Object.entries(service.environment as Record<string, string>)) {
+      env[k] = String(v).replace(/^\/run\/secrets\//, `${path.dirname(deliveredPath(host, 'backup-shipper', 'x'))}/`).replace(/^\/run\/vault\//, `${out}/`);
+    }
+    env.AWS_ENDPOINT_URL = `https://lake:${minio.port}`;
+    const [shell, flag, script] = service.entrypoint as string[];
+    // As compose hands it over (`$$` is its escape of `$`); only the container paths are re-pointed.
+    const command = script.replace(/\$\$/g, '$').replace(/ \/backups\/ /g, ` ${backups}/ `).replace(/\/tmp\/mc\b/g, path.join(dir, 'mc'));
+    const r = spawnSync(shell, [flag, command], { cwd: dir, env, encoding: 'utf8' });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const root = (args: string[]) => minio.mc(['--json', ...args], {
+      MC_HOST_s3: `https://${fs.readFileSync(path.join(host.secretsDir, 'lab', 'credentials', 'lake-root-user'), 'utf8')}:${fs.readFileSync(path.join(host.secretsDir, 'lab', 'credentials', 'lake-root-password'), 'utf8')}@lake:${minio.port}`,
+      MC_RESOLVE: `lake:${minio.port}=127.0.0.1`, SSL_CERT_FILE: deliveredPath(host, 'lake-bootstrap', 'ca.crt'),
+    });
+    expect(root(['ls', '--recursive', 's3/backups/']).stdout).toMatch(/curated\/curated-20261126T020000Z\.dump/);
+    expect(root(['retention', 'info', '--default', 's3/backups']).stdout).toMatch(/COMPLIANCE/);
+    expect(root(['encrypt', 'info', 's3/backups']).stdout).toMatch(/sse-s3|SSE-S3|AES256/i);
+  }, 120_000);
+
   it('revoked the initial root token and holds the lab policies and roles exactly', async () => {
     expect(vault.bootstrapOutput).toContain('root token revoked');
     expect((await vault.bao.api('GET', 'auth/token/lookup-self', vault.bao.rootToken)).status).toBe(403);
     const policies = (await vault.bao.api('LIST', 'sys/policies/acl', vault.admin)).body.data.keys.sort();
-    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'default', 'feature-store', 'mlsec-approle-deliverer', 'model-server', 'root']);
+    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'default', 'feature-store', 'lake', 'lake-bootstrap', 'mlsec-approle-deliverer', 'model-server', 'root']);
     const roles = (await vault.bao.api('LIST', 'auth/approle/role', vault.admin)).body.data.keys.sort();
-    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'feature-store', 'model-server']);
+    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'feature-store', 'lake', 'lake-bootstrap', 'model-server']);
     const keys = (await vault.bao.api('LIST', 'transit/keys', vault.admin)).body.data.keys.sort();
     expect(keys).toEqual(['audit-log', 'model-sign', 'pii']);
   });

@@ -70,6 +70,8 @@ describe('reference lab (apps/lab.ts)', () => {
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
       'lake': ['z2', 'z2-z3'],
       'lake-bootstrap': ['z2'],
+      'lake-bootstrap-vault-agent': ['z8'],
+      'lake-vault-agent': ['z8'],
       'lake-volume-init': 'none',
       'model-server': ['z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
       'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks

@@ -10,6 +10,7 @@ import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
 import { Workload } from '../../workload/workload';
 import type { VaultServer } from '../../vault/vault-server';
+import type { VaultKvSecret } from '../../vault/vault-grants';
 import { Zone } from '../../workload/zone';
 import { lifecycleDocument, renderBootstrapScript } from './minio-bootstrap-script';
 import { MinioBucket, MinioBucketProps } from './minio-bucket';
@@ -72,6 +73,7 @@ export class MinioServer extends Workload {
   private readonly users = new Map<string, { workload: Workload; credential: Credential; policy: VpsFile }>();
   private readonly configProblems: string[] = [];
   private readonly minioProps: MinioServerProps;
+  private rootSecret?: VaultKvSecret;
 
   constructor(scope: Construct, id: string, props: MinioServerProps) {
     const p = props ?? ({} as MinioServerProps);
@@ -80,8 +82,9 @@ export class MinioServer extends Workload {
       image: p.image ?? Image.fromRegistry('minio/minio', 'RELEASE.2025-04-22T22-12-26Z'),
       user: USER,
       ports: [MINIO_PORT],
-      // --certs-dir: public.crt and private.key are delivered there; its CAs/ need not exist (read-only root is fine).
-      command: ['server', '/data', '--address', `:${MINIO_PORT}`, '--certs-dir', '/run/secrets'],
+      // --certs-dir: public.crt and private.key are delivered there (by the bootstrap, or by its
+      // Vault Agent); its CAs/ need not exist (a read-only folder is fine).
+      command: ['server', '/data', '--address', `:${MINIO_PORT}`, '--certs-dir', p?.vault ? '/run/vault' : '/run/secrets'],
       resources: { cpus: 1, memoryMiB: 1024, pids: 512, ...(p.resources ?? {}) },
       environment: { MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
       healthCheck: HealthCheck.command(['mc', 'ready', 'local']),
@@ -91,15 +94,30 @@ export class MinioServer extends Workload {
     const rootUser = new Credential(this, 'RootUser', { name: `${svc}-root-user`, description: `root access key of ${this.node.path} (bootstrap job only)`, randomBytes: 16 });
     const rootPassword = new Credential(this, 'RootPassword', { name: `${svc}-root-password`, description: `root secret key of ${this.node.path} (bootstrap job only)` });
     const kmsKey = new Credential(this, 'KmsKey', { name: `${svc}-kms-key`, description: `static KMS key of ${this.node.path} (default bucket encryption)` });
-    this.addSecret(SecretSource.credential(rootUser, 'root-user'), { envVar: 'MINIO_ROOT_USER_FILE' });
-    this.addSecret(SecretSource.credential(rootPassword, 'root-password'), { envVar: 'MINIO_ROOT_PASSWORD_FILE' });
-    this.addSecret(SecretSource.derived('kms-key', (ctx) => `${svc}-key:${Buffer.from(ctx.credential(kmsKey), 'base64url').toString('base64')}`), { envVar: 'MINIO_KMS_SECRET_KEY_FILE' });
-    const tls = this.addTlsIdentity({ usage: 'server' });
-    this.addSecret(SecretSource.tlsCertificate(tls, 'public.crt'));
-    this.addSecret(SecretSource.tlsPrivateKey(tls, 'private.key'));
+    const kmsOf = (value: string) => `${svc}-key:${Buffer.from(value, 'base64url').toString('base64')}`;
+    if (p.vault) {
+      // Root keys, KMS key and certificate reach the server only through its own Vault Agent.
+      this.rootSecret = p.vault.addKvSecret(`Minio-${svc}-root`, {
+        path: `${Vps.of(this).name}/core/${svc}/root`,
+        seed: { user: rootUser, password: rootPassword, kms_key: { from: kmsKey, seedName: `${svc}-kms-key`, transform: kmsOf } },
+      });
+      this.rootSecret.grantRead(this, {
+        fields: { user: 'MINIO_ROOT_USER_FILE', password: 'MINIO_ROOT_PASSWORD_FILE', kms_key: 'MINIO_KMS_SECRET_KEY_FILE' },
+        fileNames: { user: 'root-user', password: 'root-password', kms_key: 'kms-key' },
+      });
+      p.vault.enablePki().grantIssue(this, { usage: 'server', fileNames: { certificate: 'public.crt', privateKey: 'private.key' } });
+      this.addEnvironment('SSL_CERT_FILE', this.addSecret(SecretSource.caBundle(Vps.of(this))));
+    } else {
+      this.addSecret(SecretSource.credential(rootUser, 'root-user'), { envVar: 'MINIO_ROOT_USER_FILE' });
+      this.addSecret(SecretSource.credential(rootPassword, 'root-password'), { envVar: 'MINIO_ROOT_PASSWORD_FILE' });
+      this.addSecret(SecretSource.derived('kms-key', (ctx) => kmsOf(ctx.credential(kmsKey))), { envVar: 'MINIO_KMS_SECRET_KEY_FILE' });
+      const tls = this.addTlsIdentity({ usage: 'server' });
+      this.addSecret(SecretSource.tlsCertificate(tls, 'public.crt'));
+      this.addSecret(SecretSource.tlsPrivateKey(tls, 'private.key'));
+      this.addEnvironment('SSL_CERT_FILE', this.tlsFilesOf(tls).caBundle);
+    }
     // The image's mc probes its own service name over TLS (the certificate's SAN), verified with the CA bundle.
     this.addEnvironment('MC_HOST_local', `https://${svc}:${MINIO_PORT}`);
-    this.addEnvironment('SSL_CERT_FILE', this.tlsFilesOf(tls).caBundle);
 
     const data = this.addDataVolume('data', '/data');
     const volumeInit = new Workload(this, 'VolumeInit', {
@@ -134,9 +152,20 @@ export class MinioServer extends Workload {
     });
     this.bootstrapJob.noHealthCheck('a one-shot job that applies buckets, policies and users, then exits');
     this.bootstrapJob.mountFile(script, `${CONFIG_DIR}/bootstrap.sh`);
-    this.bootstrapJob.addSecret(SecretSource.credential(rootUser, 'root-user'));
-    this.bootstrapJob.addSecret(SecretSource.credential(rootPassword, 'root-password'));
-    this.bootstrapJob.addSecret(SecretSource.caBundle(Vps.of(this)));
+    const jobCa = this.bootstrapJob.addSecret(SecretSource.caBundle(Vps.of(this)));
+    if (p.vault && this.rootSecret) {
+      // The job creates the users, so it must know their keys: all from its own agent, at the names the script reads.
+      this.rootSecret.grantRead(this.bootstrapJob, { fields: {}, fileNames: {} });
+      const agent = p.vault.agentOf(this.bootstrapJob)!;
+      for (const [field, file] of [['user', 'root-user'], ['password', 'root-password']]) {
+        agent.addTemplate({ fileName: file, template: 'kv-field', values: { path: this.rootSecret.dataPath, field } });
+      }
+      this.bootstrapJob.addEnvironment('MLSEC_FILES_DIR', '/run/vault');
+    } else {
+      this.bootstrapJob.addSecret(SecretSource.credential(rootUser, 'root-user'));
+      this.bootstrapJob.addSecret(SecretSource.credential(rootPassword, 'root-password'));
+    }
+    this.bootstrapJob.addEnvironment('MLSEC_CA_FILE', jobCa);
     this.bootstrapJob.connections.allowTo(this, { port: MINIO_PORT });
     this.node.addValidation({ validate: () => this.minioProblems() });
   }
@@ -176,13 +205,16 @@ export class MinioServer extends Workload {
     const policy = new VpsFile(this, `Policy-${name}`, { path: `${this.serviceName}/policies/${name}.json`, content: () => canonicalJson(this.policyOf(name)) });
     this.users.set(name, { workload, credential, policy });
     this.bootstrapJob.mountFile(policy, `${CONFIG_DIR}/policies/${name}.json`);
-    this.bootstrapJob.addSecret(SecretSource.credential(credential, `user-${name}.secret`));
     workload.connections.allowTo(this, { port: MINIO_PORT });
     const ca = workload.addSecret(SecretSource.caBundle(Vps.of(this)));
     if (this.minioProps.vault) {
-      const secret = this.minioProps.vault.addKvSecret(`Minio-${this.serviceName}-${name}`, { path: `${Vps.of(this).name}/core/${name}/${this.serviceName}`, seed: { secret_key: credential } });
+      const vault = this.minioProps.vault;
+      const secret = vault.addKvSecret(`Minio-${this.serviceName}-${name}`, { path: `${Vps.of(this).name}/core/${name}/${this.serviceName}`, seed: { secret_key: credential } });
       secret.grantRead(workload, { awsCredentials: { accessKeyId: name, field: 'secret_key', envVar: 'AWS_SHARED_CREDENTIALS_FILE' } });
+      secret.grantRead(this.bootstrapJob);
+      vault.agentOf(this.bootstrapJob)?.addTemplate({ fileName: `user-${name}.secret`, template: 'kv-field', values: { path: secret.dataPath, field: 'secret_key' } });
     } else {
+      this.bootstrapJob.addSecret(SecretSource.credential(credential, `user-${name}.secret`));
       workload.addSecret(
         SecretSource.derived(`${this.serviceName}.aws-credentials`, (ctx) => `[default]\naws_access_key_id = ${name}\naws_secret_access_key = ${ctx.credential(credential)}\n`),
         { envVar: 'AWS_SHARED_CREDENTIALS_FILE' },

@@ -33,6 +33,8 @@ has auth approle || "$V" auth enable approle
 "$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
 "$V" policy write feature-store "$C/policies/feature-store.hcl"
+"$V" policy write lake "$C/policies/lake.hcl"
+"$V" policy write lake-bootstrap "$C/policies/lake-bootstrap.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
 "$V" policy write model-server "$C/policies/model-server.hcl"
 
@@ -40,6 +42,8 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-store token_policies=feature-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/lake token_policies=lake token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/lake-bootstrap token_policies=lake-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 
 # Transit keys: not exportable, no plaintext backup, not deletable.
@@ -65,8 +69,10 @@ has auth jwt || "$V" auth enable jwt
 has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pki
 "$V" read -field=certificate pki_int/cert/ca 2>/dev/null | grep -q BEGIN || "$V" write pki_int/config/ca pem_bundle=@"$S/seed-pki-intermediate.pem" >/dev/null
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
+"$V" write pki_int/roles/lake @"$C/pki/lake.json"
 
 # KV seeds from files of the secrets folder.
+"$V" kv put -mount=kv lab/core/lake/root kms_key=@"$S/seed-lake-kms-key" password=@"$S/seed-lake-root-password" user=@"$S/seed-lake-root-user" >/dev/null
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null
 "$V" kv put -mount=kv lab/core/model-server/feature-store password=@"$S/seed-feature-store-user-model-server" >/dev/null
 "$V" kv put -mount=kv lab/core/feature-store/acl-model-server sha256=@"$S/seed-feature-store-user-model-server.sha256" >/dev/null

@@ -10,9 +10,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../../support/real-servers/minio';
 import { CommandResult, runCommand } from '../../support/real-servers/process-registry';
-import { createLab } from '../../../apps/lab';
-import { Testing } from '../../../lib';
-import { bootstrapTier, buildDataTier, DataTier } from '../data-tier-fixture';
+import { buildDataTier, DataTier } from '../data-tier-fixture';
 
 // Built by `npx projen test:deps` (tools/install-minio.sh); a missing build is a failure, not a skip.
 const bins = minioBinaries();
@@ -180,58 +178,5 @@ describe('MinIO with the generated settings and bootstrap', () => {
   it('refuses the well-known default root credentials', () => {
     const r = minio.mc(['--json', 'ls', 's3'], { MC_HOST_s3: `https://minioadmin:minioadmin@lake:${minio.port}`, MC_RESOLVE: `lake:${minio.port}=127.0.0.1`, MC_INSECURE: 'true' });
     expect(r.status).not.toBe(0);
-  });
-});
-
-describe("the reference lab's backup shipper on a real MinIO", () => {
-  let lab: DataTier;
-  let labLake: Lake;
-  let dir: string;
-
-  beforeAll(async () => {
-    if (!bins) throw new Error(missing);
-    const app = Testing.app();
-    createLab(app);
-    lab = bootstrapTier(app);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-minio-lab-'));
-    labLake = await startLake(lab, dir);
-    const r = labLake.bootstrap();
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-  }, 180_000);
-
-  afterAll(async () => {
-    await labLake?.server.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    lab?.cleanup();
-  });
-
-  it('uploads the dumps with its write-only grant, exactly as its compose entrypoint says', () => {
-    const service = parse(lab.generated('docker-compose.yml')).services['backup-shipper'];
-    const backups = path.join(dir, 'backups');
-    fs.mkdirSync(backups);
-    fs.writeFileSync(path.join(backups, 'curated-20261126T020000Z.dump'), 'PGDMP');
-    const secrets = path.join(dir, 'shipper-secrets');
-    copyDelivered(lab, 'backup-shipper', secrets);
-    // What its Vault Agent renders from KV (proven against OpenBao in test/vault): the secret key the bootstrap seeded.
-    const rendered = path.join(dir, 'shipper-vault');
-    fs.mkdirSync(rendered, { mode: 0o700 });
-    const secretKey = fs.readFileSync(path.join(lab.secretsDir, 'lab', 'credentials', 'lake-user-backup-shipper'), 'utf8');
-    fs.writeFileSync(path.join(rendered, 'minio-lake-backup-shipper.aws-credentials'), `[default]\naws_access_key_id = backup-shipper\naws_secret_access_key = ${secretKey}\n`, { mode: 0o400 });
-    const env: Record<string, string> = { PATH: `${path.dirname(bins!.mc)}:/usr/bin:/bin`, HOME: dir, MC_RESOLVE: `lake:${labLake.server.port}=127.0.0.1` };
-    for (const [k, v] of Object.entries(service.environment as Record<string, string>)) env[k] = v.replace(/^\/run\/secrets\//, `${secrets}/`).replace(/^\/run\/vault\//, `${rendered}/`);
-    env.AWS_ENDPOINT_URL = `https://lake:${labLake.server.port}`;
-    const [shell, flags, script] = service.entrypoint as string[];
-    // As compose hands it over: `$$` is its escape of `$`; then only the container paths are re-pointed.
-    const command = script.replace(/\$\$/g, '$').replace(/ \/backups\/ /g, ` ${backups}/ `).replace(/\/tmp\/mc\b/g, path.join(dir, 'mc-shipper'));
-    const r = runCommand(shell, [flags, command], { cwd: dir, env });
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    const root = (args: string[]) => labLake.server.mc(['--json', ...args], {
-      MC_HOST_s3: `https://${lab.file('lake-bootstrap', 'root-user')}:${lab.file('lake-bootstrap', 'root-password')}@lake:${labLake.server.port}`,
-      MC_RESOLVE: `lake:${labLake.server.port}=127.0.0.1`,
-      SSL_CERT_FILE: lab.filePath('lake-bootstrap', 'ca.crt'),
-    });
-    const listed = root(['ls', '--recursive', 's3/backups/']);
-    expect(listed.stdout, listed.stderr).toMatch(/curated\/curated-20261126T020000Z\.dump/);
-    expect(root(['retention', 'info', '--default', 's3/backups']).stdout).toMatch(/COMPLIANCE/);
   });
 });

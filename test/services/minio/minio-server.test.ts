@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ComposeTemplate, HealthCheck, Image, Match, MinioServer, s3PolicyProblems, Testing, Workload, Zone } from '../../../lib';
+import { ComposeTemplate, HealthCheck, Image, Match, MinioServer, s3PolicyProblems, Testing, VaultServer, Workload, Zone } from '../../../lib';
 import { dockerComposeConfig } from '../../support/docker-compose';
 import { labApp } from '../../support/fixtures';
 
@@ -77,5 +77,29 @@ describe('MinioServer', () => {
     compose.hasService('promote', Match.objectLike({
       environment: Match.objectLike({ AWS_SHARED_CREDENTIALS_FILE: '/run/secrets/lake.aws-credentials', AWS_ENDPOINT_URL: 'https://lake:9000', AWS_CA_BUNDLE: '/run/secrets/ca.crt' }),
     }));
+  });
+});
+
+describe('MinioServer with Vault', () => {
+  it('reads its root keys, KMS key and certificate only from its own agent; the job reads what it needs from its own', () => {
+    const { app, vps } = labApp();
+    const vault = new VaultServer(vps, 'vault');
+    const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE, vault });
+    const raw = lake.addBucket('Raw', { name: 'raw' });
+    raw.grantWrite(new Workload(vps, 'ingest', { zone: Zone.Z1_INGESTION, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), healthCheck: HealthCheck.command(['true']) }), { prefix: 'source-a/' });
+    const assembly = Testing.synth(app);
+    const compose = ComposeTemplate.fromAssembly(assembly, 'lab');
+    compose.hasService('lake', Match.objectLike({
+      command: ['server', '/data', '--address', ':9000', '--certs-dir', '/run/vault'],
+      environment: Match.objectLike({ MINIO_ROOT_USER_FILE: '/run/vault/root-user', MINIO_ROOT_PASSWORD_FILE: '/run/vault/root-password', MINIO_KMS_SECRET_KEY_FILE: '/run/vault/kms-key' }),
+      secrets: [{ source: 'lake.ca.crt', target: 'ca.crt' }],
+      depends_on: Match.objectLike({ 'lake-vault-agent': { condition: 'service_healthy' } }),
+    }));
+    compose.hasService('lake-bootstrap', Match.objectLike({ environment: Match.objectLike({ MLSEC_FILES_DIR: '/run/vault' }), secrets: [{ source: 'lake-bootstrap.ca.crt', target: 'ca.crt' }] }));
+    const paths = (name: string) => assembly.file(`lab/vault/policies/${name}.hcl`).split('\n').filter((l) => l.startsWith('path ')).map((l) => l.slice(6, -3));
+    expect(paths('lake')).toEqual(['kv/data/lab/core/lake/root', 'pki_int/issue/lake']);
+    expect(paths('lake-bootstrap')).toEqual(['kv/data/lab/core/ingest/lake', 'kv/data/lab/core/lake/root']);
+    expect(paths('ingest')).toEqual(['kv/data/lab/core/ingest/lake']);
+    expect(assembly.file('lab/vault/agent/lake-bootstrap/user-ingest.secret.ctmpl')).toContain('{{- with secret "kv/data/lab/core/ingest/lake" -}}{{ .Data.data.secret_key }}{{- end -}}');
   });
 });
