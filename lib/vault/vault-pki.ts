@@ -52,6 +52,7 @@ export class VaultPki extends Construct {
   /** The mount path. */
   public readonly mount = 'pki_int';
   private readonly roles = new Map<string, PkiRole>();
+  private readonly files = new Map<string, PkiFiles>();
   private readonly problems: string[] = [];
 
   /** @param server grants policy paths and agent templates (the VaultServer). */
@@ -68,6 +69,21 @@ export class VaultPki extends Construct {
   /** The roles, by name. */
   public get roleList(): PkiRole[] {
     return [...this.roles.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * The client certificate files of `workload`, issued by Vault: its existing role when that
+   * already allows client use, otherwise a new `client` role. For grants that need mTLS.
+   */
+  public clientFilesOf(workload: Workload): PkiFiles & { readonly caBundle?: string } {
+    const known = this.files.get(workload.serviceName);
+    const role = this.roles.get(workload.serviceName);
+    if (known && role && role.usage !== 'server') return known;
+    if (known) {
+      this.problems.push(`grantIssue(${workload.node.path}): its certificate role is server-only, and a grant needs a client certificate; issue it with usage 'server-and-client'`);
+      return known;
+    }
+    return this.grantIssue(workload, { usage: 'client' });
   }
 
   /** Lets `workload` obtain certificates for its own service name; returns where its agent writes them. */
@@ -92,7 +108,9 @@ export class VaultPki extends Construct {
     const names = options?.fileNames ?? { certificate: 'vault-tls.crt', privateKey: 'vault-tls.key' };
     const keyFile = `/run/vault/${names.privateKey}`;
     const certificate = agent?.addTemplate({ fileName: names.certificate, template: 'pki-cert', values: { path: `${this.mount}/issue/${name}`, commonName: name, uriSans: options?.usage === 'server' ? '' : role.spiffeId, ttl: `${ttlHours}h`, keyFile } }) ?? `/run/vault/${names.certificate}`;
-    return { certificate, privateKey: keyFile };
+    const files = { certificate, privateKey: keyFile };
+    this.files.set(name, files);
+    return files;
   }
 }
 

@@ -109,8 +109,9 @@ describe('reference lab (apps/lab.ts)', () => {
     }));
     // Exactly the Vault paths each grant implies.
     const policy = (name: string) => assembly.file(`lab/vault/policies/${name}.hcl`).split('\n').filter((l) => l.startsWith('path ')).map((l) => l.slice(5, -2));
-    expect(policy('curated-backup')).toEqual(['"database/creds/curated-db-curated-backup"']);
-    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"', '"transit/verify/model-sign"']);
+    // Client certificates for mTLS to the data services are Vault-issued too (its own name only).
+    expect(policy('curated-backup')).toEqual(['"database/creds/curated-db-curated-backup"', '"pki_int/issue/curated-backup"']);
+    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"', '"pki_int/issue/model-server"', '"transit/verify/model-sign"']);
     expect(policy('ci-release')).toEqual(['"transit/sign/model-sign"']);
     expect(policy('backup-shipper')).toEqual(['"kv/data/lab/core/backup-shipper/lake"']);
   });

@@ -86,6 +86,6 @@ describe("the reference lab's Vault files", () => {
     expect(agent).toMatchSnapshot();
     expect(agent).toContain('secret_id_response_wrapping_path = "auth/approle/role/curated-backup/secret-id"');
     expect(agent).not.toMatch(/sink "file"/); // no Transit grant: the token never leaves the agent
-    expect(agent.match(/perms = "0400"/g)?.length).toBe(2);
+    expect(agent.match(/perms = "0400"/g)?.length).toBe(3); // client certificate, libpq service file, .ready
   });
 });

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { checkInteger, checkPattern, collect, describeValue } from '../../core/prop-rules';
+import { Vps } from '../../core/vps';
 import { VpsFile } from '../../core/vps-file';
 import { Credential } from '../../secrets/credential';
 import { SecretSource } from '../../secrets/secret-source';
@@ -208,7 +209,11 @@ export class PostgresServer extends Workload {
     }
 
     workload.connections.allowTo(this, { port: POSTGRES_PORT });
-    const client = workload.tlsFilesOf(workload.clientTlsIdentity());
+    // With Vault, the client certificate is Vault-issued and short-lived too (rendered by the grantee's agent).
+    const vaultClient = this.pgProps.vault?.enablePki().clientFilesOf(workload);
+    const client = vaultClient
+      ? { ...vaultClient, caBundle: workload.addSecret(SecretSource.caBundle(Vps.of(this))) }
+      : workload.tlsFilesOf(workload.clientTlsIdentity());
     let verifierFile: string | undefined;
     let vaultRole: string | undefined;
     const vault = this.pgProps.vault;

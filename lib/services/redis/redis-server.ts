@@ -167,7 +167,11 @@ export class RedisServer extends Workload {
       return undefined;
     }
     workload.connections.allowTo(this, { port: REDIS_PORT });
-    const client = workload.tlsFilesOf(workload.clientTlsIdentity());
+    // With Vault, the client certificate is Vault-issued and short-lived too (rendered by the grantee's agent).
+    const vaultClient = this.redisProps.vault?.enablePki().clientFilesOf(workload);
+    const client = vaultClient
+      ? { ...vaultClient, caBundle: workload.addSecret(SecretSource.caBundle(Vps.of(this))) }
+      : workload.tlsFilesOf(workload.clientTlsIdentity());
     const credential = new Credential(this, `User-${user}`, { name: `${this.serviceName}-user-${user}`, description: `password of ACL user '${user}' on ${this.node.path}` });
     this.credentials.set(user, credential);
     const vault = this.redisProps.vault;

@@ -68,8 +68,10 @@ has auth jwt || "$V" auth enable jwt
 # PKI: Vault issues short-lived leaves from the host's intermediate CA (the root stays offline).
 has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pki
 "$V" read -field=certificate pki_int/cert/ca 2>/dev/null | grep -q BEGIN || "$V" write pki_int/config/ca pem_bundle=@"$S/seed-pki-intermediate.pem" >/dev/null
+"$V" write pki_int/roles/curated-backup @"$C/pki/curated-backup.json"
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
 "$V" write pki_int/roles/lake @"$C/pki/lake.json"
+"$V" write pki_int/roles/model-server @"$C/pki/model-server.json"
 
 # KV seeds from files of the secrets folder.
 "$V" kv put -mount=kv lab/core/lake/root kms_key=@"$S/seed-lake-kms-key" password=@"$S/seed-lake-root-password" user=@"$S/seed-lake-root-user" >/dev/null

@@ -11,8 +11,8 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresServer, SecretsBootstrap, Testing, VaultServer, Vps, Zone } from '../../../lib';
 import { RENDERING_ONLY } from '../../support/fixtures';
-import { baoBinary, RunningOpenBao, startAgent } from '../../support/real-servers/openbao';
-import { startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
+import { baoBinary, RunningOpenBao } from '../../support/real-servers/openbao';
+import { GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
 import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
 import { consumerWorkload } from '../support';
 
@@ -22,6 +22,8 @@ let secretsDir: string;
 let files: Record<string, string>;
 let admin: string;
 let token: string;
+let host: GeneratedHost;
+let stack: GeneratedVault;
 const delivered = (service: string, name: string) => path.join(secretsDir, 'lab', 'deliver', service, name);
 
 beforeAll(async () => {
@@ -37,11 +39,11 @@ beforeAll(async () => {
   files = Object.fromEntries(assembly.paths().map((p) => [p.slice('lab/'.length), assembly.file(p)]));
   secretsDir = fs.mkdtempSync('/tmp/mlsec-pgvault-');
   SecretsBootstrap.run(app, { secretsDir, chown: false });
-  const host = { files, secretsDir, vps: 'lab' };
+  host = { files, secretsDir, vps: 'lab' };
   pg = await startGeneratedPostgres(host, 'curated-db');
   // As the owner (or a CREATE grantee) would: the default privileges of the init SQL then apply.
   pg.runSqlAsSuperuser('set role features_owner; create table fs_offline.scores (id int, score real); insert into fs_offline.scores values (1, 0.5)', 'features');
-  const stack = await startGeneratedVault(host, 'vault', { postgres: { 'curated-db': pg.port } });
+  stack = await startGeneratedVault(host, 'vault', { postgres: { 'curated-db': pg.port } });
   bao = stack.bao;
   admin = stack.admin;
   token = await stack.login('reader');
@@ -53,9 +55,24 @@ afterAll(async () => {
   if (secretsDir) fs.rmSync(secretsDir, { recursive: true, force: true });
 });
 
-/** psql as the reader with `user`/`password`, its delivered client certificate, verify-full against the CA. */
-function psqlAs(user: string, password: string, sql: string) {
-  const conn = `host=curated-db hostaddr=127.0.0.1 port=${pg.port} dbname=features user=${user} sslmode=verify-full sslrootcert=${delivered('reader', 'ca.crt')} sslcert=${delivered('reader', 'clienttls.crt')} sslkey=${delivered('reader', 'clienttls.key')}`;
+let clientCert: { cert: string; key: string } | undefined;
+
+/** The reader's client certificate, issued by Vault's PKI engine with the reader's own token (as its agent would). */
+async function readerCertificate(): Promise<{ cert: string; key: string }> {
+  if (clientCert) return clientCert;
+  const issued = await bao.api('POST', 'pki_int/issue/reader', token, { common_name: 'reader' });
+  expect(issued.status, JSON.stringify(issued.body)).toBe(200);
+  const dir = fs.mkdtempSync(path.join(bao.dir, 'reader-cert-'));
+  clientCert = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') };
+  fs.writeFileSync(clientCert.cert, `${issued.body.data.certificate}\n${issued.body.data.issuing_ca}\n`);
+  fs.writeFileSync(clientCert.key, issued.body.data.private_key, { mode: 0o600 });
+  return clientCert;
+}
+
+/** psql as the reader with `user`/`password`, its Vault-issued client certificate, verify-full against the CA. */
+async function psqlAs(user: string, password: string, sql: string) {
+  const c = await readerCertificate();
+  const conn = `host=curated-db hostaddr=127.0.0.1 port=${pg.port} dbname=features user=${user} sslmode=verify-full sslrootcert=${delivered('reader', 'ca.crt')} sslcert=${c.cert} sslkey=${c.key}`;
   return pg.psql(['-At', conn, '-c', sql], { PGPASSWORD: password });
 }
 
@@ -65,18 +82,18 @@ describe('PostgreSQL credentials issued by Vault (database engine, real servers)
     expect(creds.status, JSON.stringify(creds.body)).toBe(200);
     expect(creds.body.lease_duration).toBe(300);
     const { username, password } = creds.body.data;
-    const who = psqlAs(username, password, 'select current_user, session_user');
+    const who = (await psqlAs(username, password, 'select current_user, session_user'));
     expect(who.stderr).toBe('');
     expect(who.stdout.trim()).toBe(`reader|${username}`); // acts as the group, logs in as itself
-    expect(psqlAs(username, password, 'select score from scores').stdout.trim()).toBe('0.5');
-    expect(psqlAs(username, password, 'insert into scores values (2, 1)').stderr).toMatch(/permission denied/);
+    expect((await psqlAs(username, password, 'select score from scores')).stdout.trim()).toBe('0.5');
+    expect((await psqlAs(username, password, 'insert into scores values (2, 1)')).stderr).toMatch(/permission denied/);
     expect(pg.runSqlAsSuperuser(`select rolvaliduntil is not null, rolcanlogin, rolsuper, rolcreaterole from pg_roles where rolname = '${username}'`)).toBe('t|t|f|f');
     expect(pg.runSqlAsSuperuser("select rolcanlogin from pg_roles where rolname = 'reader'")).toBe('f');
     // The lease ends: Vault drops the user, and it can log in no more.
     const revoked = await bao.api('PUT', 'sys/leases/revoke', admin, { lease_id: creds.body.lease_id });
     expect(revoked.status, JSON.stringify(revoked.body)).toBe(204);
     // Gone: no longer a member of +reader, so pg_hba.conf has no line for it.
-    expect(psqlAs(username, password, 'select 1').stderr).toMatch(/pg_hba.conf rejects connection .* user "v-/);
+    expect((await psqlAs(username, password, 'select 1')).stderr).toMatch(/pg_hba.conf rejects connection .* user "v-/);
     expect(pg.runSqlAsSuperuser(`select count(*) from pg_roles where rolname = '${username}'`)).toBe('0');
   });
 
@@ -93,35 +110,18 @@ describe('PostgreSQL credentials issued by Vault (database engine, real servers)
   });
 
   it('renders a libpq service file through the generated agent that psql connects with', async () => {
-    const agentDir = path.join(bao.dir, 'agent');
-    const out = path.join(bao.dir, 'agent-out');
-    fs.mkdirSync(agentDir);
-    fs.mkdirSync(out, { mode: 0o700 });
-    const agentSecrets = path.join(bao.dir, 'agent-secrets');
-    fs.mkdirSync(agentSecrets, { mode: 0o700 });
-    fs.writeFileSync(path.join(agentSecrets, 'ca.crt'), fs.readFileSync(delivered('vault', 'ca.crt')));
-    fs.writeFileSync(path.join(agentSecrets, 'role-id'), (await bao.api('GET', 'auth/approle/role/reader/role-id', admin)).body.data.role_id, { mode: 0o400 });
-    fs.writeFileSync(path.join(agentSecrets, 'secret-id'), JSON.parse(bao.bao(['write', '-format=json', '-wrap-ttl=60s', '-f', 'auth/approle/role/reader/secret-id'], admin).stdout).wrap_info.token, { mode: 0o400 });
-    for (const [rel, text] of Object.entries(files).filter(([rel]) => rel.startsWith('vault/agent/reader/'))) {
-      // The service file names the reader's own delivered certificate files.
-      fs.writeFileSync(path.join(agentDir, path.basename(rel)), text.replace(/\/run\/secrets\//g, `${path.dirname(delivered('reader', 'x'))}/`));
-    }
-    fs.writeFileSync(path.join(agentDir, 'agent.hcl'), fs.readFileSync(path.join(agentDir, 'agent.hcl'), 'utf8')
-      .replace(/ca_cert = "[^"]*"/, `ca_cert = "${agentSecrets}/ca.crt"`).replace(/"[^"]*\/role-id"/, `"${agentSecrets}/role-id"`).replace(/"[^"]*\/secret-id"/, `"${agentSecrets}/secret-id"`)
-      .replace(/\/vault\/agent\//g, `${agentDir}/`).replace(/\/run\/vault\//g, `${out}/`).replace('/tmp/vault-agent.pid', path.join(bao.dir, 'agent.pid'))
-      .replace('address = "https://vault:8200"', `address = "https://127.0.0.1:${bao.apiPort}"\n  tls_server_name = "vault"`));
-    const agent = startAgent(path.join(agentDir, 'agent.hcl'), bao.dir);
-    try {
-      await agent.waitFor(path.join(out, '.ready'));
-      const serviceFile = path.join(out, 'curated-db.pg_service.conf');
-      expect(fs.statSync(serviceFile).mode & 0o777).toBe(0o400);
-      expect(fs.readFileSync(serviceFile, 'utf8')).toMatch(/^\[curated-db\]\nhost=curated-db\nport=5432\ndbname=features\nsslmode=verify-full\n/);
-      // As the workload's libpq would: PGSERVICEFILE + PGSERVICE (the host name does not resolve here: hostaddr and port point at loopback).
-      const r = pg.psql(['-At', `service=curated-db hostaddr=127.0.0.1 port=${pg.port}`, '-c', 'select current_user, count(*) from scores group by 1'], { PGSERVICEFILE: serviceFile });
-      expect(r.stderr).toBe('');
-      expect(r.stdout.trim()).toBe('reader|1');
-    } finally {
-      await agent.stop();
-    }
+    const out = await renderAgentFiles(host, stack, 'reader');
+    const serviceFile = path.join(out, 'curated-db.pg_service.conf');
+    expect(fs.statSync(serviceFile).mode & 0o777).toBe(0o400);
+    const text = fs.readFileSync(serviceFile, 'utf8');
+    expect(text).toMatch(/^\[curated-db\]\nhost=curated-db\nport=5432\ndbname=features\nsslmode=verify-full\n/);
+    // Its client certificate is Vault-issued too, rendered next to it; the CA bundle stays a bootstrap file (re-pointed here).
+    expect(text).toContain(`sslcert=${out}/vault-tls.crt`);
+    fs.chmodSync(serviceFile, 0o600);
+    fs.writeFileSync(serviceFile, text.replace(/\/run\/secrets\//g, `${path.dirname(delivered('reader', 'x'))}/`));
+    // As the workload's libpq would: PGSERVICEFILE + PGSERVICE (the host name does not resolve here: hostaddr and port point at loopback).
+    const r = pg.psql(['-At', `service=curated-db hostaddr=127.0.0.1 port=${pg.port}`, '-c', 'select current_user, count(*) from scores group by 1'], { PGSERVICEFILE: serviceFile });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('reader|1');
   }, 60_000);
 });

@@ -2,3 +2,7 @@
 path "database/creds/curated-db-curated-backup" {
   capabilities = ["read"]
 }
+
+path "pki_int/issue/curated-backup" {
+  capabilities = ["update"]
+}

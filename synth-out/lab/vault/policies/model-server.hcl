@@ -3,6 +3,10 @@ path "kv/data/lab/core/model-server/feature-store" {
   capabilities = ["read"]
 }
 
+path "pki_int/issue/model-server" {
+  capabilities = ["update"]
+}
+
 path "transit/verify/model-sign" {
   capabilities = ["update"]
 }

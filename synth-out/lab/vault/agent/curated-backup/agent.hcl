@@ -25,6 +25,13 @@ template_config {
 }
 
 template {
+  source = "/vault/agent/vault-tls.crt.ctmpl"
+  destination = "/run/vault/vault-tls.crt"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   source = "/vault/agent/curated-db.pg_service.conf.ctmpl"
   destination = "/run/vault/curated-db.pg_service.conf"
   perms = "0400"

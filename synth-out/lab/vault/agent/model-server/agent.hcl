@@ -32,6 +32,13 @@ template_config {
 }
 
 template {
+  source = "/vault/agent/vault-tls.crt.ctmpl"
+  destination = "/run/vault/vault-tls.crt"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   source = "/vault/agent/redis-feature-store-model-server-password.ctmpl"
   destination = "/run/vault/redis-feature-store-model-server-password"
   perms = "0400"
