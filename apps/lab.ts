@@ -79,7 +79,6 @@ export function createLab(app: App): Vps {
     ]),
   });
   modelServer.addDataVolume('models', '/mnt/models');
-  modelServer.addTlsIdentity({ usage: 'server-and-client' });
   featureStore.grantAccess(modelServer, { keys: ['features:*'], commands: ['read', 'string', 'hash', 'connection'] });
 
   // Z8 Transit keys, one per purpose (CONTROLS.md §4.1): models are signed at release by CI and

@@ -131,7 +131,9 @@ describe('the reference lab on real servers', () => {
     const password = fs.readFileSync(path.join(out, 'redis-feature-store-model-server-password'), 'utf8');
     expect(fs.statSync(path.join(out, 'redis-feature-store-model-server-password')).mode & 0o777).toBe(0o400);
     const cli = (user: string, pass: string, ...command: string[]) => redis.cli(['--tls', '--cacert', deliveredPath(host, 'model-server', 'ca.crt'),
-      '--cert', deliveredPath(host, 'model-server', 'tls.crt'), '--key', deliveredPath(host, 'model-server', 'tls.key'), '--user', user, '--pass', pass, ...command]);
+      '--cert', path.join(out, 'vault-tls.crt'), '--key', path.join(out, 'vault-tls.key'), '--user', user, '--pass', pass, ...command]);
+    // Its client certificate is Vault-issued too (rendered by the same agent).
+    expect(cli('model-server', password, 'PING').stdout.trim()).toBe('PONG');
     expect(cli('model-server', password, 'GET', 'features:user:1').stdout).not.toMatch(/WRONGPASS|NOPERM/);
     expect(cli('model-server', password, 'SET', 'features:user:1', 'x').stdout).toMatch(/NOPERM/);
     // The token it keeps for Transit can verify model signatures and nothing else.

@@ -116,6 +116,22 @@ describe('reference lab (apps/lab.ts)', () => {
     expect(policy('backup-shipper')).toEqual(['"kv/data/lab/core/backup-shipper/lake"']);
   });
 
+  it('lets no workload read a secret from a bootstrap file but Vault and the servers Vault needs', () => {
+    const compose = ComposeTemplate.fromAssembly(labAssembly(), 'lab');
+    const fromBootstrap: Record<string, string[]> = {};
+    for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
+      // CA bundles are public; an agent's own AppRole role ID and wrapped secret ID are how it logs in at all.
+      const secret = (service.secrets ?? []).map((x: { target: string }) => x.target)
+        .filter((t: string) => t !== 'ca.crt' && !(name.endsWith('-vault-agent') && ['role-id', 'secret-id'].includes(t)));
+      if (secret.length > 0) fromBootstrap[name] = secret.sort();
+    }
+    // Vault's own TLS key and seeds precede Vault; PostgreSQL must start before Vault's database engine can reach it.
+    expect(fromBootstrap).toEqual({
+      'curated-db': ['admin-password', 'role-vault-admin.scram', 'tls.crt', 'tls.key'],
+      'vault': ['seed-curated-db-vault-admin-password', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-pki-intermediate.pem', 'tls.crt', 'tls.key'],
+    });
+  });
+
   it('holds no secret value: secrets are files from the operator folder outside synth-out', () => {
     const assembly = labAssembly();
     const compose = ComposeTemplate.fromAssembly(assembly, 'lab');
