@@ -72,6 +72,11 @@ export function checkedId(scope: IConstruct, id: string): string {
   if (typeof id !== 'string' || id.length === 0 || /[\/\n]/.test(id)) {
     throw new MlsecError(`[${parent}/${describeValue(id)}] id ${describeValue(id)} is not allowed: use ${Names.ALLOWED}, at most 63 characters`);
   }
+  // The constructs library keeps children in a plain object: a name every object already has
+  // ('constructor', 'toString', '__proto__' …) would look taken, or corrupt it.
+  if (id in Object.prototype) {
+    throw new MlsecError(`[${parent}/${describeValue(id).slice(1, -1)}] id ${describeValue(id)} is not allowed: it is a name every JavaScript object already has; use ${Names.ALLOWED}, at most 63 characters`);
+  }
   if (scope?.node?.tryFindChild(id)) {
     throw new MlsecError(`[${parent}/${id}] id '${id}' is already used by a sibling under '${parent}'; ids must be unique within their scope`);
   }

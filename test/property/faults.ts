@@ -331,7 +331,8 @@ export const collidingIds: fc.Arbitrary<readonly [string, string]> = fc
 export const FAMILIES: Record<string, FaultFamily> = {
   'workload ids (empty, numeric, unicode, quotes, newlines, spaces, ../, too long)': {
     arbitrary: badId.map(workloadIdFault),
-    examples: ['a/b', 'a\nb', '', '42', '../', 'café', '"api"', 'a b', 'a'.repeat(64)].map(workloadIdFault),
+    // Names every JavaScript object has ('constructor', '__proto__' …) cannot be construct ids.
+    examples: ['a/b', 'a\nb', '', '42', '../', 'café', '"api"', 'a b', 'a'.repeat(64), '__proto__', 'constructor', 'toString'].map(workloadIdFault),
   },
   'resources (negative, huge, fractional, non-finite)': {
     arbitrary: fc
