@@ -116,10 +116,19 @@ function databaseSteps(c: VaultBootstrapInput): string[] {
   for (const d of c.databases) {
     const p = d.props;
     out.push(
+      // The server may not be up yet (its own agent needs this bootstrap first): configure without
+      // connecting; rotate the initial admin password once the server answers (re-run the script),
+      // and remember in KV that it was done.
       `if ! "$V" read database/config/${p.name} >/dev/null 2>&1; then`,
-      `  "$V" write database/config/${p.name} plugin_name=postgresql-database-plugin allowed_roles="${p.name}-*" username=${p.adminRole} password=@"$S/seed-${p.adminPassword.credentialName}" \\`,
+      `  "$V" write database/config/${p.name} plugin_name=postgresql-database-plugin allowed_roles="${p.name}-*" username=${p.adminRole} password=@"$S/seed-${p.adminPassword.credentialName}" verify_connection=false \\`,
       `    connection_url="postgresql://{{username}}:{{password}}@${p.host}:${p.port}/${p.database}?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt" password_authentication=scram-sha-256`,
-      `  "$V" write -f database/rotate-root/${p.name}`,
+      'fi',
+      `if ! "$V" kv get -mount=${c.kvMount} mlsec/rotated/${p.name} >/dev/null 2>&1; then`,
+      `  if "$V" write -f database/rotate-root/${p.name} >/dev/null 2>&1; then`,
+      `    "$V" kv put -mount=${c.kvMount} mlsec/rotated/${p.name} rotated=true >/dev/null && echo "vault bootstrap: ${p.name} admin password rotated"`,
+      '  else',
+      `    echo "vault bootstrap: ${p.name} is not reachable yet; run this script again once it is up, to rotate its admin password"`,
+      '  fi',
       'fi',
     );
     for (const r of d.roleList) {

@@ -33,17 +33,20 @@ beforeAll(async () => {
   SecretsBootstrap.run(app, { secretsDir, chown: false });
   host = { files: Object.fromEntries(assembly.paths().map((p) => [p.slice('lab/'.length), assembly.file(p)])), secretsDir, vps: 'lab' };
   compose = parse(host.files['docker-compose.yml']);
-  pg = await startGeneratedPostgres(host, 'curated-db');
-  pg.runSqlAsSuperuser('set role curated_owner; create table curated_core.loans (id int primary key, amount numeric); insert into curated_core.loans values (1, 1000)', 'curated');
+  const pgPort = await freePort();
   // GitHub's OIDC discovery is out of reach here: the CI role verifies a local key instead.
   const { publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   vault = await startGeneratedVault(host, 'vault', {
-    postgres: { 'curated-db': pg.port },
+    postgres: { 'curated-db': pgPort },
     patch: (script, dir) => {
       fs.writeFileSync(path.join(dir, 'ci.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
       return script.replace(/oidc_discovery_url="\$\{MLSEC_JWT_DISCOVERY_URL:-[^}]*\}"/, `jwt_validation_pubkeys=@"${path.join(dir, 'ci.pem')}"`);
     },
   });
+  // Postgres on what its own agent renders (certificate, admin password, Vault-admin verifier); then the bootstrap again rotates Vault's admin password.
+  pg = await startGeneratedPostgres(host, 'curated-db', { renderedDir: await renderAgentFiles(host, vault, 'curated-db'), port: pgPort });
+  expect(vault.rerunBootstrap()).toContain('curated-db admin password rotated');
+  pg.runSqlAsSuperuser('set role curated_owner; create table curated_core.loans (id int primary key, amount numeric); insert into curated_core.loans values (1, 1000)', 'curated');
   // The feature store reads its certificate and ACL file (password hashes from KV) from its own agent.
   const storeOut = await renderAgentFiles(host, vault, 'feature-store');
   const port = await freePort();
@@ -173,9 +176,9 @@ describe('the reference lab on real servers', () => {
     expect(vault.bootstrapOutput).toContain('root token revoked');
     expect((await vault.bao.api('GET', 'auth/token/lookup-self', vault.bao.rootToken)).status).toBe(403);
     const policies = (await vault.bao.api('LIST', 'sys/policies/acl', vault.admin)).body.data.keys.sort();
-    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'default', 'feature-store', 'lake', 'lake-bootstrap', 'mlsec-approle-deliverer', 'model-server', 'root']);
+    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'curated-db', 'default', 'feature-store', 'lake', 'lake-bootstrap', 'mlsec-approle-deliverer', 'model-server', 'root']);
     const roles = (await vault.bao.api('LIST', 'auth/approle/role', vault.admin)).body.data.keys.sort();
-    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'feature-store', 'lake', 'lake-bootstrap', 'model-server']);
+    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'lake', 'lake-bootstrap', 'model-server']);
     const keys = (await vault.bao.api('LIST', 'transit/keys', vault.admin)).body.data.keys.sort();
     expect(keys).toEqual(['audit-log', 'model-sign', 'pii']);
   });

@@ -41,7 +41,7 @@ describe('tools/bootstrap.ts', () => {
     }
     // Each delivered file belongs to the user its container runs as (the tests run as root, as the bootstrap should).
     if (process.getuid?.() === 0) {
-      expect(fs.statSync(path.join(dir, 'secrets', 'lab', 'deliver', 'curated-db', 'tls.key')).uid).toBe(999);
+      expect(fs.statSync(path.join(dir, 'secrets', 'lab', 'deliver', 'curated-db', 'ca.crt')).uid).toBe(999);
       expect(fs.statSync(path.join(dir, 'secrets', 'lab', 'deliver', 'lake', 'ca.crt')).uid).toBe(10001);
     }
   });

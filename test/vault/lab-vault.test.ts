@@ -37,7 +37,7 @@ describe("the reference lab's Vault files", () => {
   it('lets every agent template read only what its workload policy allows', async () => {
     const { app, vault } = lab();
     const assembly = Testing.synth(app);
-    expect([...vault.grantHolders.keys()].sort()).toEqual(['backup-shipper', 'curated-backup', 'feature-store', 'lake', 'lake-bootstrap', 'model-server']);
+    expect([...vault.grantHolders.keys()].sort()).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'lake', 'lake-bootstrap', 'model-server']);
     for (const [name] of vault.grantHolders) {
       const rules = await rulesOf(assembly.file(`lab/vault/policies/${name}.hcl`));
       const templates = assembly.paths().filter((p) => p.startsWith(`lab/vault/agent/${name}/`) && p.endsWith('.ctmpl'));

@@ -107,9 +107,21 @@ export class PostgresServer extends Workload {
     this.addEnvironment('POSTGRES_DB', this.adminRole);
     this.addEnvironment('POSTGRES_INITDB_ARGS', '--auth-local=scram-sha-256 --auth-host=scram-sha-256 --data-checksums');
     const admin = new Credential(this, 'AdminPassword', { name: `${this.serviceName}-admin-password`, description: `superuser '${this.adminRole}' of ${this.node.path} (socket login only)` });
-    this.addSecret(SecretSource.credential(admin, 'admin-password'), { envVar: 'POSTGRES_PASSWORD_FILE' });
     this.addDataVolume('data', '/var/lib/postgresql/data');
-    const tls = this.tlsFilesOf(this.addTlsIdentity({ usage: 'server' }));
+    let tls: { certificate: string; privateKey: string; caBundle: string };
+    if (p.vault) {
+      // Its certificate, admin password and Vault-admin verifier all come from its own agent
+      // (Vault's database engine connects lazily, so the server need not be up before Vault).
+      const issued = p.vault.enablePki().grantIssue(this, { usage: 'server', fileNames: { certificate: 'tls.crt', privateKey: 'tls.key' } });
+      tls = { ...issued, caBundle: this.addSecret(SecretSource.caBundle(Vps.of(this))) };
+      const adminSecret = p.vault.addKvSecret(`Postgres-${this.serviceName}-admin`, { path: `${Vps.of(this).name}/core/${this.serviceName}/admin`, seed: { password: admin } });
+      adminSecret.grantRead(this, { fields: { password: 'POSTGRES_PASSWORD_FILE' }, fileNames: { password: 'admin-password' } });
+      // The init SQL reads the verifier files from the agent's folder.
+      this.addEnvironment('MLSEC_FILES_DIR', '/run/vault');
+    } else {
+      this.addSecret(SecretSource.credential(admin, 'admin-password'), { envVar: 'POSTGRES_PASSWORD_FILE' });
+      tls = this.tlsFilesOf(this.addTlsIdentity({ usage: 'server' }));
+    }
 
     const conf = new VpsFile(this, 'Config', {
       path: `${this.serviceName}/postgresql.conf`,
@@ -141,8 +153,14 @@ export class PostgresServer extends Workload {
   /** Vault's admin role and connection: Vault reaches the server and manages the dynamic users. */
   private connectVault(vault: VaultServer): VaultDatabaseConnection {
     const password = new Credential(this, 'VaultAdminPassword', { name: `${this.serviceName}-vault-admin-password`, description: `initial password of '${VAULT_ADMIN_ROLE}' on ${this.node.path}; Vault rotates it at once` });
-    this.addSecret(SecretSource.derived('role-vault-admin.scram', (ctx) => scramSha256Verifier(ctx.credential(password), VAULT_ADMIN_ROLE)));
-    vault.connections.allowTo(this, { port: POSTGRES_PORT });
+    const verifier = vault.addKvSecret(`Postgres-${this.serviceName}-vault-admin`, {
+      path: `${Vps.of(this).name}/core/${this.serviceName}/vault-admin`,
+      seed: { scram: { from: password, seedName: `${this.serviceName}-vault-admin.scram`, transform: (value) => scramSha256Verifier(value, VAULT_ADMIN_ROLE) } },
+    });
+    verifier.grantRead(this);
+    vault.agentOf(this)!.addTemplate({ fileName: 'role-vault-admin.scram', template: 'kv-field', values: { path: verifier.dataPath, field: 'scram' } });
+    // Vault connects lazily (the database engine), so no start order: Postgres itself waits for its agent, which waits for Vault.
+    vault.connections.allowTo(this, { port: POSTGRES_PORT, startsAfter: false });
     return vault.addPostgresConnection(`Postgres-${this.serviceName}`, {
       name: this.serviceName, host: this.serviceName, port: POSTGRES_PORT, database: 'postgres', adminRole: VAULT_ADMIN_ROLE, adminPassword: password,
     });

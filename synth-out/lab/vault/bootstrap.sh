@@ -32,6 +32,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write backup-shipper "$C/policies/backup-shipper.hcl"
 "$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
+"$V" policy write curated-db "$C/policies/curated-db.hcl"
 "$V" policy write feature-store "$C/policies/feature-store.hcl"
 "$V" policy write lake "$C/policies/lake.hcl"
 "$V" policy write lake-bootstrap "$C/policies/lake-bootstrap.hcl"
@@ -41,6 +42,7 @@ has auth approle || "$V" auth enable approle
 # AppRole: one role per workload; secret IDs are single-use and short-lived, delivered response-wrapped.
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/curated-db token_policies=curated-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-store token_policies=feature-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake token_policies=lake token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake-bootstrap token_policies=lake-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -54,9 +56,15 @@ has auth approle || "$V" auth enable approle
 # Database engine: dynamic PostgreSQL users (short leases), one connection per server.
 has secrets database || "$V" secrets enable -path=database database
 if ! "$V" read database/config/curated-db >/dev/null 2>&1; then
-  "$V" write database/config/curated-db plugin_name=postgresql-database-plugin allowed_roles="curated-db-*" username=vault_admin password=@"$S/seed-curated-db-vault-admin-password" \
+  "$V" write database/config/curated-db plugin_name=postgresql-database-plugin allowed_roles="curated-db-*" username=vault_admin password=@"$S/seed-curated-db-vault-admin-password" verify_connection=false \
     connection_url="postgresql://{{username}}:{{password}}@curated-db:5432/postgres?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt" password_authentication=scram-sha-256
-  "$V" write -f database/rotate-root/curated-db
+fi
+if ! "$V" kv get -mount=kv mlsec/rotated/curated-db >/dev/null 2>&1; then
+  if "$V" write -f database/rotate-root/curated-db >/dev/null 2>&1; then
+    "$V" kv put -mount=kv mlsec/rotated/curated-db rotated=true >/dev/null && echo "vault bootstrap: curated-db admin password rotated"
+  else
+    echo "vault bootstrap: curated-db is not reachable yet; run this script again once it is up, to rotate its admin password"
+  fi
 fi
 "$V" write database/roles/curated-db-curated-backup db_name=curated-db default_ttl=5m max_ttl=1h creation_statements=@"$C/database/curated-db-curated-backup.create.sql" revocation_statements=@"$C/database/curated-db-curated-backup.revoke.sql"
 
@@ -69,12 +77,15 @@ has auth jwt || "$V" auth enable jwt
 has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pki
 "$V" read -field=certificate pki_int/cert/ca 2>/dev/null | grep -q BEGIN || "$V" write pki_int/config/ca pem_bundle=@"$S/seed-pki-intermediate.pem" >/dev/null
 "$V" write pki_int/roles/curated-backup @"$C/pki/curated-backup.json"
+"$V" write pki_int/roles/curated-db @"$C/pki/curated-db.json"
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
 "$V" write pki_int/roles/lake @"$C/pki/lake.json"
 "$V" write pki_int/roles/model-server @"$C/pki/model-server.json"
 
 # KV seeds from files of the secrets folder.
 "$V" kv put -mount=kv lab/core/lake/root kms_key=@"$S/seed-lake-kms-key" password=@"$S/seed-lake-root-password" user=@"$S/seed-lake-root-user" >/dev/null
+"$V" kv put -mount=kv lab/core/curated-db/admin password=@"$S/seed-curated-db-admin-password" >/dev/null
+"$V" kv put -mount=kv lab/core/curated-db/vault-admin scram=@"$S/seed-curated-db-vault-admin.scram" >/dev/null
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null
 "$V" kv put -mount=kv lab/core/model-server/feature-store password=@"$S/seed-feature-store-user-model-server" >/dev/null
 "$V" kv put -mount=kv lab/core/feature-store/acl-model-server sha256=@"$S/seed-feature-store-user-model-server.sha256" >/dev/null

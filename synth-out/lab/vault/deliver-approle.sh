@@ -23,6 +23,7 @@ deliver() { # <agent service> <uid:gid> <role>
 }
 deliver backup-shipper-vault-agent 10001:10001 backup-shipper
 deliver curated-backup-vault-agent 999:999 curated-backup
+deliver curated-db-vault-agent 999:999 curated-db
 deliver feature-store-vault-agent 999:999 feature-store
 deliver lake-bootstrap-vault-agent 10001:10001 lake-bootstrap
 deliver lake-vault-agent 10001:10001 lake

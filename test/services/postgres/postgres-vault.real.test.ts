@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresServer, SecretsBootstrap, Testing, VaultServer, Vps, Zone } from '../../../lib';
 import { RENDERING_ONLY } from '../../support/fixtures';
 import { baoBinary, RunningOpenBao } from '../../support/real-servers/openbao';
+import { freePort } from '../../support/real-servers/free-port';
 import { GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
 import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
 import { consumerWorkload } from '../support';
@@ -40,12 +41,18 @@ beforeAll(async () => {
   secretsDir = fs.mkdtempSync('/tmp/mlsec-pgvault-');
   SecretsBootstrap.run(app, { secretsDir, chown: false });
   host = { files, secretsDir, vps: 'lab' };
-  pg = await startGeneratedPostgres(host, 'curated-db');
-  // As the owner (or a CREATE grantee) would: the default privileges of the init SQL then apply.
-  pg.runSqlAsSuperuser('set role features_owner; create table fs_offline.scores (id int, score real); insert into fs_offline.scores values (1, 0.5)', 'features');
-  stack = await startGeneratedVault(host, 'vault', { postgres: { 'curated-db': pg.port } });
+  // The operator's order: Vault first (Postgres is not up yet: its own agent needs Vault), then
+  // Postgres on what its agent renders, then the bootstrap again, which now rotates Vault's admin password.
+  const pgPort = await freePort();
+  stack = await startGeneratedVault(host, 'vault', { postgres: { 'curated-db': pgPort } });
   bao = stack.bao;
   admin = stack.admin;
+  expect(stack.bootstrapOutput).toContain('curated-db is not reachable yet');
+  pg = await startGeneratedPostgres(host, 'curated-db', { renderedDir: await renderAgentFiles(host, stack, 'curated-db'), port: pgPort });
+  expect(stack.rerunBootstrap()).toContain('curated-db admin password rotated');
+  expect(stack.rerunBootstrap()).not.toContain('rotated'); // once only
+  // As the owner (or a CREATE grantee) would: the default privileges of the init SQL then apply.
+  pg.runSqlAsSuperuser('set role features_owner; create table fs_offline.scores (id int, score real); insert into fs_offline.scores values (1, 0.5)', 'features');
   token = await stack.login('reader');
 }, 180_000);
 

@@ -25,8 +25,12 @@ export function deliveredPath(host: GeneratedHost, service: string, name: string
   return path.join(host.secretsDir, host.vps, 'deliver', service, name);
 }
 
-/** Starts the PostgresServer `service` with its generated files, then runs its init SQL as the entrypoint would. */
-export async function startGeneratedPostgres(host: GeneratedHost, service: string): Promise<RunningPostgres> {
+/**
+ * Starts the PostgresServer `service` with its generated files, then runs its init SQL as the
+ * entrypoint would. Its secret files come from its delivery folder, and (with Vault) from what its
+ * agent rendered (`renderedDir`).
+ */
+export async function startGeneratedPostgres(host: GeneratedHost, service: string, options: { renderedDir?: string; port?: number } = {}): Promise<RunningPostgres> {
   const f = (rel: string) => host.files[`${service}/${rel}`];
   const files: Record<string, ServerFile> = {
     'postgresql.conf': { content: f('postgresql.conf'), mode: 0o644 },
@@ -37,8 +41,11 @@ export async function startGeneratedPostgres(host: GeneratedHost, service: strin
       `ssl_cert_file = '${dir}/secrets/tls.crt'`, `ssl_key_file = '${dir}/secrets/tls.key'`, `ssl_ca_file = '${dir}/secrets/ca.crt'`, ''].join('\n') },
   };
   const deliveredDir = path.dirname(deliveredPath(host, service, 'x'));
-  for (const name of fs.readdirSync(deliveredDir)) files[`secrets/${name}`] = { content: fs.readFileSync(path.join(deliveredDir, name)), mode: 0o600 };
-  const pg = await startPostgres({ configFile: 'wrapper.conf', files, superuser: 'mlsec_admin' });
+  for (const dir of [deliveredDir, options.renderedDir]) {
+    if (dir === undefined) continue;
+    for (const name of fs.readdirSync(dir).filter((n) => !n.startsWith('.'))) files[`secrets/${name}`] = { content: fs.readFileSync(path.join(dir, name)), mode: 0o600 };
+  }
+  const pg = await startPostgres({ configFile: 'wrapper.conf', files, superuser: 'mlsec_admin', port: options.port });
   const previous = process.env.MLSEC_SECRETS_DIR;
   process.env.MLSEC_SECRETS_DIR = path.join(pg.dir, 'secrets');
   try {
@@ -57,6 +64,8 @@ export interface GeneratedVault {
   readonly admin: string;
   /** The bootstrap's output. */
   readonly bootstrapOutput: string;
+  /** Runs the generated bootstrap again (with the admin token), as the operator does once every server is up. */
+  rerunBootstrap(): string;
   /** Logs `role` in through AppRole (a fresh secret ID) and returns its token. */
   login(role: string): Promise<string>;
 }
@@ -90,20 +99,27 @@ export async function startGeneratedVault(host: GeneratedHost, service: string, 
     fs.writeFileSync(target, rel === 'vault/bootstrap.sh' && options.patch ? options.patch(out, bao.dir) : out);
   }
   fs.writeFileSync(path.join(bao.dir, 'root-token'), bao.rootToken, { mode: 0o600 });
-  const r = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
+  fs.writeFileSync(path.join(bao.dir, 'admin-token'), admin, { mode: 0o600 });
+  const run = (tokenFile: string) => spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
     cwd: bao.dir, encoding: 'utf8',
     env: {
-      PATH: `${path.dirname(baoBinary()!)}:/usr/bin:/bin`, HOME: bao.dir, VAULT_CLI: 'bao', VAULT_TOKEN_FILE: path.join(bao.dir, 'root-token'),
+      PATH: `${path.dirname(baoBinary()!)}:/usr/bin:/bin`, HOME: bao.dir, TMPDIR: bao.dir, VAULT_CLI: 'bao', VAULT_TOKEN_FILE: path.join(bao.dir, tokenFile),
       VAULT_ADDR: `https://127.0.0.1:${bao.apiPort}`, BAO_CACERT: path.join(bao.dir, 'ca.crt'), BAO_TLS_SERVER_NAME: service,
       MLSEC_CONFIG_DIR: config, MLSEC_SECRETS_DIR: path.dirname(deliveredPath(host, service, 'x')), VAULT_AUDIT_FILE: path.join(bao.dir, 'audit', 'audit.log'),
     },
   });
+  const r = run('root-token');
   if (r.status !== 0) {
     await bao.stop();
     throw new Error(`the generated bootstrap failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   }
   return {
     bao, admin, bootstrapOutput: r.stdout,
+    rerunBootstrap: () => {
+      const again = run('admin-token');
+      if (again.status !== 0) throw new Error(`the generated bootstrap failed on its second run (${again.status}):\n${again.stdout}\n${again.stderr}`);
+      return again.stdout;
+    },
     login: async (role) => {
       const roleId = (await bao.api('GET', `auth/approle/role/${role}/role-id`, admin)).body.data.role_id;
       const secretId = (await bao.api('PUT', `auth/approle/role/${role}/secret-id`, admin, {})).body.data.secret_id;
