@@ -87,6 +87,8 @@ export function createLab(app: App): Vps {
   modelSign.grantVerify(modelServer);
   vault.addTransitKey('Pii', { name: 'pii', derived: true });
   vault.addTransitKey('AuditLog', { name: 'audit-log' });
+  vault.addTransitKey('EnvelopeRawCore', { name: 'envelope-raw-core' }); // envelope (KEK) per data domain
+  vault.addTransitKey('EnvelopeCurated', { name: 'envelope-curated' });
   vault.addCiRole('Release', { name: 'release', repository: 'acme/mlsec-lab', ref: 'refs/heads/main', environment: 'production' }).allowSign(modelSign);
   return vps;
 }

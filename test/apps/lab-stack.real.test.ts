@@ -180,6 +180,6 @@ describe('the reference lab on real servers', () => {
     const roles = (await vault.bao.api('LIST', 'auth/approle/role', vault.admin)).body.data.keys.sort();
     expect(roles).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'lake', 'lake-bootstrap', 'model-server']);
     const keys = (await vault.bao.api('LIST', 'transit/keys', vault.admin)).body.data.keys.sort();
-    expect(keys).toEqual(['audit-log', 'model-sign', 'pii']);
+    expect(keys).toEqual(['audit-log', 'envelope-curated', 'envelope-raw-core', 'model-sign', 'pii']);
   });
 });

@@ -50,6 +50,8 @@ has auth approle || "$V" auth enable approle
 
 # Transit keys: not exportable, no plaintext backup, not deletable.
 "$V" read transit/keys/audit-log >/dev/null 2>&1 || "$V" write transit/keys/audit-log type=aes256-gcm96 exportable=false allow_plaintext_backup=false
+"$V" read transit/keys/envelope-curated >/dev/null 2>&1 || "$V" write transit/keys/envelope-curated type=aes256-gcm96 exportable=false allow_plaintext_backup=false
+"$V" read transit/keys/envelope-raw-core >/dev/null 2>&1 || "$V" write transit/keys/envelope-raw-core type=aes256-gcm96 exportable=false allow_plaintext_backup=false
 "$V" read transit/keys/model-sign >/dev/null 2>&1 || "$V" write transit/keys/model-sign type=ecdsa-p256 exportable=false allow_plaintext_backup=false
 "$V" read transit/keys/pii >/dev/null 2>&1 || "$V" write transit/keys/pii type=aes256-gcm96 derived=true convergent_encryption=true exportable=false allow_plaintext_backup=false
 
