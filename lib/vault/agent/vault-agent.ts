@@ -63,8 +63,9 @@ export class VaultAgent extends Workload {
       entrypoint: ['vault'],
       command: ['agent', `-config=${AGENT_DIR}/agent.hcl`],
       resources: { cpus: 0.1, memoryMiB: 64, pids: 32 },
-      // Healthy once the last template has rendered: the workload starts only then.
-      healthCheck: HealthCheck.command(['sh', '-c', `test -s ${AGENT_OUTPUT_DIR}/.ready`]),
+      // Healthy once every template's file is there (templates render concurrently, in no order):
+      // the workload starts only then.
+      healthCheck: HealthCheck.shell(`test -s ${AGENT_OUTPUT_DIR}/.ready && for t in ${AGENT_DIR}/*.ctmpl; do [ ! -e "$t" ] || test -s "${AGENT_OUTPUT_DIR}/$(basename "$t" .ctmpl)" || exit 1; done`),
     });
     this.workload = w;
     const vps = Vps.of(this);
@@ -121,7 +122,7 @@ export class VaultAgent extends Workload {
       labels: [],
       body: { attributes: [['source', `${AGENT_DIR}/${t.fileName}.ctmpl`], ['destination', `${AGENT_OUTPUT_DIR}/${t.fileName}`], ['perms', '0400'], ['error_on_missing_key', true]] },
     }));
-    // Written last: the health check waits for it, so every other file is there before the workload starts.
+    // Written once the agent has logged in; the health check also waits for every template's file.
     templateBlocks.push({ type: 'template', labels: [], body: { attributes: [['contents', 'ready'], ['destination', `${AGENT_OUTPUT_DIR}/.ready`], ['perms', '0400']] } });
     return {
       attributes: [['pid_file', '/tmp/vault-agent.pid'], ['exit_after_auth', false]],

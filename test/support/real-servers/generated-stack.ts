@@ -142,6 +142,7 @@ export async function renderAgentFiles(host: GeneratedHost, vault: GeneratedVaul
   fs.copyFileSync(deliveredPath(host, `${workload}-vault-agent`, 'ca.crt'), path.join(secrets, 'ca.crt'));
   fs.writeFileSync(path.join(secrets, 'role-id'), (await vault.bao.api('GET', `auth/approle/role/${workload}/role-id`, vault.admin)).body.data.role_id);
   fs.writeFileSync(path.join(secrets, 'secret-id'), JSON.parse(vault.bao.bao(['write', '-format=json', '-wrap-ttl=60s', '-f', `auth/approle/role/${workload}/secret-id`], vault.admin).stdout).wrap_info.token);
+  const templates = Object.keys(host.files).filter((rel) => rel.startsWith(`vault/agent/${workload}/`) && rel.endsWith('.ctmpl')).map((rel) => path.basename(rel, '.ctmpl'));
   for (const [rel, text] of Object.entries(host.files).filter(([rel]) => rel.startsWith(`vault/agent/${workload}/`))) {
     fs.writeFileSync(path.join(dir, path.basename(rel)), text
       .replace(/"\/run\/secrets\/(role-id|secret-id|ca\.crt)"/g, `"${secrets}/$1"`).replace(/\/vault\/agent\//g, `${dir}/`).replace(/\/run\/vault\//g, `${out}/`)
@@ -150,7 +151,8 @@ export async function renderAgentFiles(host: GeneratedHost, vault: GeneratedVaul
   }
   const agent = startAgent(path.join(dir, 'agent.hcl'), dir);
   try {
-    await agent.waitFor(path.join(out, '.ready'));
+    // Templates render concurrently: wait for every one, as the agent's health check does.
+    for (const name of ['.ready', ...templates]) await agent.waitFor(path.join(out, name));
   } finally {
     await agent.stop();
   }
