@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { checkedId, Names } from '../core/names';
 import { checkInteger, collect, describeValue } from '../core/prop-rules';
 import { Vps } from '../core/vps';
+import { vpsState } from '../core/vps-state';
 import type { Workload } from '../workload/workload';
 
 /**
@@ -230,11 +231,5 @@ class LeafNameRegistry {
 }
 
 function registryOf(vps: Vps): LeafNameRegistry {
-  const holder = vps as unknown as { [REGISTRY]?: LeafNameRegistry };
-  let registry = holder[REGISTRY];
-  if (!registry) {
-    registry = new LeafNameRegistry();
-    Object.defineProperty(vps, REGISTRY, { value: registry });
-  }
-  return registry;
+  return vpsState(vps, REGISTRY, () => new LeafNameRegistry());
 }

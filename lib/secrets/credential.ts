@@ -2,6 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { checkedId } from '../core/names';
 import { checkInteger, collect, describeValue } from '../core/prop-rules';
 import { Vps } from '../core/vps';
+import { vpsState } from '../core/vps-state';
 
 /** Props of a {@link Credential}. */
 export interface CredentialProps {
@@ -82,11 +83,5 @@ export class Credential extends Construct {
 }
 
 function registryOf(vps: Vps): Map<string, Credential> {
-  const holder = vps as unknown as { [REGISTRY]?: Map<string, Credential> };
-  let registry = holder[REGISTRY];
-  if (!registry) {
-    registry = new Map();
-    Object.defineProperty(vps, REGISTRY, { value: registry });
-  }
-  return registry;
+  return vpsState(vps, REGISTRY, () => new Map<string, Credential>());
 }

@@ -1,8 +1,8 @@
 import * as path from 'path';
-import { Construct } from 'constructs';
 import { App } from '../core/app';
 import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
+import { reservedChild, vpsState } from '../core/vps-state';
 import { ComposeSecret } from '../compose/compose-secret';
 import type { ISecretConsumer } from '../workload/secret-source';
 import type { IBootstrapSecret } from './secret-render-context';
@@ -35,13 +35,7 @@ const DELIVERIES = Symbol.for('mlsec-cdk.SecretDeliveries');
 export class SecretDeliveries {
   /** The deliveries of `vps` (created on first use). */
   public static of(vps: Vps): SecretDeliveries {
-    const holder = vps as unknown as { [DELIVERIES]?: SecretDeliveries };
-    let d = holder[DELIVERIES];
-    if (!d) {
-      d = new SecretDeliveries(vps);
-      Object.defineProperty(vps, DELIVERIES, { value: d });
-    }
-    return d;
+    return vpsState(vps, DELIVERIES, () => new SecretDeliveries(vps));
   }
 
   private readonly byName = new Map<string, SecretDelivery>();
@@ -66,7 +60,7 @@ export class SecretDeliveries {
     const file = path.posix.join(this.vps.name, 'deliver', consumer.serviceName, source.secretName);
     this.byName.set(composeName, { consumerPath: consumer.node.path, serviceName: consumer.serviceName, owner: consumer.runAsUser, source, composeName, file });
     const vps = this.vps;
-    new ComposeSecret(secretHolder(vps), composeName, { name: composeName, spec: () => ({ file: secretFilePath(vps, file) }) });
+    new ComposeSecret(reservedChild(vps, SECRETS_ID, SECRET_HOLDER, 'secrets'), composeName, { name: composeName, spec: () => ({ file: secretFilePath(vps, file) }) });
     return composeName;
   }
 }
@@ -75,18 +69,6 @@ export class SecretDeliveries {
 function sameSource(a: IBootstrapSecret, b: IBootstrapSecret): boolean {
   const ka = (a as { identityKey?: string }).identityKey;
   return ka !== undefined && ka === (b as { identityKey?: string }).identityKey;
-}
-
-/** The construct below a Vps that holds its compose secret declarations (created on first use). */
-function secretHolder(vps: Vps): Construct {
-  const existing = vps.node.tryFindChild(SECRETS_ID);
-  if (existing === undefined) {
-    const holder = new Construct(vps, SECRETS_ID);
-    Object.defineProperty(holder, SECRET_HOLDER, { value: true });
-    return holder;
-  }
-  if (SECRET_HOLDER in existing) return existing as Construct;
-  throw new MlsecError(`[${existing.node.path}] id '${SECRETS_ID}' is reserved directly under a Vps for its secrets; choose another id`);
 }
 
 /**

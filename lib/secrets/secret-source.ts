@@ -1,6 +1,5 @@
-import { Construct } from 'constructs';
-import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
+import { reservedChild } from '../core/vps-state';
 import type { TlsIdentity } from '../pki/tls-identity';
 import type { ISecretConsumer, ISecretSource } from '../workload/secret-source';
 import { Credential } from './credential';
@@ -104,20 +103,9 @@ class NamedCredentialSecret implements ISecretSource {
 
   public bind(consumer: ISecretConsumer): string {
     const vps = Vps.of(consumer);
-    const holder = credentialHolder(vps);
+    const holder = reservedChild(vps, CREDENTIALS_ID, CREDENTIAL_HOLDER, 'credentials');
     const credential = (holder.node.tryFindChild(this.secretName) as Credential | undefined)
       ?? new Credential(holder, this.secretName, { name: this.secretName, description: `bootstrap secret '${this.secretName}'` });
     return SecretSource.credential(credential).bind(consumer);
   }
-}
-
-function credentialHolder(vps: Vps): Construct {
-  const existing = vps.node.tryFindChild(CREDENTIALS_ID);
-  if (existing === undefined) {
-    const holder = new Construct(vps, CREDENTIALS_ID);
-    Object.defineProperty(holder, CREDENTIAL_HOLDER, { value: true });
-    return holder;
-  }
-  if (CREDENTIAL_HOLDER in existing) return existing as Construct;
-  throw new MlsecError(`[${existing.node.path}] id '${CREDENTIALS_ID}' is reserved directly under a Vps for its credentials; choose another id`);
 }

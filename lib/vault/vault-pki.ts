@@ -75,7 +75,7 @@ export class VaultPki extends Construct {
    * The client certificate files of `workload`, issued by Vault: its existing role when that
    * already allows client use, otherwise a new `client` role. For grants that need mTLS.
    */
-  public clientFilesOf(workload: Workload): PkiFiles & { readonly caBundle?: string } {
+  public clientFilesOf(workload: Workload): PkiFiles {
     const known = this.files.get(workload.serviceName);
     const role = this.roles.get(workload.serviceName);
     if (known && role && role.usage !== 'server') return known;

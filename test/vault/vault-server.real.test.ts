@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Credential, HealthCheck, Image, SecretsBootstrap, Testing, VaultServer, Vps, Workload, Zone } from '../../lib';
-import { baoBinary, RunningOpenBao, startAgent, startOpenBao } from '../support/real-servers/openbao';
+import { startGeneratedVault } from '../support/real-servers/generated-stack';
+import { baoBinary, RunningOpenBao, startAgent } from '../support/real-servers/openbao';
 import { RENDERING_ONLY } from '../support/fixtures';
 
 let bao: RunningOpenBao;
@@ -44,44 +45,21 @@ beforeAll(async () => {
   files = Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/vault/')).map((p) => [p.slice('lab/vault/'.length), assembly.file(p)]));
   secretsDir = fs.mkdtempSync('/tmp/mlsec-vault-secrets-');
   SecretsBootstrap.run(app, { secretsDir, chown: false });
-  const delivered = (name: string) => fs.readFileSync(path.join(secretsDir, 'lab', 'deliver', 'vault', name));
-  bao = await startOpenBao({
-    hostname: 'vault',
-    caFile: 'ca.crt',
-    files: {
-      'tls.crt': { content: delivered('tls.crt'), mode: 0o644 },
-      'tls.key': { content: delivered('tls.key'), mode: 0o600 },
-      'ca.crt': { content: delivered('ca.crt'), mode: 0o644 },
-    },
-    // The generated file, with only the container paths and ports re-pointed.
-    config: (dir, api, cluster) => files['vault.hcl']
-      .replace(/\/run\/secrets\//g, `${dir}/`)
-      .replace('"/vault/data"', `"${dir}/data"`).replace('"/vault/audit/audit.log"', `"${dir}/audit/audit.log"`)
-      .replace('"0.0.0.0:8200"', `"127.0.0.1:${api}"`).replace('"0.0.0.0:8201"', `"127.0.0.1:${cluster}"`)
-      .replace('"https://vault:8200"', `"https://127.0.0.1:${api}"`).replace('"https://vault:8201"', `"https://127.0.0.1:${cluster}"`),
-  });
-  // The bootstrap job's world: the generated policies and script, the seed file, the root token in a file.
-  const config = path.join(bao.dir, 'mlsec');
   // GitHub's OIDC discovery is out of reach here: the JWT method verifies the test's own issuer key instead.
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   ciKey = privateKey;
-  fs.writeFileSync(path.join(bao.dir, 'ci-issuer.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(config, rel)), { recursive: true });
-    fs.writeFileSync(path.join(config, rel), rel !== 'bootstrap.sh' ? text : text.replace(
-      /oidc_discovery_url="\$\{MLSEC_JWT_DISCOVERY_URL:-[^}]*\}"/, `jwt_validation_pubkeys=@"${path.join(bao.dir, 'ci-issuer.pem')}"`));
-  }
-  fs.writeFileSync(path.join(bao.dir, 'root-token'), bao.rootToken, { mode: 0o600 });
-  // The test's own break-glass token: an orphan, so revoking the root token does not take it along.
-  admin = JSON.parse(bao.bao(['token', 'create', '-orphan', '-policy=root', '-format=json'], bao.rootToken).stdout).auth.client_token;
-  const first = runBootstrap(config, 'root-token');
-  expect(first.status, `${first.stdout}\n${first.stderr}\n${bao.log()}`).toBe(0);
-  expect(first.stdout).toContain('root token revoked');
+  const host = { files: Object.fromEntries(assembly.paths().map((p) => [p.slice('lab/'.length), assembly.file(p)])), secretsDir, vps: 'lab' };
+  const vault = await startGeneratedVault(host, 'vault', {
+    patch: (script, dir) => {
+      fs.writeFileSync(path.join(dir, 'ci-issuer.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+      return script.replace(/oidc_discovery_url="\$\{MLSEC_JWT_DISCOVERY_URL:-[^}]*\}"/, `jwt_validation_pubkeys=@"${path.join(dir, 'ci-issuer.pem')}"`);
+    },
+  });
+  bao = vault.bao;
+  admin = vault.admin; // the test's own break-glass token: an orphan, so revoking the root token does not take it along
+  expect(vault.bootstrapOutput).toContain('root token revoked');
   // Idempotent: a second run with an admin token changes nothing and fails on nothing.
-  fs.writeFileSync(path.join(bao.dir, 'admin-token'), admin, { mode: 0o600 });
-  const second = runBootstrap(config, 'admin-token');
-  expect(second.status, `${second.stdout}\n${second.stderr}`).toBe(0);
-  expect(second.stdout).not.toContain('root token revoked');
+  expect(vault.rerunBootstrap()).not.toContain('root token revoked');
   for (const w of WORKLOADS) tokens[w] = await login(w);
 }, 120_000);
 
@@ -89,21 +67,6 @@ afterAll(async () => {
   await bao?.stop();
   if (secretsDir) fs.rmSync(secretsDir, { recursive: true, force: true });
 });
-
-function runBootstrap(config: string, tokenFile: string) {
-  const { spawnSync } = require('child_process') as typeof import('child_process');
-  const r = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
-    cwd: bao.dir, encoding: 'utf8',
-    env: {
-      PATH: `${path.dirname(baoBinary()!)}:/usr/bin:/bin`, HOME: bao.dir,
-      VAULT_CLI: 'bao', VAULT_TOKEN_FILE: path.join(bao.dir, tokenFile),
-      VAULT_ADDR: `https://127.0.0.1:${bao.apiPort}`, BAO_CACERT: path.join(bao.dir, 'ca.crt'), BAO_TLS_SERVER_NAME: 'vault',
-      MLSEC_CONFIG_DIR: config, MLSEC_SECRETS_DIR: path.join(secretsDir, 'lab', 'deliver', 'vault'),
-      VAULT_AUDIT_FILE: path.join(bao.dir, 'audit', 'audit.log'),
-    },
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Logs in as a workload through AppRole with a response-wrapped secret ID, as its agent would. */
 async function login(workload: string): Promise<string> {
@@ -217,7 +180,8 @@ describe('the Vault Agent with the generated agent.hcl and templates', () => {
     fs.writeFileSync(path.join(agentDir, 'agent.hcl'), config);
     const agent = startAgent(path.join(agentDir, 'agent.hcl'), bao.dir);
     try {
-      await agent.waitFor(path.join(out, '.ready'));
+      // Templates render concurrently: wait for every file, as the agent's health check does.
+      for (const name of ['.ready', 'modeldb-password', 'token', 'vault-tls.crt', 'vault-tls.key']) await agent.waitFor(path.join(out, name));
       const seeded = fs.readFileSync(path.join(secretsDir, 'lab', 'credentials', 'feature-store-password'), 'utf8');
       expect(fs.readFileSync(path.join(out, 'modeldb-password'), 'utf8')).toBe(seeded);
       expect(fs.readdirSync(out).sort()).toEqual(['.ready', 'modeldb-password', 'token', 'vault-tls.crt', 'vault-tls.key']);

@@ -9,6 +9,7 @@ import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
 import { ISecretSource } from '../../workload/secret-source';
 import { Workload } from '../../workload/workload';
+import { clientTlsFiles } from '../client-tls';
 import type { VaultServer } from '../../vault/vault-server';
 import type { VaultDatabaseConnection } from '../../vault/vault-database';
 import { Zone } from '../../workload/zone';
@@ -227,11 +228,7 @@ export class PostgresServer extends Workload {
     }
 
     workload.connections.allowTo(this, { port: POSTGRES_PORT });
-    // With Vault, the client certificate is Vault-issued and short-lived too (rendered by the grantee's agent).
-    const vaultClient = this.pgProps.vault?.enablePki().clientFilesOf(workload);
-    const client = vaultClient
-      ? { ...vaultClient, caBundle: workload.addSecret(SecretSource.caBundle(Vps.of(this))) }
-      : workload.tlsFilesOf(workload.clientTlsIdentity());
+    const client = clientTlsFiles(workload, this.pgProps.vault);
     let verifierFile: string | undefined;
     let vaultRole: string | undefined;
     const vault = this.pgProps.vault;

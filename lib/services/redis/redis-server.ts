@@ -7,6 +7,7 @@ import { HealthCheck } from '../../workload/health-check';
 import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
 import { Workload } from '../../workload/workload';
+import { clientTlsFiles } from '../client-tls';
 import { Vps } from '../../core/vps';
 import type { VaultServer } from '../../vault/vault-server';
 import type { VaultKvSecret } from '../../vault/vault-grants';
@@ -167,11 +168,7 @@ export class RedisServer extends Workload {
       return undefined;
     }
     workload.connections.allowTo(this, { port: REDIS_PORT });
-    // With Vault, the client certificate is Vault-issued and short-lived too (rendered by the grantee's agent).
-    const vaultClient = this.redisProps.vault?.enablePki().clientFilesOf(workload);
-    const client = vaultClient
-      ? { ...vaultClient, caBundle: workload.addSecret(SecretSource.caBundle(Vps.of(this))) }
-      : workload.tlsFilesOf(workload.clientTlsIdentity());
+    const client = clientTlsFiles(workload, this.redisProps.vault);
     const credential = new Credential(this, `User-${user}`, { name: `${this.serviceName}-user-${user}`, description: `password of ACL user '${user}' on ${this.node.path}` });
     this.credentials.set(user, credential);
     const vault = this.redisProps.vault;
