@@ -45,6 +45,7 @@ const project = new typescript.TypeScriptProject({
     'json-schema-to-typescript@15.0.4',
     'cdk8s@2.70.106', // benchmark peer
     'cdk8s-plus-32@2.5.92',
+    '@keycloak/keycloak-admin-client@26.7.4', // types only: import type … from '…/lib/defs/*' (RealmRepresentation)
   ],
   tsconfig: {
     compilerOptions: {
@@ -81,6 +82,8 @@ const testDeps = project.addTask('test:deps', {
 });
 testDeps.exec('bash tools/install-minio.sh');
 testDeps.exec('bash tools/install-openbao.sh');
+testDeps.exec('bash tools/install-traefik.sh');
+testDeps.exec('bash tools/install-keycloak.sh');
 
 project.addTask('gen:rules', {
   description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',

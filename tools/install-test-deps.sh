@@ -2,7 +2,8 @@
 # Installs what the test suite needs beyond npm packages, skipping what is already there.
 # Debian packages: docker-compose 1.29 (the `config` check of every compose file the tests produce),
 # openssl (certificate chains checked with `openssl verify`), and the real servers the generated
-# configs are started with (test/support/real-servers): postgresql-15 and redis-server.
+# configs are started with (test/support/real-servers): postgresql-15 and redis-server; Java and
+# Maven for Keycloak (tools/install-keycloak.sh fetches it from Maven Central).
 # Nothing is started: the tests run their own servers on loopback and stop them.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -12,6 +13,8 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
