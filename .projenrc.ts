@@ -85,6 +85,11 @@ testDeps.exec('bash tools/install-openbao.sh');
 testDeps.exec('bash tools/install-traefik.sh');
 testDeps.exec('bash tools/install-keycloak.sh');
 
+project.addTask('gen:traefik', {
+  description: 'Regenerate lib/traefik/generated/ (types) from the vendored SchemaStore Traefik v3 schemas',
+  exec: 'tsx tools/generate-traefik-types.ts',
+});
+
 project.addTask('gen:rules', {
   description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',
   exec: 'tsx tools/generate-rules-doc.ts',

@@ -6,4 +6,6 @@ export * from './pki';
 export * from './secrets';
 export * from './services';
 export * from './vault';
+export * from './traefik';
+export * from './gateway';
 export * from './testing';

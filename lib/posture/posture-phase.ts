@@ -61,9 +61,13 @@ function modelOf(vps: Vps, documents: readonly RenderedDocument[]): PostureModel
     .filter((d) => d.path.startsWith(prefix) && DOCUMENT_KINDS.includes(d.kind as DocumentKind))
     .map((d) => {
       const kind = d.kind as DocumentKind;
-      if (kind === 'vault-policy' || kind === 'vault-config') return SourceDocument.fromHcl(kind, d.path, d.content, d.data);
-      if (d.data !== undefined && d.locations !== undefined) return SourceDocument.fromData(kind, d.path, d.content, d.data, d.locations);
-      return SourceDocument.parseYaml(kind, d.path, d.content);
+      const source = kind === 'vault-policy' || kind === 'vault-config'
+        ? SourceDocument.fromHcl(kind, d.path, d.content, d.data)
+        : d.data !== undefined && d.locations !== undefined
+          ? SourceDocument.fromData(kind, d.path, d.content, d.data, d.locations)
+          : SourceDocument.parseYaml(kind, d.path, d.content);
+      source.producer = d.producer;
+      return source;
     });
   return new PostureModel(sources);
 }

@@ -103,6 +103,11 @@ export class SourceDocument {
 
   /** The parsed data, deep-frozen. */
   public readonly data: any;
+  /**
+   * The construct that wrote the whole file (a synthesized VpsFile), when known: findings in it
+   * are scoped to that construct, so acknowledgements made on it or its parents apply.
+   */
+  public producer?: string;
 
   private constructor(
     /** What kind of document it is. */
@@ -141,7 +146,7 @@ export class SourceDocument {
       const construct = this.data?.services?.[path[1]]?.['x-mlsec']?.construct;
       return typeof construct === 'string' ? construct : undefined;
     }
-    return undefined;
+    return this.kind === 'compose' ? undefined : this.producer;
   }
 }
 

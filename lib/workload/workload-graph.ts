@@ -36,6 +36,7 @@ export class WorkloadGraph extends Construct {
   /** Flows by either end, so per-workload lookups do not scan every flow. */
   private readonly flowsOf = new Map<Workload, Flow[]>();
   private readonly networks = new Map<string, ComposeNetwork>();
+  private readonly edgeMembers = new Set<Workload>();
 
   private constructor(scope: Vps, id: string) {
     super(scope, id);
@@ -56,6 +57,20 @@ export class WorkloadGraph extends Construct {
     }
   }
 
+  /**
+   * Puts the edge gateway on the one non-internal network, `edge`: its published ports need it.
+   * Nothing else joins it (posture ZONE-03/ZONE-08 check that no data store or other service does).
+   */
+  public addEdgeMember(gateway: Workload): void {
+    if (!this.networks.has(EDGE)) this.networks.set(EDGE, new ComposeNetwork(this, EDGE, { spec: { internal: false } }));
+    this.edgeMembers.add(gateway);
+  }
+
+  /** Whether `workload` is on the edge network. */
+  public isEdgeMember(workload: Workload): boolean {
+    return this.edgeMembers.has(workload);
+  }
+
   /** Every flow, in declaration order. */
   public allFlows(): readonly Flow[] {
     return this.flows;
@@ -65,6 +80,7 @@ export class WorkloadGraph extends Construct {
   public networksOf(workload: Workload): string[] {
     const names = new Set<string>();
     for (const flow of this.flowsOf.get(workload) ?? []) names.add(this.networks.get(WorkloadGraph.networkKey(flow))!.name);
+    if (this.edgeMembers.has(workload)) names.add(this.networks.get(EDGE)!.name);
     return [...names].sort(compareCodePoints);
   }
 
@@ -137,3 +153,4 @@ export class WorkloadGraph extends Construct {
 }
 
 const GRAPH_ID = 'Networks';
+const EDGE = 'edge';

@@ -85,8 +85,7 @@ export const ZONE_14: Rule = {
     for (const router of resolveRouters(model)) {
       if (!router.isPublic || router.data?.service === 'api@internal') continue;
       const has = (key: string) => router.middlewares.some((m) => m?.[key] !== undefined);
-      const tlsOption = typeof router.data?.tls?.options === 'string' ? router.data.tls.options.replace(/@file$/, '') : undefined;
-      const mtls = tlsOption !== undefined && /RequireAndVerifyClientCert/.test(String(router.document.data?.tls?.options?.[tlsOption]?.clientAuth?.clientAuthType));
+      const mtls = /RequireAndVerifyClientCert/.test(String(router.tlsOption?.clientAuth?.clientAuthType));
       const missing = [
         has('headers') ? undefined : 'headers',
         has('rateLimit') ? undefined : 'rateLimit',

@@ -18,27 +18,42 @@ export interface ResolvedRouter {
   readonly middlewares: readonly any[];
   /** Compose services its Traefik service forwards to (by URL host). */
   readonly targets: readonly ServiceNode[];
+  /** The TLS option it names (`tls.options`), resolved across the dynamic files, if any. */
+  readonly tlsOption?: any;
 }
 
-/** Every HTTP router of every dynamic config in the model, with its middlewares and targets. */
+/**
+ * Every HTTP router of every dynamic config in the model, with its middlewares and targets. The
+ * file provider merges all its files into one namespace, so names resolve in the router's own
+ * file first, then in any other dynamic file.
+ */
 export function resolveRouters(model: PostureModel): ResolvedRouter[] {
   const services = model.serviceGraphs().flatMap((g) => g.services);
   const publicEntryPoints = publicEntryPointNames(model);
+  const documents = model.ofKind('traefik-dynamic');
+  const lookup = (own: SourceDocument, section: (d: any) => any, name: string): any => {
+    for (const d of [own, ...documents.filter((x) => x !== own)]) {
+      const found = section(d.data)?.[name];
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
   const out: ResolvedRouter[] = [];
-  for (const document of model.ofKind('traefik-dynamic')) {
-    const http = document.data?.http;
-    const routers = http?.routers;
+  for (const document of documents) {
+    const routers = document.data?.http?.routers;
     if (!routers || typeof routers !== 'object') continue;
     for (const [name, router] of Object.entries<any>(routers)) {
       const entryPoints: unknown[] = Array.isArray(router?.entryPoints) ? router.entryPoints : [];
       const isPublic = entryPoints.length === 0 || entryPoints.some((e) => typeof e === 'string' && publicEntryPoints.has(e));
       const middlewares = (Array.isArray(router?.middlewares) ? router.middlewares : [])
-        .map((m: unknown) => (typeof m === 'string' ? http?.middlewares?.[m.replace(/@file$/, '')] : undefined))
+        .map((m: unknown) => (typeof m === 'string' ? lookup(document, (d) => d?.http?.middlewares, m.replace(/@file$/, '')) : undefined))
         .filter((m: unknown) => m !== undefined && m !== null);
       const serviceName = typeof router?.service === 'string' ? router.service.replace(/@file$/, '') : undefined;
-      const servers = serviceName ? http?.services?.[serviceName]?.loadBalancer?.servers : undefined;
+      const servers = serviceName ? lookup(document, (d) => d?.http?.services, serviceName)?.loadBalancer?.servers : undefined;
       const hosts = (Array.isArray(servers) ? servers : []).map((s: any) => hostOf(s?.url)).filter((h: string | undefined): h is string => !!h);
-      out.push({ name, document, path: ['http', 'routers', name], data: router, isPublic, middlewares, targets: services.filter((s) => hosts.includes(s.name)) });
+      const tlsName = typeof router?.tls?.options === 'string' ? router.tls.options.replace(/@file$/, '') : undefined;
+      const tlsOption = tlsName === undefined ? undefined : lookup(document, (d) => d?.tls?.options, tlsName);
+      out.push({ name, document, path: ['http', 'routers', name], data: router, isPublic, middlewares, targets: services.filter((s) => hosts.includes(s.name)), tlsOption });
     }
   }
   return out;

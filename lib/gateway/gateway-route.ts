@@ -1,0 +1,306 @@
+import { Construct } from 'constructs';
+import { checkInteger, checkPattern, checkReason, collect, describeValue } from '../core/prop-rules';
+import { Posture } from '../posture/posture';
+import { HttpMiddleware } from '../traefik/generated/traefik-dynamic';
+import { HttpMethod, RouterRule } from '../traefik/router-rule';
+import { TraefikDynamicConfig } from '../traefik/traefik-dynamic-config';
+import { Workload } from '../workload/workload';
+import { Zone } from '../workload/zone';
+import { API_CONTENT_SECURITY_POLICY, securityHeaders, UI_CONTENT_SECURITY_POLICY } from './gateway-policy';
+import { RouteAuth } from './route-auth';
+import type { Gateway } from './gateway';
+
+/** Requests per `period` a client may make, and how many above that it may burst. */
+export interface RateLimit {
+  /** Sustained requests per period (> 0). */
+  readonly average: number;
+  /** Extra requests allowed at once (> 0). */
+  readonly burst: number;
+  /**
+   * The period, as a Go duration.
+   * @default '1s'
+   */
+  readonly period?: string;
+}
+
+/** Options of `Gateway.expose`. */
+export interface ExposeOptions {
+  /** The public host name, matched exactly (a DNS name, no wildcard). */
+  readonly host: string;
+  /**
+   * Path prefix matched (starts with "/").
+   * @default '/'
+   */
+  readonly pathPrefix?: string;
+  /**
+   * Methods allowed.
+   * @default ['POST'] for Z1 ingestion routes; any method elsewhere
+   */
+  readonly methods?: HttpMethod[];
+  /** How callers authenticate: oidc, jwt, mtls, or none with a reason. */
+  readonly auth: RouteAuth;
+  /**
+   * The workload port to forward to.
+   * @default the workload's only port (an error when it has several)
+   */
+  readonly port?: number;
+  /**
+   * Per-client limit, applied after authentication (keyed by the authenticated identity).
+   * @default 10/s burst 20 for Z1 ingestion, 200/s burst 50 for Z6 serving, 20/s burst 40 for UIs
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * Coarse per-IP limit applied before authentication.
+   * @default 5× the per-client average and burst
+   */
+  readonly ipRateLimit?: RateLimit;
+  /**
+   * Largest request body in bytes (larger gets 413).
+   * @default 10 MiB for Z1, 512 KiB for Z6, 1 MiB for UIs
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * Requests in flight at once per client IP.
+   * @default 50 for Z6, 20 elsewhere
+   */
+  readonly inFlight?: number;
+  /**
+   * Source ranges (CIDR) allowed at all. Required for admin UIs (workloads outside Z1 and Z6).
+   * @default everyone (doors only)
+   */
+  readonly allowFrom?: string[];
+  /**
+   * Content-Security-Policy sent with responses.
+   * @default a strict UI policy for `oidc` routes, `default-src 'none'` for APIs
+   */
+  readonly contentSecurityPolicy?: string;
+  /**
+   * Forward to the backend over plain HTTP, with the reason (reported as an override of the gateway).
+   * @default HTTPS verified with the internal CA, presenting the gateway's client certificate
+   */
+  readonly plainHttpBackendReason?: string;
+  /**
+   * Router name (also names its middlewares and file `route-<name>.yml`).
+   * @default the workload's service name (numbered from the second route on)
+   */
+  readonly name?: string;
+}
+
+/** What the gateway needs from an identity provider for `RouteAuth.oidc` routes. */
+export interface IOidcProxyProvider {
+  /**
+   * The OIDC proxy that protects `host` for users holding one of `roles`: created on first use
+   * (with its IdP client, redirect URI `https://<host>/oauth2/callback`), shared by routes on that host.
+   */
+  oidcProxyFor(host: string, roles: readonly string[], requestedBy: string): { readonly workload: Workload; readonly port: number };
+}
+
+const DOOR_ZONES: readonly Zone[] = [Zone.Z1_INGESTION, Zone.Z6_SERVING];
+const CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$|^[0-9a-f:]+\/(?:12[0-8]|1[01]\d|[1-9]?\d)$/i;
+const DURATION = /^[1-9][0-9]*(ms|s|m|h)$/;
+
+/** Props of a {@link GatewayRoute} (made by `Gateway.expose`). */
+export interface GatewayRouteProps {
+  /** The gateway. */
+  readonly gateway: Gateway;
+  /** The workload reached. */
+  readonly workload: Workload;
+  /** Router name. */
+  readonly name: string;
+  /** What `expose` was given. */
+  readonly options: ExposeOptions;
+  /**
+   * The identity provider's own endpoints (login, token, keys): open outside the two doors.
+   * @default false
+   */
+  readonly identityProvider?: boolean;
+}
+
+/**
+ * One public route: its own dynamic file `traefik/dynamic/route-<name>.yml` with the router, the
+ * middleware chain (allow-list, per-IP limit, in-flight limit, body limit, security headers,
+ * authentication, per-client limit, in that order), the service and its backend transport.
+ */
+export class GatewayRoute extends Construct {
+  /** Router name. */
+  public readonly routeName: string;
+  /** The router rule. */
+  public readonly rule: RouterRule;
+  /** The workload reached. */
+  public readonly target: Workload;
+  /** How callers authenticate. */
+  public readonly auth: RouteAuth;
+  /** The route's dynamic file. */
+  public readonly config: TraefikDynamicConfig;
+  private readonly problems: string[] = [];
+  private readonly identityProvider: boolean;
+
+  constructor(scope: Construct, id: string, props: GatewayRouteProps) {
+    super(scope, id);
+    this.identityProvider = props.identityProvider === true;
+    const { gateway, workload, name } = props;
+    const o = props.options;
+    this.routeName = name;
+    this.target = workload;
+    this.auth = o.auth;
+    const isWorkload = Workload.isWorkload(workload);
+    const zone = isWorkload ? workload.zone : undefined;
+    const door = zone !== undefined && DOOR_ZONES.includes(zone);
+    const ingestion = zone === Zone.Z1_INGESTION;
+    this.rule = RouterRule.hostAndPath(o.host, o.pathPrefix ?? '/', o.methods ?? (ingestion ? ['POST'] : []));
+    this.config = new TraefikDynamicConfig(this, 'Config', { name: `route-${name}` });
+    gateway.mountDynamic(this.config);
+    this.node.addValidation({ validate: () => [...this.problems, ...this.validate(gateway, o, door, ingestion)] });
+    if (!isWorkload || !(o.auth instanceof RouteAuth)) {
+      this.problems.push(isWorkload ? `prop 'auth' must be a RouteAuth (RouteAuth.oidc/jwt/mtls/none), got ${describeValue(o.auth)}` : `expose() needs a Workload (got ${describeValue(workload)})`);
+      return;
+    }
+    if (typeof o.host === 'string' && !gateway._hosts.includes(o.host)) gateway._hosts.push(o.host);
+
+    const port = o.port ?? (workload.ports.length === 1 ? workload.ports[0] : undefined);
+    if (port === undefined) {
+      this.problems.push(`prop 'port' is required: '${workload.node.path}' listens on ${workload.ports.join(', ') || 'no ports'}`);
+      return;
+    }
+    gateway.workload.connections.allowTo(workload, { port, startsAfter: false });
+
+    const kind = ingestion ? 'ingestion' : door ? 'serving' : 'ui';
+    const client = o.rateLimit ?? { average: kind === 'ingestion' ? 10 : kind === 'serving' ? 200 : 20, burst: kind === 'ingestion' ? 20 : kind === 'serving' ? 50 : 40 };
+    const perIp = o.ipRateLimit ?? { average: client.average * 5, burst: client.burst * 5, period: client.period };
+    const maxBody = o.maxBodyBytes ?? (kind === 'ingestion' ? 10 * 1024 * 1024 : kind === 'serving' ? 512 * 1024 : 1024 * 1024);
+    const inFlight = o.inFlight ?? (kind === 'serving' ? 50 : 20);
+    const csp = o.contentSecurityPolicy ?? (o.auth.kind === 'oidc' ? UI_CONTENT_SECURITY_POLICY : API_CONTENT_SECURITY_POLICY);
+
+    const chain: [string, HttpMiddleware][] = [];
+    if (o.allowFrom !== undefined) chain.push([`${name}-allow`, { ipAllowList: { sourceRange: [...o.allowFrom] } }]);
+    chain.push([`${name}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
+    chain.push([`${name}-inflight`, { inFlightReq: { amount: inFlight } }]);
+    chain.push([`${name}-body`, { buffering: { maxRequestBodyBytes: maxBody, memRequestBodyBytes: Math.min(maxBody, 1024 * 1024) } }]);
+    chain.push([`${name}-headers`, { headers: securityHeaders(csp) }]);
+    let clientHeader: string | undefined;
+    let tlsOptions: string | undefined;
+    let ssoTarget: { workload: Workload; port: number } | undefined;
+    switch (o.auth.kind) {
+      case 'oidc': {
+        const provider = gateway._oidcProvider;
+        if (!provider) {
+          this.problems.push(`prop 'auth': RouteAuth.oidc needs an identity provider; call gateway.useIdentityProvider(keycloak) first`);
+          break;
+        }
+        ssoTarget = provider.oidcProxyFor(o.host, o.auth.roles, this.node.path);
+        gateway.workload.connections.allowTo(ssoTarget.workload, { port: ssoTarget.port, startsAfter: false });
+        const proxyUrl = `https://${ssoTarget.workload.serviceName}:${ssoTarget.port}`;
+        // 401 from the auth check becomes the proxy's sign-in page (oauth2-proxy's documented Traefik setup).
+        chain.push([`${name}-signin`, { errors: { status: ['401'], service: `${name}-sso`, query: '/oauth2/sign_in?rd={url}' } }]);
+        chain.push([`${name}-auth`, { forwardAuth: { address: `${proxyUrl}/oauth2/auth`, trustForwardHeader: false, authResponseHeaders: ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Groups'], tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
+        clientHeader = 'X-Auth-Request-User';
+        break;
+      }
+      case 'jwt': {
+        const jwt = o.auth.jwt!;
+        gateway.workload.connections.allowTo(jwt.verifier, { port: jwt.port, startsAfter: false });
+        const headers = jwt.responseHeaders ?? ['X-Client-Id', 'X-Tenant', 'X-Scopes'];
+        chain.push([`${name}-auth`, { forwardAuth: { address: `https://${jwt.verifier.serviceName}:${jwt.port}${jwt.path ?? '/verify'}`, trustForwardHeader: false, authResponseHeaders: headers, tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
+        clientHeader = headers[0];
+        break;
+      }
+      case 'mtls':
+        tlsOptions = gateway._mtlsOptionsName();
+        // The verified certificate's subject reaches the backend; clients cannot forge the header.
+        chain.push([`${name}-client-cert`, { passTLSClientCert: { info: { subject: { commonName: true, organization: true }, sans: true } } }]);
+        clientHeader = 'X-Forwarded-Tls-Client-Cert-Info';
+        break;
+      case 'none':
+        Posture.of(this).acknowledge(`ZONE-14[${name}]`, `open route (no authentication at the gateway): ${o.auth.reason}`);
+        break;
+    }
+    if (clientHeader !== undefined) {
+      chain.push([`${name}-client-limit`, { rateLimit: { average: client.average, burst: client.burst, period: client.period ?? '1s', sourceCriterion: { requestHeaderName: clientHeader } } }]);
+    }
+    for (const [mwName, mw] of chain) this.config.addMiddleware(mwName, mw);
+
+    const backendTls = o.plainHttpBackendReason === undefined;
+    if (!backendTls) gateway.workload.securityOverrides.push({ control: 'backend-tls', setting: `http://${workload.serviceName}:${port}`, reason: o.plainHttpBackendReason! });
+    this.config.addRouter(name, {
+      entryPoints: ['websecure'],
+      rule: this.rule.render(),
+      middlewares: chain.map(([n]) => n),
+      service: name,
+      tls: tlsOptions ? { options: tlsOptions } : {},
+    });
+    this.config.addService(name, { loadBalancer: { servers: [{ url: `${backendTls ? 'https' : 'http'}://${workload.serviceName}:${port}` }], passHostHeader: true, ...(backendTls ? { serversTransport: `${name}-backend` } : {}) } } as never);
+    if (backendTls) {
+      this.config.addServersTransport(`${name}-backend`, {
+        serverName: workload.serviceName,
+        rootCAs: [gateway._caBundle],
+        certificates: [{ certFile: gateway._backendClientTls.certificate, keyFile: gateway._backendClientTls.privateKey }],
+        forwardingTimeouts: { dialTimeout: '5s', responseHeaderTimeout: '60s' },
+      });
+    }
+    if (ssoTarget) this.addSignInRoute(gateway, name, ssoTarget, o, perIp);
+  }
+
+  /** `https://<host>/oauth2/…` to the OIDC proxy: its sign-in, start and callback endpoints. */
+  private addSignInRoute(gateway: Gateway, name: string, sso: { workload: Workload; port: number }, o: ExposeOptions, perIp: RateLimit): void {
+    const sso_ = `${name}-sso`;
+    const chain: [string, HttpMiddleware][] = [];
+    if (o.allowFrom !== undefined) chain.push([`${sso_}-allow`, { ipAllowList: { sourceRange: [...o.allowFrom] } }]);
+    chain.push([`${sso_}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
+    chain.push([`${sso_}-inflight`, { inFlightReq: { amount: 20 } }]);
+    chain.push([`${sso_}-body`, { buffering: { maxRequestBodyBytes: 64 * 1024 } }]);
+    chain.push([`${sso_}-headers`, { headers: securityHeaders(UI_CONTENT_SECURITY_POLICY) }]);
+    for (const [mwName, mw] of chain) this.config.addMiddleware(mwName, mw);
+    this.config.addRouter(sso_, {
+      entryPoints: ['websecure'],
+      rule: RouterRule.hostAndPath(o.host, '/oauth2/').render(),
+      middlewares: chain.map(([n]) => n),
+      service: sso_,
+      tls: {},
+    });
+    this.config.addService(sso_, { loadBalancer: { servers: [{ url: `https://${sso.workload.serviceName}:${sso.port}` }], passHostHeader: true, serversTransport: `${sso_}-backend` } } as never);
+    this.config.addServersTransport(`${sso_}-backend`, {
+      serverName: sso.workload.serviceName,
+      rootCAs: [gateway._caBundle],
+      certificates: [{ certFile: gateway._backendClientTls.certificate, keyFile: gateway._backendClientTls.privateKey }],
+    });
+    const why = 'the OIDC proxy\'s own sign-in and callback endpoints: they are the authentication step itself, behind the same allow-list and limits';
+    Posture.of(this).acknowledge(`ZONE-14[${sso_}]`, why);
+    Posture.of(this).acknowledge(`ZONE-01[${sso_}]`, why);
+  }
+
+  private validate(gateway: Gateway, o: ExposeOptions, door: boolean, ingestion: boolean): string[] {
+    const problems = [...this.rule.validate(), ...(this.auth instanceof RouteAuth ? this.auth.validate() : [])];
+    const limit = (prop: string, l: RateLimit | undefined) => l === undefined ? [] : collect(
+      checkInteger(`${prop}.average`, l?.average, 1, 1_000_000),
+      checkInteger(`${prop}.burst`, l?.burst, 1, 1_000_000),
+      l?.period === undefined ? undefined : checkPattern(`${prop}.period`, l.period, DURATION, 'a Go duration such as "1s" or "1m"'),
+    );
+    problems.push(...limit('rateLimit', o.rateLimit), ...limit('ipRateLimit', o.ipRateLimit));
+    problems.push(...collect(
+      o.maxBodyBytes === undefined ? undefined : checkInteger('maxBodyBytes', o.maxBodyBytes, 1, 1024 * 1024 * 1024),
+      o.inFlight === undefined ? undefined : checkInteger('inFlight', o.inFlight, 1, 100_000),
+    ));
+    if (o.allowFrom !== undefined) {
+      if (!Array.isArray(o.allowFrom) || o.allowFrom.length === 0) problems.push(`prop 'allowFrom' must be a non-empty list of CIDR ranges (got ${describeValue(o.allowFrom)})`);
+      else o.allowFrom.forEach((c, i) => {
+        const bad = checkPattern(`allowFrom[${i}]`, c, CIDR, 'a CIDR range such as "198.51.100.0/24"');
+        if (bad) problems.push(bad);
+        else if (/^0\.0\.0\.0\/0$|^::\/0$/.test(c)) problems.push(`prop 'allowFrom[${i}]' must not allow everyone (${c})`);
+      });
+    }
+    if (!door && !this.identityProvider && this.auth instanceof RouteAuth) {
+      if (this.auth.kind !== 'oidc') problems.push(`'${this.target?.node?.path}' is in ${this.target?.zone?.id ?? 'no zone'}, outside the two doors (Z1 ingestion, Z6 serving): only an admin UI may be exposed, with auth RouteAuth.oidc (got '${this.auth.kind}')`);
+      if (o.allowFrom === undefined) problems.push(`prop 'allowFrom' is required: '${this.target?.node?.path}' is an admin UI outside the two doors (Z1, Z6) and must be limited to the operators' source ranges`);
+    }
+    if (ingestion && !(this.rule.methods.length === 1 && this.rule.methods[0] === 'POST')) {
+      problems.push(`prop 'methods' must be ['POST'] for a Z1 ingestion route (got ${describeValue(this.rule.methods)})`);
+    }
+    if (o.plainHttpBackendReason !== undefined) {
+      const bad = checkReason('plainHttpBackendReason', o.plainHttpBackendReason);
+      if (bad) problems.push(bad);
+    }
+    const twin = gateway.routes.find((r) => r !== this && gateway.routes.indexOf(r) < gateway.routes.indexOf(this) && r.rule.overlaps(this.rule));
+    if (twin) problems.push(`host '${this.rule.host}' with path prefix '${this.rule.pathPrefix}' is already routed by '${twin.node.path}'; two routers on one host and path would race`);
+    return problems;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './gateway';
+export * from './gateway-policy';
+export * from './gateway-route';
+export * from './route-auth';
