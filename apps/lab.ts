@@ -1,6 +1,11 @@
 /**
  * The reference lab: what `npx projen synth` writes into synth-out/lab/. It grows issue by issue
- * into the full ten-zone platform; for now it is the data tier and its first consumers:
+ * into the full ten-zone platform; for now it is the edge, identity, the data tier and its first consumers:
+ * - Z1 the gateway, the single public entry: the ingestion door (partners post transactions with
+ *   client certificates to a contract-checking connector that writes to staging or quarantine)
+ *   and the inference door (consumers call the model server with client certificates);
+ * - Z8 identity: Keycloak (its realm imported from Vault-held secrets) on its own Postgres, its
+ *   admin console behind an OIDC proxy, all sign-in routes limited to the operators' network;
  * - Z2 raw data lake: MinIO with the `raw` (WORM), `staging` (3-day expiry), `quarantine` and
  *   `backups` (WORM) buckets;
  * - Z3 curated data and feature store: PostgreSQL (`curated`, `features`) and the online feature
@@ -12,9 +17,11 @@
  *   leases), the Redis and MinIO credentials of the consumers live in KV, and each consumer reads
  *   them only from the files its Vault Agent sidecar renders.
  */
-import { App, HealthCheck, Image, MinioServer, PostgresServer, RedisServer, VaultServer, Vps, Workload, Zone } from '../lib';
+import { App, Gateway, HealthCheck, Image, IngestionEndpoint, KeycloakServer, MinioServer, PostgresServer, RedisServer, RouteAuth, VaultServer, Vps, Workload, Zone } from '../lib';
 
 const Z3 = Zone.Z3_CURATED;
+/** The bank's operator network (TEST-NET-2 here): the only source of admin and sign-in traffic. */
+const OPERATORS = ['198.51.100.0/24'];
 
 /** Builds the reference lab into `app`; returns its Vps. */
 export function createLab(app: App): Vps {
@@ -26,8 +33,8 @@ export function createLab(app: App): Vps {
   // Z2: the raw data lake.
   const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE, vault });
   lake.addBucket('Raw', { name: 'raw', objectLock: { mode: 'GOVERNANCE', days: 365 } });
-  lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
-  lake.addBucket('Quarantine', { name: 'quarantine' });
+  const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
+  const quarantine = lake.addBucket('Quarantine', { name: 'quarantine' });
   const backups = lake.addBucket('Backups', { name: 'backups', objectLock: { mode: 'COMPLIANCE', days: 35 } });
 
   // Z3: curated data (offline features included) and the online feature store.
@@ -89,6 +96,37 @@ export function createLab(app: App): Vps {
   vault.addTransitKey('AuditLog', { name: 'audit-log' });
   vault.addTransitKey('EnvelopeRawCore', { name: 'envelope-raw-core' }); // envelope (KEK) per data domain
   vault.addTransitKey('EnvelopeCurated', { name: 'envelope-curated' });
+  // Z1 edge: the single public entry (443, and 80 which only redirects). Z6 inference door: model
+  // consumers (Z7) present client certificates of the internal CA.
+  const gateway = new Gateway(vps, 'gateway', { publicAddress: '203.0.113.10', vault });
+  gateway.expose(modelServer, {
+    host: 'infer.lab.example.com', pathPrefix: '/v2/models/', methods: ['POST'], auth: RouteAuth.mtls(),
+    plainHttpBackendReason: 'MLServer 1.6 serves plain HTTP only; the hop stays on the internal z1-z6 network until the Z6 model server L2 (mTLS) replaces it',
+  });
+
+  // Z1 ingestion door: partners post transactions with client certificates; the connector checks
+  // each record against the contract and writes it to staging (or, rejected, to quarantine).
+  const ingest = new IngestionEndpoint(vps, 'ingest-transactions', {
+    source: 'transactions', staging, quarantine, vault,
+    contract: {
+      fields: {
+        id: { type: 'string', min: 1, max: 64 },
+        amount: { type: 'number', min: 0.01 },
+        currency: { type: 'string', oneOf: ['BRL', 'USD', 'EUR'] },
+        channel: { type: 'string', oneOf: ['APP', 'WEB', 'ATM'] },
+        occurred_at: { type: 'timestamp' },
+        customer_age: { type: 'integer', min: 0, max: 120, required: false },
+      },
+    },
+  });
+  gateway.expose(ingest, { host: 'ingest.lab.example.com', pathPrefix: ingest.path, auth: RouteAuth.mtls() });
+
+  // Z8 identity: Keycloak on its own Postgres (certificate login), the realm's login endpoints
+  // and the admin console routed for the operators only, the console behind the OIDC proxy.
+  const identityDb = new PostgresServer(vps, 'identity-db', { zone: Zone.Z8_SECURITY, vault });
+  const keycloak = new KeycloakServer(vps, 'keycloak', { hostname: 'auth.lab.example.com', realm: { realmName: 'lab' }, database: identityDb, vault });
+  keycloak.exposeVia(gateway, { allowFrom: OPERATORS });
+
   vault.addCiRole('Release', { name: 'release', repository: 'acme/mlsec-lab', ref: 'refs/heads/main', environment: 'production' }).allowSign(modelSign);
   return vps;
 }

@@ -6,6 +6,8 @@ export * from './pki';
 export * from './secrets';
 export * from './services';
 export * from './vault';
+export * from './keycloak';
+export * from './identity';
 export * from './traefik';
 export * from './gateway';
 export * from './testing';

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { checkInteger, checkPattern, checkReason, collect, describeValue } from '../core/prop-rules';
 import { Posture } from '../posture/posture';
+import type { RouterView } from '../posture/packs/traefik/dynamic-config';
+import { RouterPurpose } from '../posture/packs/traefik/router-purpose';
 import { HttpMiddleware } from '../traefik/generated/traefik-dynamic';
 import { HttpMethod, RouterRule } from '../traefik/router-rule';
 import { TraefikDynamicConfig } from '../traefik/traefik-dynamic-config';
@@ -155,7 +157,10 @@ export class GatewayRoute extends Construct {
       this.problems.push(isWorkload ? `prop 'auth' must be a RouteAuth (RouteAuth.oidc/jwt/mtls/none), got ${describeValue(o.auth)}` : `expose() needs a Workload (got ${describeValue(workload)})`);
       return;
     }
-    if (typeof o.host === 'string' && !gateway._hosts.includes(o.host)) gateway._hosts.push(o.host);
+    if (typeof o.host === 'string' && !gateway._hosts.includes(o.host)) {
+      gateway._hosts.push(o.host);
+      gateway._publicTls.addDnsName(o.host);
+    }
 
     const port = o.port ?? (workload.ports.length === 1 ? workload.ports[0] : undefined);
     if (port === undefined) {
@@ -171,15 +176,14 @@ export class GatewayRoute extends Construct {
     const inFlight = o.inFlight ?? (kind === 'serving' ? 50 : 20);
     const csp = o.contentSecurityPolicy ?? (o.auth.kind === 'oidc' ? UI_CONTENT_SECURITY_POLICY : API_CONTENT_SECURITY_POLICY);
 
-    const chain: [string, HttpMiddleware][] = [];
+    // Headers first, so the refusals of the later middlewares (403, 429, 413) carry them too.
+    const chain: [string, HttpMiddleware][] = [[`${name}-headers`, { headers: securityHeaders(csp) }]];
     if (o.allowFrom !== undefined) chain.push([`${name}-allow`, { ipAllowList: { sourceRange: [...o.allowFrom] } }]);
     chain.push([`${name}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
     chain.push([`${name}-inflight`, { inFlightReq: { amount: inFlight } }]);
     chain.push([`${name}-body`, { buffering: { maxRequestBodyBytes: maxBody, memRequestBodyBytes: Math.min(maxBody, 1024 * 1024) } }]);
-    chain.push([`${name}-headers`, { headers: securityHeaders(csp) }]);
     let clientHeader: string | undefined;
     let tlsOptions: string | undefined;
-    let ssoTarget: { workload: Workload; port: number } | undefined;
     switch (o.auth.kind) {
       case 'oidc': {
         const provider = gateway._oidcProvider;
@@ -187,12 +191,13 @@ export class GatewayRoute extends Construct {
           this.problems.push(`prop 'auth': RouteAuth.oidc needs an identity provider; call gateway.useIdentityProvider(keycloak) first`);
           break;
         }
-        ssoTarget = provider.oidcProxyFor(o.host, o.auth.roles, this.node.path);
-        gateway.workload.connections.allowTo(ssoTarget.workload, { port: ssoTarget.port, startsAfter: false });
-        const proxyUrl = `https://${ssoTarget.workload.serviceName}:${ssoTarget.port}`;
+        const sso = provider.oidcProxyFor(o.host, o.auth.roles, this.node.path);
+        gateway.workload.connections.allowTo(sso.workload, { port: sso.port, startsAfter: false });
+        const proxyUrl = `https://${sso.workload.serviceName}:${sso.port}`;
+        const signIn = this.signInServiceFor(gateway, sso, o, perIp);
         // 401 from the auth check becomes the proxy's sign-in page (oauth2-proxy's documented Traefik setup).
-        chain.push([`${name}-signin`, { errors: { status: ['401'], service: `${name}-sso`, query: '/oauth2/sign_in?rd={url}' } }]);
-        chain.push([`${name}-auth`, { forwardAuth: { address: `${proxyUrl}/oauth2/auth`, trustForwardHeader: false, authResponseHeaders: ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Groups'], tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
+        chain.push([`${name}-signin`, { errors: { status: ['401'], service: signIn, query: '/oauth2/sign_in?rd={url}' } }]);
+        chain.push([`${name}-auth`, { forwardAuth: { address: `${proxyUrl}/oauth2/auth`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Groups'], tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
         clientHeader = 'X-Auth-Request-User';
         break;
       }
@@ -200,7 +205,7 @@ export class GatewayRoute extends Construct {
         const jwt = o.auth.jwt!;
         gateway.workload.connections.allowTo(jwt.verifier, { port: jwt.port, startsAfter: false });
         const headers = jwt.responseHeaders ?? ['X-Client-Id', 'X-Tenant', 'X-Scopes'];
-        chain.push([`${name}-auth`, { forwardAuth: { address: `https://${jwt.verifier.serviceName}:${jwt.port}${jwt.path ?? '/verify'}`, trustForwardHeader: false, authResponseHeaders: headers, tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
+        chain.push([`${name}-auth`, { forwardAuth: { address: `https://${jwt.verifier.serviceName}:${jwt.port}${jwt.path ?? '/verify'}`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: headers, tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
         clientHeader = headers[0];
         break;
       }
@@ -220,7 +225,10 @@ export class GatewayRoute extends Construct {
     for (const [mwName, mw] of chain) this.config.addMiddleware(mwName, mw);
 
     const backendTls = o.plainHttpBackendReason === undefined;
-    if (!backendTls) gateway.workload.securityOverrides.push({ control: 'backend-tls', setting: `http://${workload.serviceName}:${port}`, reason: o.plainHttpBackendReason! });
+    if (!backendTls) {
+      gateway.workload.securityOverrides.push({ control: 'backend-tls', setting: `http://${workload.serviceName}:${port}`, reason: o.plainHttpBackendReason! });
+      Posture.of(this).acknowledge(`ZONE-15[${name}]`, `plain-HTTP backend declared on the route: ${o.plainHttpBackendReason}`);
+    }
     this.config.addRouter(name, {
       entryPoints: ['websecure'],
       rule: this.rule.render(),
@@ -237,35 +245,39 @@ export class GatewayRoute extends Construct {
         forwardingTimeouts: { dialTimeout: '5s', responseHeaderTimeout: '60s' },
       });
     }
-    if (ssoTarget) this.addSignInRoute(gateway, name, ssoTarget, o, perIp);
   }
 
-  /** `https://<host>/oauth2/…` to the OIDC proxy: its sign-in, start and callback endpoints. */
-  private addSignInRoute(gateway: Gateway, name: string, sso: { workload: Workload; port: number }, o: ExposeOptions, perIp: RateLimit): void {
-    const sso_ = `${name}-sso`;
-    const chain: [string, HttpMiddleware][] = [];
-    if (o.allowFrom !== undefined) chain.push([`${sso_}-allow`, { ipAllowList: { sourceRange: [...o.allowFrom] } }]);
-    chain.push([`${sso_}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
-    chain.push([`${sso_}-inflight`, { inFlightReq: { amount: 20 } }]);
-    chain.push([`${sso_}-body`, { buffering: { maxRequestBodyBytes: 64 * 1024 } }]);
-    chain.push([`${sso_}-headers`, { headers: securityHeaders(UI_CONTENT_SECURITY_POLICY) }]);
+  /**
+   * `https://<host>/oauth2/…` to the OIDC proxy (its sign-in, start and callback endpoints): one
+   * router per host, written by the first OIDC route on it. Returns the sign-in service name.
+   */
+  private signInServiceFor(gateway: Gateway, sso: { workload: Workload; port: number }, o: ExposeOptions, perIp: RateLimit): string {
+    const known = gateway._signInServices.get(o.host);
+    if (known) return known;
+    const base = `signin-${o.host.split('.')[0]}`;
+    let name = base;
+    for (let n = 2; [...gateway._signInServices.values()].includes(name); n++) name = `${base}-${n}`;
+    gateway._signInServices.set(o.host, name);
+    const chain: [string, HttpMiddleware][] = [[`${name}-headers`, { headers: securityHeaders(UI_CONTENT_SECURITY_POLICY) }]];
+    if (o.allowFrom !== undefined) chain.push([`${name}-allow`, { ipAllowList: { sourceRange: [...o.allowFrom] } }]);
+    chain.push([`${name}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
+    chain.push([`${name}-inflight`, { inFlightReq: { amount: 20 } }]);
+    chain.push([`${name}-body`, { buffering: { maxRequestBodyBytes: 64 * 1024 } }]);
     for (const [mwName, mw] of chain) this.config.addMiddleware(mwName, mw);
-    this.config.addRouter(sso_, {
-      entryPoints: ['websecure'],
-      rule: RouterRule.hostAndPath(o.host, '/oauth2/').render(),
-      middlewares: chain.map(([n]) => n),
-      service: sso_,
-      tls: {},
-    });
-    this.config.addService(sso_, { loadBalancer: { servers: [{ url: `https://${sso.workload.serviceName}:${sso.port}` }], passHostHeader: true, serversTransport: `${sso_}-backend` } } as never);
-    this.config.addServersTransport(`${sso_}-backend`, {
+    const router = { entryPoints: ['websecure'], rule: RouterRule.hostAndPath(o.host, '/oauth2/').render(), middlewares: chain.map(([n]) => n), service: name, tls: {} };
+    this.config.addRouter(name, router);
+    this.config.addService(name, { loadBalancer: { servers: [{ url: `https://${sso.workload.serviceName}:${sso.port}` }], passHostHeader: true, serversTransport: `${name}-backend` } } as never);
+    this.config.addServersTransport(`${name}-backend`, {
       serverName: sso.workload.serviceName,
       rootCAs: [gateway._caBundle],
       certificates: [{ certFile: gateway._backendClientTls.certificate, keyFile: gateway._backendClientTls.privateKey }],
     });
+    // The authentication step itself cannot sit behind authentication: say so in the report.
     const why = 'the OIDC proxy\'s own sign-in and callback endpoints: they are the authentication step itself, behind the same allow-list and limits';
-    Posture.of(this).acknowledge(`ZONE-14[${sso_}]`, why);
-    Posture.of(this).acknowledge(`ZONE-01[${sso_}]`, why);
+    Posture.of(this).acknowledge(`ZONE-14[${name}]`, why);
+    Posture.of(this).acknowledge(`ZONE-01[${name}]`, why);
+    if (RouterPurpose.adminSurface({ name, service: name, rule: router.rule } as RouterView) !== undefined) Posture.of(this).acknowledge(`TRF-08[${name}]`, why);
+    return name;
   }
 
   private validate(gateway: Gateway, o: ExposeOptions, door: boolean, ingestion: boolean): string[] {

@@ -9,6 +9,7 @@ import type { VaultServer } from '../vault/vault-server';
 import { clientTlsFiles } from '../services/client-tls';
 import { HealthCheck } from '../workload/health-check';
 import { Image } from '../workload/image';
+import { TlsIdentity } from '../pki/tls-identity';
 import { TlsFiles } from '../workload/mounts';
 import { Workload } from '../workload/workload';
 import { WorkloadGraph } from '../workload/workload-graph';
@@ -64,9 +65,13 @@ export class Gateway extends Construct {
   public readonly tlsConfig: TraefikDynamicConfig;
   /** The routes, in the order they were exposed. */
   public readonly routes: GatewayRoute[] = [];
-  /** @internal Host names served (the public certificate's SANs). */
+  /** @internal Host names served. */
   public readonly _hosts: string[] = [];
+  /** @internal The public certificate (its SANs grow with the routes). */
+  public readonly _publicTls: TlsIdentity;
   /** @internal */ public _oidcProvider?: IOidcProxyProvider;
+  /** @internal The sign-in (`/oauth2/`) service of each OIDC-protected host. */
+  public readonly _signInServices = new Map<string, string>();
   /** @internal Client certificate presented to backends. */
   public readonly _backendClientTls: TlsFiles;
   /** @internal CA bundle (verifies backends and client certificates). */
@@ -87,7 +92,8 @@ export class Gateway extends Construct {
       healthCheck: HealthCheck.command(['traefik', 'healthcheck', `--configFile=${STATIC_FILE}`]),
     });
     WorkloadGraph.of(this.workload).addEdgeMember(this.workload);
-    const publicTls = this.workload.tlsFilesOf(this.workload.addTlsIdentity({ usage: 'server', dnsNames: this._hosts }, 'PublicTls'));
+    this._publicTls = this.workload.addTlsIdentity({ usage: 'server' }, 'PublicTls');
+    const publicTls = this.workload.tlsFilesOf(this._publicTls);
     this._caBundle = publicTls.caBundle;
     this._backendClientTls = clientTlsFiles(this.workload, this.props.vault);
     const address = this.props.publicAddress;
@@ -170,7 +176,8 @@ export class Gateway extends Construct {
         },
         websecure: {
           address: `:${GATEWAY_HTTPS_PORT}`,
-          http: { tls: {} },
+          // Clients must not smuggle `X_Client_Id` next to the verified `X-Client-Id`: aliases are dropped.
+          http: { tls: {}, aliasHeadersStrategy: 'delete' } as never,
           transport: { respondingTimeouts: { readTimeout: '30s', writeTimeout: '60s', idleTimeout: '90s' } },
           ...forwarded,
         },

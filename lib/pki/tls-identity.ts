@@ -92,7 +92,7 @@ export class TlsIdentity extends Construct {
   public readonly leafName: string;
 
   private readonly props: TlsIdentityProps;
-  private readonly extraDnsNames: unknown;
+  private extraDnsNames: unknown;
 
   constructor(scope: Construct, id: string, props: TlsIdentityProps) {
     super(scope, checkedId(scope, id));
@@ -113,6 +113,18 @@ export class TlsIdentity extends Construct {
     this.leafName = segments.join('.');
     registryOf(this.vps).add(this);
     this.node.addValidation({ validate: () => this.problems() });
+  }
+
+  /**
+   * Adds a DNS subjectAltName after construction (checked like `dnsNames`): for a server whose
+   * names are known only as routes are added, such as the gateway's public certificate.
+   */
+  public addDnsName(name: string): void {
+    if (Array.isArray(this.extraDnsNames)) {
+      if (!this.extraDnsNames.includes(name)) this.extraDnsNames.push(name);
+    } else if (this.extraDnsNames === undefined) {
+      this.extraDnsNames = [name];
+    }
   }
 
   /** Lifetime of the certificate in hours (the prop, or the default for the usage). */

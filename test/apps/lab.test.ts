@@ -24,7 +24,7 @@ describe('reference lab (apps/lab.ts)', () => {
     expect(result.status, result.stderr).toBe(0);
   });
 
-  it('keeps every container hardened and every network internal', () => {
+  it('keeps every container hardened and every network internal but the edge, which only the gateway joins', () => {
     const compose = ComposeTemplate.fromAssembly(labAssembly(), 'lab');
     compose.allServices(Match.objectLike({
       read_only: true,
@@ -34,9 +34,11 @@ describe('reference lab (apps/lab.ts)', () => {
       deploy: { resources: { limits: { cpus: Match.anyValue(), memory: Match.anyValue() } } },
       restart: 'on-failure:5',
       logging: { driver: 'json-file', options: { 'max-size': Match.anyValue(), 'max-file': Match.anyValue() } },
-      ports: Match.absent(),
       privileged: Match.absent(),
     }));
+    // Two doors, one gateway: only it publishes, 443 and 80 (redirect) on the public address.
+    const published = Object.entries(compose.findServices(Match.anyValue()) as Record<string, any>).filter(([, s]) => s.ports !== undefined);
+    expect(published.map(([n, s]) => [n, s.ports])).toEqual([['gateway', ['203.0.113.10:443:8443/tcp', '203.0.113.10:80:8080/tcp']]]);
     // Long-running services: non-root, no capability, a health check.
     const jobs = ['backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init'];
     for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
@@ -52,13 +54,16 @@ describe('reference lab (apps/lab.ts)', () => {
     }
     compose.hasService('lake-volume-init', Match.objectLike({ user: '0:0', cap_add: ['CHOWN'], network_mode: 'none', entrypoint: ['chown', '-R', '10001:10001', '/data'] }));
     compose.hasService('lake', Match.objectLike({ user: '10001:10001', depends_on: { 'lake-volume-init': { condition: 'service_completed_successfully' } } }));
-    for (const network of Object.values(compose.toJSON().networks as Record<string, unknown>)) expect(network).toEqual({ internal: true });
+    for (const [name, network] of Object.entries(compose.toJSON().networks as Record<string, unknown>)) expect(network, name).toEqual({ internal: name !== 'edge' });
+    for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
+      expect((service.networks ?? []).includes('edge'), name).toBe(name === 'gateway');
+    }
   });
 
   it('connects zones only by the flows its grants declare', () => {
     const compose = ComposeTemplate.fromAssembly(labAssembly(), 'lab');
     const zones = new Set(Object.values(compose.findServices(Match.anyValue())).map((s: any) => s.labels['mlsec.zone']));
-    expect([...zones].sort()).toEqual(['z2', 'z3', 'z6', 'z8']);
+    expect([...zones].sort()).toEqual(['z1', 'z2', 'z3', 'z6', 'z8']);
     const networks = Object.fromEntries(Object.entries(compose.findServices(Match.anyValue())).map(([n, s]: [string, any]) => [n, s.networks ?? s.network_mode]));
     expect(networks).toEqual({
       'backup-shipper': ['z2-z3'],
@@ -69,13 +74,21 @@ describe('reference lab (apps/lab.ts)', () => {
       'curated-db-vault-agent': ['z8'],
       'feature-store': ['z3-z6'],
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
+      'gateway': ['edge', 'z1-z6', 'z1-z8'], // the inference door (z6), the IdP and its OIDC proxy (z8); never Vault or a data store
+      'gateway-vault-agent': ['z8'],
+      'identity-db': ['z8'],
+      'identity-db-vault-agent': ['z8'],
+      'keycloak': ['z1-z8', 'z8'],
+      'keycloak-vault-agent': ['z8'],
       'lake': ['z2', 'z2-z3'],
       'lake-bootstrap': ['z2'],
       'lake-bootstrap-vault-agent': ['z8'],
       'lake-vault-agent': ['z8'],
       'lake-volume-init': 'none',
-      'model-server': ['z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
+      'model-server': ['z1-z6', 'z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
       'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks
+      'sso-auth': ['z1-z8', 'z8'],
+      'sso-auth-vault-agent': ['z8'],
       'vault': ['z3-z8', 'z6-z8', 'z8'],
     });
     compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' } } }));
@@ -126,9 +139,11 @@ describe('reference lab (apps/lab.ts)', () => {
         .filter((t: string) => t !== 'ca.crt' && !(name.endsWith('-vault-agent') && ['role-id', 'secret-id'].includes(t)));
       if (secret.length > 0) fromBootstrap[name] = secret.sort();
     }
-    // Vault's own TLS key precedes Vault, and the seeds are what the bootstrap puts into it.
+    // Vault's own TLS key precedes Vault, and the seeds are what the bootstrap puts into it. The
+    // gateway's public certificate names the public hosts, which no Vault role may issue.
     expect(fromBootstrap).toEqual({
-      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-pki-intermediate.pem', 'tls.crt', 'tls.key'],
+      'gateway': ['publictls.crt', 'publictls.key'],
+      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-sso-auth', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-pki-intermediate.pem', 'seed-sso-auth-cookie-secret', 'tls.crt', 'tls.key'],
     });
   });
 

@@ -36,7 +36,7 @@ describe('Gateway: traefik.yml', () => {
 
   it('has two public entry points: 443 (TLS) and 80, which only redirects to https on 443', () => {
     expect(config.entryPoints.websecure.address).toBe(':8443');
-    expect(config.entryPoints.websecure.http.tls).toEqual({});
+    expect(config.entryPoints.websecure.http).toEqual({ tls: {}, aliasHeadersStrategy: 'delete' });
     expect(config.entryPoints.web.address).toBe(':8080');
     expect(config.entryPoints.web.http.redirections.entryPoint).toEqual({ to: ':443', scheme: 'https', permanent: true });
     expect(Object.keys(config.entryPoints).sort()).toEqual(['ping', 'web', 'websecure']);
@@ -111,7 +111,7 @@ describe('Gateway: dynamic configuration', () => {
       expect(headers.contentSecurityPolicy).toMatch(/frame-ancestors 'none'/);
       for (const m of chain.filter((x: any) => x.rateLimit)) expect(m.rateLimit.average > 0 && m.rateLimit.burst > 0 && m.rateLimit.period === '1s', name).toBe(true);
       expect(chain.find((m: any) => m.buffering).buffering.maxRequestBodyBytes).toBeGreaterThan(0);
-      if (name.endsWith('-sso')) continue; // the sign-in endpoints are the authentication step (acknowledged)
+      if (name.startsWith('signin-')) continue; // the sign-in endpoints are the authentication step (acknowledged)
       const authenticated = has('forwardAuth') || r.tls.options === 'mtls-clients';
       expect(authenticated, name).toBe(true);
       // Per-client limit after authentication, keyed by the authenticated identity.
@@ -119,6 +119,15 @@ describe('Gateway: dynamic configuration', () => {
       expect(perClient, name).toHaveLength(1);
       expect(r.middlewares.indexOf(r.middlewares.find((m: string) => m.endsWith('-client-limit'))), name).toBe(r.middlewares.length - 1);
     }
+  });
+
+  it('puts the security headers first, so the refusals of every later middleware (403, 429, 413, 401) carry them', () => {
+    for (const [name, r] of routers) expect(middleware(r.middlewares[0]).headers, name).toBeDefined();
+  });
+
+  it('bounds what an auth server may answer', () => {
+    expect(middleware('ingest-transactions-auth').forwardAuth.maxResponseBodySize).toBe(65536);
+    expect(middleware('registry-ui-auth').forwardAuth.maxResponseBodySize).toBe(65536);
   });
 
   it('applies the defaults of each door: POST-only 10 MiB ingestion, 512 KiB inference, CSP for UIs', () => {
@@ -141,16 +150,16 @@ describe('Gateway: dynamic configuration', () => {
     expect(jwt.tls).toMatchObject({ ca: '/run/secrets/ca.crt' });
     const oidc = middleware('registry-ui-auth').forwardAuth;
     expect(oidc.address).toBe('https://sso-registry:4443/oauth2/auth');
-    expect(middleware('registry-ui-signin').errors).toEqual({ status: ['401'], service: 'registry-ui-sso', query: '/oauth2/sign_in?rd={url}' });
+    expect(middleware('registry-ui-signin').errors).toEqual({ status: ['401'], service: 'signin-registry', query: '/oauth2/sign_in?rd={url}' });
   });
 
   it('limits admin UIs to the operators and routes their sign-in to the OIDC proxy behind the same allow-list', () => {
     const ui = docs['traefik/dynamic/route-registry-ui.yml'].http;
     expect(ui.middlewares['registry-ui-allow'].ipAllowList.sourceRange).toEqual(OPERATORS);
-    expect(ui.routers['registry-ui'].middlewares[0]).toBe('registry-ui-allow');
-    expect(ui.routers['registry-ui-sso'].rule).toBe('Host(`registry.lab.example.com`) && PathPrefix(`/oauth2/`)');
-    expect(ui.routers['registry-ui-sso'].middlewares[0]).toBe('registry-ui-sso-allow');
-    expect(ui.services['registry-ui-sso'].loadBalancer.servers).toEqual([{ url: 'https://sso-registry:4443' }]);
+    expect(ui.routers['registry-ui'].middlewares.slice(0, 2)).toEqual(['registry-ui-headers', 'registry-ui-allow']);
+    expect(ui.routers['signin-registry'].rule).toBe('Host(`registry.lab.example.com`) && PathPrefix(`/oauth2/`)');
+    expect(ui.routers['signin-registry'].middlewares.slice(0, 2)).toEqual(['signin-registry-headers', 'signin-registry-allow']);
+    expect(ui.services['signin-registry'].loadBalancer.servers).toEqual([{ url: 'https://sso-registry:4443' }]);
   });
 
   it('connects to backends over HTTPS, verifying their certificate name with the internal CA and presenting the gateway client certificate', () => {
@@ -189,6 +198,12 @@ describe('Gateway: compose service', () => {
     expect(compose.services.gateway.networks).toEqual(['edge', 'z1', 'z1-z5', 'z1-z6', 'z1-z8']);
     for (const [name, s] of Object.entries<any>(compose.services)) if (name !== 'gateway') expect(s.networks ?? [], name).not.toContain('edge');
     expect(compose.services.gateway['x-mlsec'].role).toBe('edge-gateway');
+  });
+
+  it('presents a public certificate that names every routed host (SNI is strict)', () => {
+    const { app: a } = referenceGateway();
+    const identity = a.node.findAll().find((c) => c.node.path === 'lab/gateway/Traefik/PublicTls') as unknown as { dnsNames: string[] };
+    expect(identity.dnsNames).toEqual(['gateway', 'infer.lab.example.com', 'ingest.lab.example.com', 'registry.lab.example.com']);
   });
 
   it('is hardened: non-root, read-only, no capabilities, no Docker socket, the configs mounted read-only', () => {

@@ -36,4 +36,7 @@ mc ilm import mlsec/staging < "$C/lifecycle/staging.json"
 mc admin policy create mlsec backup-shipper "$C/policies/backup-shipper.json"
 mc admin user add mlsec backup-shipper < "$S/user-backup-shipper.secret"
 mc admin policy attach mlsec backup-shipper --user backup-shipper >/dev/null 2>&1 || mc admin user info mlsec backup-shipper --json | grep -q '"policyName": *"backup-shipper"'
+mc admin policy create mlsec ingest-transactions "$C/policies/ingest-transactions.json"
+mc admin user add mlsec ingest-transactions < "$S/user-ingest-transactions.secret"
+mc admin policy attach mlsec ingest-transactions --user ingest-transactions >/dev/null 2>&1 || mc admin user info mlsec ingest-transactions --json | grep -q '"policyName": *"ingest-transactions"'
 echo "minio bootstrap: done"

@@ -34,19 +34,29 @@ has auth approle || "$V" auth enable approle
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
 "$V" policy write curated-db "$C/policies/curated-db.hcl"
 "$V" policy write feature-store "$C/policies/feature-store.hcl"
+"$V" policy write gateway "$C/policies/gateway.hcl"
+"$V" policy write identity-db "$C/policies/identity-db.hcl"
+"$V" policy write ingest-transactions "$C/policies/ingest-transactions.hcl"
+"$V" policy write keycloak "$C/policies/keycloak.hcl"
 "$V" policy write lake "$C/policies/lake.hcl"
 "$V" policy write lake-bootstrap "$C/policies/lake-bootstrap.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
 "$V" policy write model-server "$C/policies/model-server.hcl"
+"$V" policy write sso-auth "$C/policies/sso-auth.hcl"
 
 # AppRole: one role per workload; secret IDs are single-use and short-lived, delivered response-wrapped.
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-db token_policies=curated-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-store token_policies=feature-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/gateway token_policies=gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/identity-db token_policies=identity-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/ingest-transactions token_policies=ingest-transactions token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/keycloak token_policies=keycloak token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake token_policies=lake token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake-bootstrap token_policies=lake-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/sso-auth token_policies=sso-auth token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 
 # Transit keys: not exportable, no plaintext backup, not deletable.
 "$V" read transit/keys/audit-log >/dev/null 2>&1 || "$V" write transit/keys/audit-log type=aes256-gcm96 exportable=false allow_plaintext_backup=false
@@ -69,6 +79,17 @@ if ! "$V" kv get -mount=kv mlsec/rotated/curated-db >/dev/null 2>&1; then
   fi
 fi
 "$V" write database/roles/curated-db-curated-backup db_name=curated-db default_ttl=5m max_ttl=1h creation_statements=@"$C/database/curated-db-curated-backup.create.sql" revocation_statements=@"$C/database/curated-db-curated-backup.revoke.sql"
+if ! "$V" read database/config/identity-db >/dev/null 2>&1; then
+  "$V" write database/config/identity-db plugin_name=postgresql-database-plugin allowed_roles="identity-db-*" username=vault_admin password=@"$S/seed-identity-db-vault-admin-password" verify_connection=false \
+    connection_url="postgresql://{{username}}:{{password}}@identity-db:5432/postgres?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt" password_authentication=scram-sha-256
+fi
+if ! "$V" kv get -mount=kv mlsec/rotated/identity-db >/dev/null 2>&1; then
+  if "$V" write -f database/rotate-root/identity-db >/dev/null 2>&1; then
+    "$V" kv put -mount=kv mlsec/rotated/identity-db rotated=true >/dev/null && echo "vault bootstrap: identity-db admin password rotated"
+  else
+    echo "vault bootstrap: identity-db is not reachable yet; run this script again once it is up, to rotate its admin password"
+  fi
+fi
 
 # CI: GitHub Actions OIDC tokens, bound to repository, ref and environment.
 has auth jwt || "$V" auth enable jwt
@@ -81,8 +102,13 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/curated-backup @"$C/pki/curated-backup.json"
 "$V" write pki_int/roles/curated-db @"$C/pki/curated-db.json"
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
+"$V" write pki_int/roles/gateway @"$C/pki/gateway.json"
+"$V" write pki_int/roles/identity-db @"$C/pki/identity-db.json"
+"$V" write pki_int/roles/ingest-transactions @"$C/pki/ingest-transactions.json"
+"$V" write pki_int/roles/keycloak @"$C/pki/keycloak.json"
 "$V" write pki_int/roles/lake @"$C/pki/lake.json"
 "$V" write pki_int/roles/model-server @"$C/pki/model-server.json"
+"$V" write pki_int/roles/sso-auth @"$C/pki/sso-auth.json"
 
 # KV seeds from files of the secrets folder.
 "$V" kv put -mount=kv lab/core/lake/root kms_key=@"$S/seed-lake-kms-key" password=@"$S/seed-lake-root-password" user=@"$S/seed-lake-root-user" >/dev/null
@@ -91,6 +117,12 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null
 "$V" kv put -mount=kv lab/core/model-server/feature-store password=@"$S/seed-feature-store-user-model-server" >/dev/null
 "$V" kv put -mount=kv lab/core/feature-store/acl-model-server sha256=@"$S/seed-feature-store-user-model-server.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/ingest-transactions/lake secret_key=@"$S/seed-lake-user-ingest-transactions" >/dev/null
+"$V" kv put -mount=kv lab/core/identity-db/admin password=@"$S/seed-identity-db-admin-password" >/dev/null
+"$V" kv put -mount=kv lab/core/identity-db/vault-admin scram=@"$S/seed-identity-db-vault-admin.scram" >/dev/null
+"$V" kv put -mount=kv lab/core/keycloak/bootstrap-admin password=@"$S/seed-keycloak-bootstrap-admin" >/dev/null
+"$V" kv put -mount=kv lab/core/sso-auth/client client_secret=@"$S/seed-keycloak-client-sso-auth" >/dev/null
+"$V" kv put -mount=kv lab/core/sso-auth/cookie cookie_secret=@"$S/seed-sso-auth-cookie-secret" >/dev/null
 
 # Revoke the initial root token (the one `operator init` made) once used; break-glass is `operator generate-root`.
 if "$V" token lookup -format=json | grep -q '"auth/token/root"'; then "$V" token revoke -self; echo "vault bootstrap: root token revoked"; fi

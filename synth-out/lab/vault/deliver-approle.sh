@@ -25,6 +25,11 @@ deliver backup-shipper-vault-agent 10001:10001 backup-shipper
 deliver curated-backup-vault-agent 999:999 curated-backup
 deliver curated-db-vault-agent 999:999 curated-db
 deliver feature-store-vault-agent 999:999 feature-store
+deliver gateway-vault-agent 10001:10001 gateway
+deliver identity-db-vault-agent 999:999 identity-db
+deliver ingest-transactions-vault-agent 10001:10001 ingest-transactions
+deliver keycloak-vault-agent 1000:1000 keycloak
 deliver lake-bootstrap-vault-agent 10001:10001 lake-bootstrap
 deliver lake-vault-agent 10001:10001 lake
 deliver model-server-vault-agent 10001:10001 model-server
+deliver sso-auth-vault-agent 10001:10001 sso-auth

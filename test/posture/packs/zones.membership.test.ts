@@ -11,6 +11,7 @@ describe('zones pack membership', () => {
       ['ZONE-11', 'error'],
       ['ZONE-13', 'error'],
       ['ZONE-14', 'error'],
+      ['ZONE-15', 'error'],
       ['ZONE-30', 'warning'],
     ]);
   });

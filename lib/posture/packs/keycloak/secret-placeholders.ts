@@ -3,8 +3,9 @@
  * (the whole value must be one of them):
  *
  * - `${vault.<key>}`: Keycloak's vault SPI, resolved at runtime (e.g. from Vault-rendered files);
- * - `${env.<NAME>}`, `${<NAME>}` or `${<NAME>:}`: environment placeholders Keycloak resolves when it
- *   imports the realm (`--import-realm`);
+ * - `${<NAME>}` or `${<NAME>:}`: environment placeholders Keycloak resolves when it imports the
+ *   realm (`--import-realm`; measured on 26.7.3). `${env.<NAME>}` is NOT one: Keycloak imports it
+ *   as the literal text, which then is the (publicly known) secret;
  * - `$(env:<NAME>)`, `$(file:<path>)`: keycloak-config-cli substitutions;
  * - `**********` (only asterisks): the mask Keycloak writes in exports instead of a secret;
  * - an empty or blank string, `null`: no secret at all.
@@ -15,8 +16,7 @@
 
 const PLACEHOLDERS: readonly RegExp[] = [
   /^\$\{vault\.[^{}\s]+\}$/,
-  /^\$\{env\.[A-Za-z_][\w.-]*\}$/,
-  /^\$\{[A-Za-z_][\w.-]*:?\}$/,
+  /^\$\{(?!env\.)[A-Za-z_][\w.-]*:?\}$/,
   /^\$\((?:env|file):[^()\s]+\)$/,
   /^\*+$/,
 ];

@@ -26,6 +26,23 @@ export interface SchemaProblem {
   readonly unknownKey: boolean;
 }
 
+/**
+ * Options Traefik v3.7 documents (and accepts) that the vendored SchemaStore snapshot does not
+ * know yet, by kind and data path (`*` matches one segment): not reported as unknown keys.
+ */
+export const TRAEFIK_OPTIONS_NEWER_THAN_SCHEMA: Readonly<Record<TraefikSchemaKind, readonly string[]>> = {
+  // entryPoints.<name>.http.aliasHeadersStrategy (v3.6+): what to do with header-name aliases such as X_Client_Id.
+  'traefik-static': ['entryPoints.*.http.aliasHeadersStrategy'],
+  'traefik-dynamic': [],
+};
+
+function isNewerOption(kind: TraefikSchemaKind, path: readonly (string | number)[]): boolean {
+  return TRAEFIK_OPTIONS_NEWER_THAN_SCHEMA[kind].some((pattern) => {
+    const parts = pattern.split('.');
+    return parts.length === path.length && parts.every((p, i) => p === '*' || p === String(path[i]));
+  });
+}
+
 const validators = new Map<TraefikSchemaKind, ValidateFunction | null>();
 
 /**
@@ -93,7 +110,7 @@ export function schemaProblems(kind: TraefikSchemaKind, data: unknown): SchemaPr
     }
   }
   const seen = new Set<string>();
-  return out.filter((p) => {
+  return out.filter((p) => !(p.unknownKey && isNewerOption(kind, p.path))).filter((p) => {
     const key = `${p.path.join('\u0000')}\u0001${p.message}`;
     return seen.has(key) ? false : (seen.add(key), true);
   });

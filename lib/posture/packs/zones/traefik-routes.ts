@@ -20,6 +20,8 @@ export interface ResolvedRouter {
   readonly targets: readonly ServiceNode[];
   /** The TLS option it names (`tls.options`), resolved across the dynamic files, if any. */
   readonly tlsOption?: any;
+  /** URLs of its service's servers, resolved across the dynamic files. */
+  readonly serverUrls: readonly string[];
 }
 
 /**
@@ -50,10 +52,11 @@ export function resolveRouters(model: PostureModel): ResolvedRouter[] {
         .filter((m: unknown) => m !== undefined && m !== null);
       const serviceName = typeof router?.service === 'string' ? router.service.replace(/@file$/, '') : undefined;
       const servers = serviceName ? lookup(document, (d) => d?.http?.services, serviceName)?.loadBalancer?.servers : undefined;
-      const hosts = (Array.isArray(servers) ? servers : []).map((s: any) => hostOf(s?.url)).filter((h: string | undefined): h is string => !!h);
+      const serverUrls: string[] = (Array.isArray(servers) ? servers : []).map((s: any) => s?.url).filter((u: unknown): u is string => typeof u === 'string');
+      const hosts = serverUrls.map((u) => hostOf(u)).filter((h: string | undefined): h is string => !!h);
       const tlsName = typeof router?.tls?.options === 'string' ? router.tls.options.replace(/@file$/, '') : undefined;
       const tlsOption = tlsName === undefined ? undefined : lookup(document, (d) => d?.tls?.options, tlsName);
-      out.push({ name, document, path: ['http', 'routers', name], data: router, isPublic, middlewares, targets: services.filter((s) => hosts.includes(s.name)), tlsOption });
+      out.push({ name, document, path: ['http', 'routers', name], data: router, isPublic, middlewares, targets: services.filter((s) => hosts.includes(s.name)), tlsOption, serverUrls });
     }
   }
   return out;

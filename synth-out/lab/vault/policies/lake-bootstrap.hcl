@@ -3,6 +3,10 @@ path "kv/data/lab/core/backup-shipper/lake" {
   capabilities = ["read"]
 }
 
+path "kv/data/lab/core/ingest-transactions/lake" {
+  capabilities = ["read"]
+}
+
 path "kv/data/lab/core/lake/root" {
   capabilities = ["read"]
 }

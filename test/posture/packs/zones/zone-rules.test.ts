@@ -148,6 +148,25 @@ describe('ZONE-14 middleware chain on public routers', () => {
   });
 });
 
+describe('ZONE-15 TLS from the gateway to its backends', () => {
+  it('passes an https backend', () => {
+    expect(hitsOf(zones(TWO_ZONES, GOOD_ROUTES), 'ZONE-15')).toEqual([]);
+  });
+
+  it('flags a plain-HTTP backend, resolving the service in another dynamic file', () => {
+    const routes = GOOD_ROUTES.replace(/ {2}services:\n.*\n$/, '');
+    const services = 'http:\n  services:\n    ingest: { loadBalancer: { servers: [{ url: "http://ingest:8080" }] } }\n';
+    const docs = [
+      SourceDocument.parseYaml('compose', 'docker-compose.yml', TWO_ZONES),
+      SourceDocument.parseYaml('traefik-dynamic', 'routes.yml', routes),
+      SourceDocument.parseYaml('traefik-dynamic', 'services.yml', services),
+    ];
+    const findings = evaluateRules(new PostureModel(docs), ZONES_PACK.rules);
+    expect(hitsOf(findings, 'ZONE-15')).toEqual(['ZONE-15[ingest]@3']);
+    expect(findings.find((f) => f.ruleId === 'ZONE-15')?.message).toBe("router 'ingest' forwards to 'ingest' over plain HTTP");
+  });
+});
+
 describe('ZONE-30 effective reachability', () => {
   const managed = (flows: string) => `services:
   a:${BASELINE}

@@ -46,6 +46,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/user-ingest-transactions.secret.ctmpl"
+  destination = "/run/vault/user-ingest-transactions.secret"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   contents = "ready"
   destination = "/run/vault/.ready"
   perms = "0400"

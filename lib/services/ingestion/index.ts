@@ -1,0 +1,2 @@
+export * from './ingestion-contract';
+export * from './ingestion-endpoint';
