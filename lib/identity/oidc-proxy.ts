@@ -34,7 +34,7 @@ export interface OidcProxyProps {
   readonly serviceName: string;
   /**
    * The oauth2-proxy image.
-   * @default quay.io/oauth2-proxy/oauth2-proxy:v7.12.0-alpine (the Alpine build: it has wget for the health check)
+   * @default quay.io/oauth2-proxy/oauth2-proxy:v7.15.6-alpine (the Alpine build: it has wget for the health check)
    */
   readonly image?: Image;
 }
@@ -53,7 +53,7 @@ export class OidcProxy extends Workload {
     super(scope, id, {
       zone: Zone.Z8_SECURITY,
       serviceName: props.serviceName,
-      image: props.image ?? Image.fromRegistry('quay.io/oauth2-proxy/oauth2-proxy', 'v7.12.0-alpine'),
+      image: props.image ?? Image.fromRegistry('quay.io/oauth2-proxy/oauth2-proxy', 'v7.15.6-alpine'),
       ports: [OIDC_PROXY_PORT],
       resources: { cpus: 0.25, memoryMiB: 128 },
       // /ping on the plain listener, which stays on the container's loopback (127.0.0.1:4180).
