@@ -22,6 +22,12 @@ export interface VpsFileProps {
    * @default none
    */
   readonly data?: () => unknown;
+  /**
+   * Checks the rendered text with the consumer's own parser or schema; each returned message is
+   * a verification error (the synth writes nothing).
+   * @default none
+   */
+  readonly verify?: (content: string) => string[];
 }
 
 /** A plain text file in the Vps folder (a config a workload mounts read-only). */
@@ -31,6 +37,7 @@ export class VpsFile extends Construct implements IDocumentProducer {
   private readonly content: string | (() => string);
   private readonly kind?: string;
   private readonly data?: () => unknown;
+  private readonly verify?: (content: string) => string[];
 
   constructor(scope: Construct, id: string, props: VpsFileProps) {
     super(scope, checkedId(scope, id));
@@ -39,6 +46,7 @@ export class VpsFile extends Construct implements IDocumentProducer {
     this.content = props?.content;
     this.kind = props?.kind;
     this.data = props?.data;
+    this.verify = props?.verify;
     this.node.addValidation({
       validate: () => [
         ...(typeof this.content === 'string' || typeof this.content === 'function'
@@ -69,7 +77,9 @@ export class VpsFile extends Construct implements IDocumentProducer {
     }];
   }
 
-  public verifyDocuments(): ValidationIssue[] {
-    return [];
+  public verifyDocuments(documents: readonly RenderedDocument[]): ValidationIssue[] {
+    const verify = this.verify;
+    if (!verify) return [];
+    return documents.flatMap((d) => verify(d.content).map((message) => ({ path: this.node.path, message: `${d.path}: ${message}` })));
   }
 }

@@ -1,6 +1,6 @@
 /** Bad inputs of Gateway.expose and the Gateway: each is a clear error naming the construct and the prop. */
 import { describe, it } from 'vitest';
-import { App, ExposeOptions, Gateway, RouteAuth, Testing, Vps, Zone } from '../../lib';
+import { App, ExposeOptions, Gateway, RouteAuth, Testing, TraefikDynamicConfig, Vps, Zone } from '../../lib';
 import { expectClearError, ExpectedError } from '../property/support';
 import { backend, fakeIdentityProvider } from './support';
 
@@ -85,6 +85,24 @@ describe('Gateway.expose bad input', () => {
     const vps2 = new Vps(app2, 'lab', { domain: 'lab.example.com' });
     new Gateway(vps2, 'gateway', { publicAddress: '203.0.113.10' }).expose(backend(vps2, 'api', Zone.Z6_SERVING, [8443, 9443]), OK);
     expectClearError(() => Testing.synth(app2), { paths: ['lab/gateway/Route-api'], prop: "prop 'port'", allowed: /8443, 9443/ });
+  });
+});
+
+describe('Traefik L1 verification', () => {
+  it('refuses to write a dynamic file the SchemaStore schema rejects, naming the construct and the key', () => {
+    const app = Testing.app();
+    const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
+    const config = new TraefikDynamicConfig(vps, 'Extra', { name: 'extra' });
+    config.addMiddleware('bad', { rateLimitt: { average: 5 } } as never);
+    expectClearError(() => Testing.synth(app), { paths: ['lab/Extra/File'], prop: /lab\/traefik\/dynamic\/extra\.yml/, allowed: /SchemaStore Traefik schema/ });
+  });
+
+  it('refuses a name defined twice across files (Traefik would drop both)', () => {
+    const app = Testing.app();
+    const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
+    new TraefikDynamicConfig(vps, 'A', { name: 'a' }).addMiddleware('same', { inFlightReq: { amount: 1 } });
+    new TraefikDynamicConfig(vps, 'B', { name: 'b' }).addMiddleware('same', { inFlightReq: { amount: 1 } });
+    expectClearError(() => Testing.synth(app), { paths: ['lab/B'], prop: /middlewares 'same'/, allowed: /already defined by 'lab\/A'/ });
   });
 });
 

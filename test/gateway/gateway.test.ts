@@ -5,9 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { RouteAuth, Zone } from '../../lib';
-import { schemaProblems, TRAEFIK_SCHEMA_DIR } from '../../lib/posture/packs/traefik/schema-validation';
+import { schemaProblems } from '../../lib/posture/packs/traefik/schema-validation';
 import { backend, fakeIdentityProvider, gatewayApp, synthFiles } from './support';
 
 const OPERATORS = ['198.51.100.0/24'];
@@ -176,10 +177,26 @@ describe('Gateway: dynamic configuration', () => {
   });
 
   it('validates against the SchemaStore Traefik schemas without an error or an unknown key', () => {
-    const dirs = [path.join(__dirname, '../../../shared/schemas'), TRAEFIK_SCHEMA_DIR].filter((d) => fs.existsSync(path.join(d, 'traefik-v3.json')));
-    expect(dirs.length, 'the vendored schemas/schemastore folder is part of the repo').toBeGreaterThan(0);
+    // The vendored copy (what synth checks every file with) …
     expect(schemaProblems('traefik-static', files.yaml('traefik/traefik.yml'))).toEqual([]);
     for (const p of dynamic) expect(schemaProblems('traefik-dynamic', files.yaml(p)), p).toEqual([]);
+    // … and the design folder's copy, when this checkout sits next to it.
+    const shared = path.join(__dirname, '../../../shared/schemas');
+    if (!fs.existsSync(path.join(shared, 'traefik-v3.json'))) {
+      console.log(`skipping the check against ${shared}: the folder is absent (the vendored schemas/schemastore copy was checked)`);
+      return;
+    }
+    const validator = (file: string) => {
+      const schema = JSON.parse(fs.readFileSync(path.join(shared, file), 'utf8'));
+      delete schema.$schema;
+      return new Ajv({ allErrors: true, strict: false }).compile(schema);
+    };
+    const staticSchema = validator('traefik-v3.json');
+    const dynamicSchema = validator('traefik-v3-file-provider.json');
+    const known = (errors: any[] | null | undefined) => (errors ?? []).filter((e) => !(e.keyword === 'additionalProperties' && e.params.additionalProperty === 'aliasHeadersStrategy'));
+    staticSchema(files.yaml('traefik/traefik.yml'));
+    expect(known(staticSchema.errors)).toEqual([]);
+    for (const p of dynamic) expect(dynamicSchema(files.yaml(p)) ? [] : dynamicSchema.errors, p).toEqual([]);
   });
 });
 

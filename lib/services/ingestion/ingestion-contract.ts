@@ -13,13 +13,13 @@ export interface FieldRule {
    */
   readonly required?: boolean;
   /**
-   * Smallest allowed value (numbers) or length (strings).
+   * Smallest allowed value (numbers) or length in UTF-8 bytes (strings); not for booleans or timestamps.
    * @default no bound
    */
   readonly min?: number;
   /**
-   * Largest allowed value (numbers) or length (strings).
-   * @default no bound (strings: 256 characters)
+   * Largest allowed value (numbers) or length in UTF-8 bytes (strings); not for booleans or timestamps.
+   * @default no bound (strings: 256 bytes)
    */
   readonly max?: number;
   /**
@@ -40,6 +40,9 @@ export interface IngestionContract {
 }
 
 const FIELD = /^[a-z][a-z0-9_]{0,62}$/;
+const RULE_KEYS = ['type', 'required', 'min', 'max', 'oneOf'];
+/** Bounds are written into the mapping as plain decimals; Bloblang reads no exponent notation. */
+const BOUND_LIMIT = 1e15;
 const ENUM_VALUE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const TYPES: readonly FieldType[] = ['string', 'number', 'integer', 'boolean', 'timestamp'];
 
@@ -49,18 +52,22 @@ export function contractProblems(contract: IngestionContract | undefined): strin
   if (!fields || typeof fields !== 'object' || Object.keys(fields).length === 0) return [`prop 'contract.fields' must name at least one field (got ${describeValue(fields)})`];
   const out: string[] = [];
   for (const [name, rule] of Object.entries(fields)) {
-    const where = `prop 'contract.fields.${name}'`;
+    const prop = (key: string) => `prop 'contract.fields.${name}.${key}'`;
     if (!FIELD.test(name)) out.push(`prop 'contract.fields': field name ${describeValue(name)} must be lower-case letters, digits and "_"`);
-    if (!TYPES.includes(rule?.type)) out.push(`${where}.type must be one of ${TYPES.join(', ')} (got ${describeValue(rule?.type)})`);
+    if (!TYPES.includes(rule?.type)) out.push(`${prop('type')} must be one of ${TYPES.join(', ')} (got ${describeValue(rule?.type)})`);
+    for (const key of Object.keys(rule ?? {}).filter((k) => !RULE_KEYS.includes(k))) out.push(`${prop(key)} is not a contract rule (allowed: ${RULE_KEYS.join(', ')})`);
+    if (rule?.required !== undefined && typeof rule.required !== 'boolean') out.push(`${prop('required')} must be true or false (got ${describeValue(rule.required)})`);
     for (const bound of ['min', 'max'] as const) {
       const v = rule?.[bound];
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) out.push(`${where}.${bound} must be a finite number (got ${describeValue(v)})`);
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > BOUND_LIMIT) out.push(`${prop(bound)} must be a finite number within ±1e15 (got ${describeValue(v)})`);
+      else if (rule.type === 'boolean' || rule.type === 'timestamp') out.push(`${prop(bound)} applies to number, integer and string fields only (this is a ${rule.type})`);
     }
-    if (typeof rule?.min === 'number' && typeof rule?.max === 'number' && rule.min > rule.max) out.push(`${where}: min ${rule.min} is above max ${rule.max}`);
+    if (typeof rule?.min === 'number' && typeof rule?.max === 'number' && rule.min > rule.max) out.push(`${prop('min')} ${rule.min} is above max ${rule.max}`);
     if (rule?.oneOf !== undefined) {
-      if (rule.type !== 'string') out.push(`${where}.oneOf applies to string fields only`);
+      if (rule.type !== 'string') out.push(`${prop('oneOf')} applies to string fields only`);
       if (!Array.isArray(rule.oneOf) || rule.oneOf.length === 0 || !rule.oneOf.every((v) => typeof v === 'string' && ENUM_VALUE.test(v))) {
-        out.push(`${where}.oneOf must be a non-empty list of values of letters, digits and _.:- (got ${describeValue(rule.oneOf)})`);
+        out.push(`${prop('oneOf')} must be a non-empty list of values of letters, digits and _.:- (got ${describeValue(rule.oneOf)})`);
       }
     }
   }
@@ -74,6 +81,8 @@ export function contractProblems(contract: IngestionContract | undefined): strin
  * the quoted strings they appear in.
  */
 export function contractMapping(contract: IngestionContract): string {
+  // Plain decimal, never exponent notation (1e-7 would not parse as Bloblang).
+  const num = (n: number) => n.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 });
   const lines = ['root = if this.type() != "object" { throw("the body must be a JSON object") } else { {} }'];
   for (const [name, rule] of Object.entries(contract.fields)) {
     const v = `this.${name}`;
@@ -85,7 +94,7 @@ export function contractMapping(contract: IngestionContract): string {
         checks.push(`${v}.type() != "string"`);
         if (rule.type === 'timestamp') checks.push(`${v}.ts_parse("2006-01-02T15:04:05Z07:00").catch(null) == null`);
         else {
-          checks.push(`${v}.length() < ${rule.min ?? 0}`, `${v}.length() > ${rule.max ?? 256}`);
+          checks.push(`${v}.length() < ${num(rule.min ?? 0)}`, `${v}.length() > ${num(rule.max ?? 256)}`);
           if (rule.oneOf) checks.push(`![${rule.oneOf.map((x) => JSON.stringify(x)).join(', ')}].contains(${v})`);
         }
         break;
@@ -93,8 +102,8 @@ export function contractMapping(contract: IngestionContract): string {
       case 'integer':
         checks.push(`${v}.type() != "number"`);
         if (rule.type === 'integer') checks.push(`${v} != ${v}.floor()`);
-        if (rule.min !== undefined) checks.push(`${v} < ${rule.min}`);
-        if (rule.max !== undefined) checks.push(`${v} > ${rule.max}`);
+        if (rule.min !== undefined) checks.push(`${v} < ${num(rule.min)}`);
+        if (rule.max !== undefined) checks.push(`${v} > ${num(rule.max)}`);
         break;
       case 'boolean':
         checks.push(`${v}.type() != "bool"`);

@@ -286,6 +286,10 @@ describe('the generated ingestion connector on real Benthos and MinIO', () => {
     expect((await request('PUT', PATH, JSON.stringify(valid))).status).toBe(405);
     expect((await request('POST', '/ingest/other', JSON.stringify(valid))).status).toBe(404);
     expect((await request('POST', `${PATH}/x`, JSON.stringify(valid))).status).toBe(404);
+    // Nothing else listens there: no websocket path, no Benthos API (ping, metrics, debug).
+    for (const other of ['/post/ws', '/post', '/ping', '/ready', '/metrics', '/stats', '/debug/pprof/', '/benthos/version']) {
+      expect((await request('GET', other)).status, other).toBe(404);
+    }
     expect([keys('staging').length, keys('quarantine').length]).toEqual(before);
   });
 

@@ -274,11 +274,8 @@ describe('IngestionEndpoint: Benthos 4.27 accepts the config and runs the mappin
     expect(r.error).toMatch(why);
   });
 
-  // Known bug, reported: a bound JavaScript prints in exponent notation (|x| < 1e-6 or ≥ 1e21)
-  // lands in the mapping as `1e-7`, which Bloblang cannot parse; the construct accepts it and
-  // Benthos then refuses the config. Flip to `it` once contractMapping formats numbers plainly
-  // (or contractProblems refuses such bounds).
-  it.fails('KNOWN BUG: a bound such as min 1e-7 yields a config `benthos lint` accepts', () => {
+  // JavaScript prints 1e-7 in exponent notation, which Bloblang cannot parse: bounds are written as plain decimals.
+  it('writes a bound such as min 1e-7 as a plain decimal that `benthos lint` accepts', () => {
     const b = build({ contract: { fields: { amount: { type: 'number', min: 1e-7 } } } });
     const file = path.join(dir, 'exponent.yaml');
     fs.writeFileSync(file, b.configText);

@@ -54,12 +54,15 @@ export interface KeycloakRequest {
 /** A running Keycloak on loopback (HTTPS with a throw-away certificate for 127.0.0.1). */
 export interface RunningKeycloak {
   readonly dir: string;
+  /** The process group (the pid of the process spawned first: kc.sh, or the shell that execs it). */
+  readonly pid: number;
   /** `https://127.0.0.1:<port>`. */
   readonly baseUrl: string;
   readonly httpsPort: number;
+  /** The plain HTTP port (0 when plain HTTP is disabled). */
   readonly httpPort: number;
   readonly managementPort: number;
-  /** The CA (here: the self-signed server certificate) that verifies the server. */
+  /** The CA bundle that verifies the server (for startKeycloak: its self-signed certificate). */
   readonly ca: Buffer;
   /** Milliseconds from spawn to `/health/ready` answering UP. */
   readonly startupMs: number;
@@ -83,6 +86,27 @@ function makeCertificate(dir: string): void {
 }
 
 /**
+ * A private copy of the installed distribution at `<dir>/kc` (a start re-augments into
+ * `lib/quarkus` and keeps its state under `data/`, so runs never share state), with an empty
+ * `data/` holding only `data/import/<realm files>`: what the container's tmpfs over
+ * /opt/keycloak/data plus the realm's bind mount give it. Returns the copy's home.
+ */
+export function copyKeycloakHome(dir: string, realmFiles: Readonly<Record<string, string>>): string {
+  const home = keycloakHome();
+  if (!home) throw new Error(`Keycloak ${KEYCLOAK_VERSION} is not installed: run \`npx projen test:deps\` (tools/install-keycloak.sh)`);
+  const kc = path.join(dir, 'kc');
+  const copy = spawnSync('cp', ['-a', home, kc], { encoding: 'utf8' });
+  if (copy.status !== 0) throw new Error(`could not copy ${home}: ${copy.stderr}`);
+  fs.rmSync(path.join(kc, 'data'), { recursive: true, force: true });
+  fs.mkdirSync(path.join(kc, 'data', 'import'), { recursive: true, mode: 0o700 });
+  for (const [name, text] of Object.entries(realmFiles)) {
+    if (!/^[A-Za-z0-9._-]+\.json$/.test(name)) throw new Error(`realm file name '${name}' must be a plain *.json name`);
+    fs.writeFileSync(path.join(kc, 'data', 'import', name), text, { mode: 0o600 });
+  }
+  return kc;
+}
+
+/**
  * Starts `kc.sh start-dev --import-realm` on a private copy of the installed distribution (start-dev
  * re-augments into `lib/quarkus` and keeps its H2 database under `data/`, so runs never share
  * state), HTTPS only on 127.0.0.1 with `sslRequired: all` realms imported unchanged, the plain
@@ -91,70 +115,100 @@ function makeCertificate(dir: string): void {
  * SIGTERM to the JVM, and the group is SIGKILLed when a test run dies half-way.
  */
 export async function startKeycloak(opts: StartKeycloakOptions): Promise<RunningKeycloak> {
-  const home = keycloakHome();
-  if (!home) throw new Error(`Keycloak ${KEYCLOAK_VERSION} is not installed: run \`npx projen test:deps\` (tools/install-keycloak.sh)`);
   const dir = makeServerDir('keycloak');
-  const kc = path.join(dir, 'kc');
-  const copy = spawnSync('cp', ['-a', home, kc], { encoding: 'utf8' });
-  if (copy.status !== 0) {
+  let kc: string;
+  try {
+    kc = copyKeycloakHome(dir, opts.realmFiles);
+    fs.mkdirSync(path.join(dir, 'tls'), { mode: 0o700 });
+    makeCertificate(dir);
+  } catch (e) {
     removeServerDir(dir);
-    throw new Error(`could not copy ${home}: ${copy.stderr}`);
+    throw e;
   }
-  fs.rmSync(path.join(kc, 'data'), { recursive: true, force: true });
-  fs.mkdirSync(path.join(kc, 'data', 'import'), { recursive: true, mode: 0o700 });
-  for (const [name, text] of Object.entries(opts.realmFiles)) {
-    if (!/^[A-Za-z0-9._-]+\.json$/.test(name)) throw new Error(`realm file name '${name}' must be a plain *.json name`);
-    fs.writeFileSync(path.join(kc, 'data', 'import', name), text, { mode: 0o600 });
-  }
-  fs.mkdirSync(path.join(dir, 'tls'), { mode: 0o700 });
-  makeCertificate(dir);
   const ca = fs.readFileSync(path.join(dir, 'tls', 'server.crt'));
   const [httpsPort, httpPort, managementPort] = await freePorts(3);
   const adminPassword = `admin-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  return launchKeycloak({
+    dir, file: path.join(kc, 'bin', 'kc.sh'),
+    args: [
+      'start-dev', '--import-realm',
+      '--http-host=127.0.0.1', `--http-port=${httpPort}`, `--https-port=${httpsPort}`,
+      `--https-certificate-file=${path.join(dir, 'tls', 'server.crt')}`, `--https-certificate-key-file=${path.join(dir, 'tls', 'server.key')}`,
+      `--http-management-port=${managementPort}`, '--hostname-strict=false', '--health-enabled=true',
+    ],
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
+      KC_BOOTSTRAP_ADMIN_USERNAME: 'admin', KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
+      ...opts.env,
+    },
+    httpsPort, httpPort, managementPort, managementScheme: 'https', ca,
+    admin: { username: 'admin', password: adminPassword }, startTimeoutMs: opts.startTimeoutMs,
+  });
+}
+
+/** How {@link launchKeycloak} runs one Keycloak. */
+export interface LaunchKeycloakOptions {
+  /** The server directory (its log goes here; removed when the server stops). */
+  readonly dir: string;
+  /** What to run: `kc.sh`, or a shell that ends in `exec kc.sh …` (e.g. a compose service's entrypoint). */
+  readonly file: string;
+  readonly args: readonly string[];
+  /** The whole environment of the process (nothing is inherited). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly httpsPort: number;
+  /** The plain HTTP port, 0 when plain HTTP is disabled. */
+  readonly httpPort: number;
+  readonly managementPort: number;
+  /** How the management interface (health) is served. */
+  readonly managementScheme: 'http' | 'https';
+  /** The CA bundle that verifies the HTTPS listener. */
+  readonly ca: Buffer;
+  /** The name the server certificate is checked against (and sent as SNI). Default: 127.0.0.1. */
+  readonly servername?: string;
+  /** The master-realm admin that {@link RunningKeycloak.adminToken} logs in as. */
+  readonly admin: { readonly username: string; readonly password: string };
+  /** Milliseconds to wait for `/health/ready`. Default 180 000. */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * Spawns `file args` in its own process group (tracked: stopped with the other test processes,
+ * SIGKILLed when the run dies half-way), its output in `<dir>/keycloak.log`, and waits until
+ * the management interface answers `/health/ready` with UP.
+ */
+export async function launchKeycloak(opts: LaunchKeycloakOptions): Promise<RunningKeycloak> {
+  const { dir, httpsPort, httpPort, managementPort, ca } = opts;
   const logFile = path.join(dir, 'keycloak.log');
   const out = fs.openSync(logFile, 'a');
   let child: ChildProcess;
   const started = Date.now();
   try {
-    child = spawn(path.join(kc, 'bin', 'kc.sh'), [
-      'start-dev', '--import-realm',
-      '--http-host=127.0.0.1', `--http-port=${httpPort}`, `--https-port=${httpsPort}`,
-      `--https-certificate-file=${path.join(dir, 'tls', 'server.crt')}`, `--https-certificate-key-file=${path.join(dir, 'tls', 'server.key')}`,
-      `--http-management-port=${managementPort}`, '--hostname-strict=false', '--health-enabled=true',
-    ], {
-      cwd: dir,
-      detached: true,
-      stdio: ['ignore', out, out],
-      env: {
-        PATH: process.env.PATH, HOME: dir, ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
-        KC_BOOTSTRAP_ADMIN_USERNAME: 'admin', KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
-        ...opts.env,
-      },
-    });
+    child = spawn(opts.file, [...opts.args], { cwd: dir, detached: true, stdio: ['ignore', out, out], env: { ...opts.env } });
   } finally {
     fs.closeSync(out);
   }
   const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
   let exited: string | undefined;
-  child.once('exit', (code, sig) => (exited = `kc.sh exited early (${sig ?? code})`));
-  child.once('error', (e) => (exited = `kc.sh could not run: ${e.message}`));
+  child.once('exit', (code, sig) => (exited = `${path.basename(opts.file)} exited early (${sig ?? code})`));
+  child.once('error', (e) => (exited = `${opts.file} could not run: ${e.message}`));
   const group = child.pid;
   if (group === undefined) {
     removeServerDir(dir);
-    throw new Error(`could not start kc.sh\n${log()}`);
+    throw new Error(`could not start ${opts.file}\n${log()}`);
   }
   const stop = trackDaemon(`keycloak :${httpsPort}`, -group, () => stopGroup(group), () => removeServerDir(dir), 'SIGKILL');
 
-  const request = (pathOrUrl: string, req: KeycloakRequest = {}) => send(pathOrUrl, req, req.plainHttp ? httpPort : httpsPort, ca);
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 180_000);
+  const request = (pathOrUrl: string, req: KeycloakRequest = {}) => send(pathOrUrl, req, req.plainHttp ? httpPort : httpsPort, ca, opts.servername);
+  const timeout = opts.startTimeoutMs ?? 180_000;
+  const deadline = Date.now() + timeout;
   for (;;) {
     if (exited || Date.now() > deadline) {
       const text = log();
       await stop();
-      throw new Error(`${exited ?? `Keycloak was not ready within ${opts.startTimeoutMs ?? 180_000} ms`}\n--- keycloak output (last 6000 chars) ---\n${text.slice(-6000)}`);
+      throw new Error(`${exited ?? `Keycloak was not ready within ${timeout} ms`}\n--- keycloak output (last 6000 chars) ---\n${text.slice(-6000)}`);
     }
     try {
-      const health = await send('/health/ready', {}, managementPort, ca);
+      const health = await send('/health/ready', { plainHttp: opts.managementScheme === 'http' }, managementPort, ca, opts.servername);
       if (health.status === 200 && health.json().status === 'UP') break;
     } catch {
       // not listening yet
@@ -164,13 +218,13 @@ export async function startKeycloak(opts: StartKeycloakOptions): Promise<Running
   const startupMs = Date.now() - started;
   const adminToken = async () => {
     const r = await request('/realms/master/protocol/openid-connect/token', {
-      form: { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: adminPassword },
+      form: { grant_type: 'password', client_id: 'admin-cli', username: opts.admin.username, password: opts.admin.password },
     });
     if (r.status !== 200) throw new Error(`admin login failed: ${r.status} ${r.body}`);
     return r.json().access_token as string;
   };
   return {
-    dir, baseUrl: `https://127.0.0.1:${httpsPort}`, httpsPort, httpPort, managementPort, ca, startupMs, log, stop, request, adminToken,
+    dir, pid: group, baseUrl: `https://127.0.0.1:${httpsPort}`, httpsPort, httpPort, managementPort, ca, startupMs, log, stop, request, adminToken,
     admin: async (method, apiPath, body) => request(apiPath, { method, token: await adminToken(), ...(body === undefined ? {} : { json: body }) }),
   };
 }
@@ -212,7 +266,7 @@ function groupMembers(group: number): number {
   return n;
 }
 
-function send(pathOrUrl: string, req: KeycloakRequest, port: number, ca: Buffer): Promise<KeycloakResponse> {
+function send(pathOrUrl: string, req: KeycloakRequest, port: number, ca: Buffer, servername?: string): Promise<KeycloakResponse> {
   const url = new URL(pathOrUrl, `https://127.0.0.1:${port}`);
   let payload: string | undefined;
   const headers: Record<string, string> = { ...(req.headers ?? {}) };
@@ -245,7 +299,7 @@ function send(pathOrUrl: string, req: KeycloakRequest, port: number, ca: Buffer)
         });
       });
     };
-    const r = req.plainHttp ? http.request(target, onResponse) : https.request({ ...target, ca }, onResponse);
+    const r = req.plainHttp ? http.request(target, onResponse) : https.request({ ...target, ca, ...(servername ? { servername } : {}) }, onResponse);
     r.on('error', reject);
     r.on('timeout', () => r.destroy(new Error(`request to ${url} timed out`)));
     if (payload !== undefined) r.write(payload);
