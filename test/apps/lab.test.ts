@@ -41,8 +41,11 @@ describe('reference lab (apps/lab.ts)', () => {
     expect(published.map(([n, s]) => [n, s.ports])).toEqual([['gateway', ['203.0.113.10:443:8443/tcp', '203.0.113.10:80:8080/tcp']]]);
     // Long-running services: non-root, no capability, a health check.
     const jobs = ['backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init'];
+    // The ingestion connector's image is FROM scratch: nothing in it can probe; its reason says so.
+    const unprobed = ['ingest-transactions'];
+    for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch/);
     for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
-      if (jobs.includes(name)) continue;
+      if (jobs.includes(name) || unprobed.includes(name)) continue;
       expect(service.user, name).toMatch(/^[1-9][0-9]*:[0-9]+$/);
       expect(service.cap_add, name).toBeUndefined();
       expect(service.healthcheck?.test, name).toBeDefined();
@@ -74,13 +77,15 @@ describe('reference lab (apps/lab.ts)', () => {
       'curated-db-vault-agent': ['z8'],
       'feature-store': ['z3-z6'],
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
-      'gateway': ['edge', 'z1-z6', 'z1-z8'], // the inference door (z6), the IdP and its OIDC proxy (z8); never Vault or a data store
+      'gateway': ['edge', 'z1', 'z1-z6', 'z1-z8'], // the two doors (z1, z6), the IdP and its OIDC proxy (z8); never Vault or a data store
       'gateway-vault-agent': ['z8'],
       'identity-db': ['z8'],
       'identity-db-vault-agent': ['z8'],
+      'ingest-transactions': ['z1', 'z1-z2'], // writes to the lake's staging and quarantine
+      'ingest-transactions-vault-agent': ['z8'],
       'keycloak': ['z1-z8', 'z8'],
       'keycloak-vault-agent': ['z8'],
-      'lake': ['z2', 'z2-z3'],
+      'lake': ['z1-z2', 'z2', 'z2-z3'],
       'lake-bootstrap': ['z2'],
       'lake-bootstrap-vault-agent': ['z8'],
       'lake-vault-agent': ['z8'],
@@ -101,7 +106,12 @@ describe('reference lab (apps/lab.ts)', () => {
       Version: '2012-10-17',
       Statement: [{ Sid: 'Write1', Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], Resource: ['arn:aws:s3:::backups/curated/*'] }],
     });
-    expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/backup-shipper.json']);
+    // The ingestion connector writes (only) its source's prefixes of staging and quarantine; never raw.
+    expect(JSON.parse(assembly.file('lab/lake/policies/ingest-transactions.json')).Statement.map((x: { Action: string[]; Resource: string[] }) => [x.Action, x.Resource])).toEqual([
+      [['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], ['arn:aws:s3:::quarantine/transactions/*']],
+      [['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], ['arn:aws:s3:::staging/transactions/*']],
+    ]);
+    expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/backup-shipper.json', 'lab/lake/policies/ingest-transactions.json']);
     const hba = assembly.file('lab/curated-db/pg_hba.conf');
     expect(hba.split('\n').filter((l) => l.startsWith('hostssl ') && !l.includes('reject'))).toEqual([
       'hostssl   postgres vault_admin     samenet scram-sha-256',
@@ -143,7 +153,7 @@ describe('reference lab (apps/lab.ts)', () => {
     // gateway's public certificate names the public hosts, which no Vault role may issue.
     expect(fromBootstrap).toEqual({
       'gateway': ['publictls.crt', 'publictls.key'],
-      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-sso-auth', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-pki-intermediate.pem', 'seed-sso-auth-cookie-secret', 'tls.crt', 'tls.key'],
+      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-sso-auth', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-pki-intermediate.pem', 'seed-sso-auth-cookie-secret', 'tls.crt', 'tls.key'],
     });
   });
 

@@ -37,7 +37,7 @@ describe("the reference lab's Vault files", () => {
   it('lets every agent template read only what its workload policy allows', async () => {
     const { app, vault } = lab();
     const assembly = Testing.synth(app);
-    expect([...vault.grantHolders.keys()].sort()).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'identity-db', 'keycloak', 'lake', 'lake-bootstrap', 'model-server', 'sso-auth']);
+    expect([...vault.grantHolders.keys()].sort()).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'model-server', 'sso-auth']);
     for (const [name] of vault.grantHolders) {
       const rules = await rulesOf(assembly.file(`lab/vault/policies/${name}.hcl`));
       const templates = assembly.paths().filter((p) => p.startsWith(`lab/vault/agent/${name}/`) && p.endsWith('.ctmpl'));
@@ -66,6 +66,8 @@ describe("the reference lab's Vault files", () => {
       'backup-shipper -> lake-bootstrap:kv/data/lab/core/backup-shipper/lake',
       'lake -> lake-bootstrap:kv/data/lab/core/lake/root',
       'lake-bootstrap -> backup-shipper:kv/data/lab/core/backup-shipper/lake',
+      'ingest-transactions -> lake-bootstrap:kv/data/lab/core/ingest-transactions/lake',
+      'lake-bootstrap -> ingest-transactions:kv/data/lab/core/ingest-transactions/lake',
       'lake-bootstrap -> lake:kv/data/lab/core/lake/root',
       // An OIDC client secret is held by the IdP (it imports it) and by that one client.
       'keycloak -> sso-auth:kv/data/lab/core/sso-auth/client',
