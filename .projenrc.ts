@@ -85,6 +85,7 @@ testDeps.exec('bash tools/install-openbao.sh');
 testDeps.exec('bash tools/install-traefik.sh');
 testDeps.exec('bash tools/install-keycloak.sh');
 testDeps.exec('bash tools/install-benthos.sh');
+testDeps.exec('bash tools/install-oauth2-proxy.sh');
 
 project.addTask('gen:traefik', {
   description: 'Regenerate lib/traefik/generated/ (types) from the vendored SchemaStore Traefik v3 schemas',

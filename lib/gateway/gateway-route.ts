@@ -197,7 +197,7 @@ export class GatewayRoute extends Construct {
         const signIn = this.signInServiceFor(gateway, sso, o, perIp);
         // 401 from the auth check becomes the proxy's sign-in page (oauth2-proxy's documented Traefik setup).
         chain.push([`${name}-signin`, { errors: { status: ['401'], service: signIn, query: '/oauth2/sign_in?rd={url}' } }]);
-        chain.push([`${name}-auth`, { forwardAuth: { address: `${proxyUrl}/oauth2/auth`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Groups'], tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
+        chain.push([`${name}-auth`, { forwardAuth: { address: `${proxyUrl}/oauth2/auth`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: ['X-Auth-Request-User', 'X-Auth-Request-Preferred-Username', 'X-Auth-Request-Email', 'X-Auth-Request-Groups'], tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
         clientHeader = 'X-Auth-Request-User';
         break;
       }

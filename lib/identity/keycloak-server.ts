@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { MlsecError } from '../core/errors';
 import { checkPattern, collect, describeValue } from '../core/prop-rules';
 import { DNS_NAME, Vps } from '../core/vps';
 import type { Gateway } from '../gateway/gateway';
@@ -63,6 +64,12 @@ export class KeycloakServer extends Workload implements IOidcProxyProvider {
 
   constructor(scope: Construct, id: string, props: KeycloakServerProps) {
     const p = props ?? ({} as KeycloakServerProps);
+    // Nothing sensible can be built without them (its certificates, secrets and database come from these two).
+    const missing = collect(
+      typeof p.database?.grantConnect === 'function' ? undefined : `prop 'database' must be the PostgresServer holding Keycloak's database (got ${describeValue(p.database)})`,
+      typeof p.vault?.enablePki === 'function' ? undefined : `prop 'vault' must be the VaultServer issuing its certificates and holding its secrets (got ${describeValue(p.vault)})`,
+    );
+    if (missing.length > 0) throw new MlsecError(`[${scope?.node?.path || '<app>'}/${id}] ${missing.join('; ')}`);
     const command: string[] = [];
     super(scope, id, {
       zone: Zone.Z8_SECURITY,
@@ -86,7 +93,8 @@ export class KeycloakServer extends Workload implements IOidcProxyProvider {
     p.database.addDatabase(DATABASE, { schemas: [DATABASE] });
     p.database.grantConnect(this, { database: DATABASE, privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'CREATE'], authentication: 'cert', envPrefix: 'KC_PG' });
     const env = this._environment;
-    const jdbc = `jdbc:postgresql://${env.KC_PGHOST}:${env.KC_PGPORT}/${DATABASE}?sslmode=verify-full&sslrootcert=${env.KC_PGSSLROOTCERT}&sslcert=${env.KC_PGSSLCERT}&sslkey=${env.KC_PGSSLKEY}`;
+    // pgjdbc reads a PEM key only as PKCS#8 and as RSA unless told the algorithm (Vault issues EC P-256).
+    const jdbc = `jdbc:postgresql://${env.KC_PGHOST}:${env.KC_PGPORT}/${DATABASE}?sslmode=verify-full&sslrootcert=${env.KC_PGSSLROOTCERT}&sslcert=${env.KC_PGSSLCERT}&sslkey=${env.KC_PGSSLKEY}&pemKeyAlgorithm=EC`;
     const settings: Record<string, string> = {
       KC_DB: 'postgres',
       KC_DB_URL: jdbc,
@@ -102,8 +110,12 @@ export class KeycloakServer extends Workload implements IOidcProxyProvider {
       KC_HTTPS_CERTIFICATE_KEY_FILE: tls.privateKey,
       KC_HTTPS_PROTOCOLS: 'TLSv1.3,TLSv1.2',
       KC_HTTP_MANAGEMENT_PORT: String(MANAGEMENT_PORT),
+      // Otherwise it inherits the main interface's host (0.0.0.0): every container on its networks could reach it.
+      KC_HTTP_MANAGEMENT_HOST: '127.0.0.1',
       KC_HTTP_MANAGEMENT_SCHEME: 'http',
       KC_HEALTH_ENABLED: 'true',
+      // One node: no cluster (its default opens JGroups ports 7800/57800 to the container's networks).
+      KC_CACHE: 'local',
       KC_TRUSTSTORE_PATHS: this.addSecret(SecretSource.caBundle(Vps.of(this))),
       KC_LOG_CONSOLE_OUTPUT: 'json',
       KC_BOOTSTRAP_ADMIN_USERNAME: 'bootstrap-admin',

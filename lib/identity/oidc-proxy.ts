@@ -9,7 +9,7 @@ import { Image } from '../workload/image';
 import { Workload } from '../workload/workload';
 import { Zone } from '../workload/zone';
 
-/** The HTTPS port oauth2-proxy serves the gateway on (its plain listener stays on the container's loopback). */
+/** The HTTPS port oauth2-proxy serves the gateway on (its only listener: with TLS configured it opens no plain one). */
 export const OIDC_PROXY_PORT = 4443;
 
 /** Props of an {@link OidcProxy}. */
@@ -56,8 +56,10 @@ export class OidcProxy extends Workload {
       image: props.image ?? Image.fromRegistry('quay.io/oauth2-proxy/oauth2-proxy', 'v7.15.6-alpine'),
       ports: [OIDC_PROXY_PORT],
       resources: { cpus: 0.25, memoryMiB: 128 },
-      // /ping on the plain listener, which stays on the container's loopback (127.0.0.1:4180).
-      healthCheck: HealthCheck.command(['wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:4180/ping']),
+      // /ping on the HTTPS listener: with a TLS certificate configured through flags, oauth2-proxy
+      // runs only the HTTPS server (no plain 127.0.0.1:4180). Busybox wget; the certificate names
+      // the service, not 127.0.0.1, so this liveness probe does not verify it.
+      healthCheck: HealthCheck.command(['wget', '-q', '--no-check-certificate', '-O', '/dev/null', `https://127.0.0.1:${OIDC_PROXY_PORT}/ping`]),
       command: [
         '--provider=keycloak-oidc',
         `--client-id=${props.clientId}`,

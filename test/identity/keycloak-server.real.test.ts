@@ -10,6 +10,7 @@
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +56,6 @@ beforeAll(async () => {
   SecretsBootstrap.run(app, { secretsDir, chown: false });
   host = { files: Object.fromEntries(assembly.paths().map((p) => [p.slice('lab/'.length), assembly.file(p)])), secretsDir, vps: 'lab' };
   compose = parse(host.files['docker-compose.yml']);
-  if (process.env.TRY_PKCS8) (host.files as any)['vault/agent/keycloak/vault-tls.crt.ctmpl'] = host.files['vault/agent/keycloak/vault-tls.crt.ctmpl'].replace('"ttl=48h"', '"ttl=48h" "private_key_format=pkcs8"');
 
   const [curatedPort, identityPort] = await freePorts(2);
   // GitHub's OIDC discovery is out of reach here: the CI role verifies a local key instead.
@@ -133,12 +133,35 @@ function listeners(group: number): { address: string; port: number }[] {
       const f = line.trim().split(/\s+/);
       if (f[3] !== '0A' || !inodes.has(f[9])) continue; // 0A = LISTEN
       const [hex, port] = f[1].split(':');
-      const address = v6 ? (/^0+$/.test(hex) ? '::' : hex === '00000000000000000000000001000000' ? '::1' : hex)
-        : hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.');
-      out.push({ address, port: parseInt(port, 16) });
+      out.push({ address: v6 ? ipv6(hex) : ipv4(hex), port: parseInt(port, 16) });
     }
   }
   return out;
+}
+
+/** /proc/net/tcp's address: a little-endian 32-bit word. */
+const ipv4 = (hex: string) => hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.');
+
+/** /proc/net/tcp6's address: four little-endian 32-bit words; `::`, `::ffff:a.b.c.d` or the full form. */
+function ipv6(hex: string): string {
+  const bytes = hex.match(/.{8}/g)!.flatMap((word) => word.match(/../g)!.reverse());
+  if (bytes.every((b) => b === '00')) return '::';
+  if (bytes.slice(0, 10).every((b) => b === '00') && bytes[10] === 'FF' && bytes[11] === 'FF') return `::ffff:${bytes.slice(12).map((b) => parseInt(b, 16)).join('.')}`;
+  return bytes.join('').match(/.{4}/g)!.join(':').toLowerCase();
+}
+
+/** A plain-HTTP GET to `address`:`port` (a wildcard address is reached on loopback): the status, or the error that ended it. */
+function plainGet(address: string, port: number, urlPath: string): Promise<number | string> {
+  const host = address === '::' || address === '0.0.0.0' ? '127.0.0.1' : address.replace(/^::ffff:/, '');
+  return new Promise((resolve) => {
+    const req = http.request({ host, port, path: urlPath, timeout: 3_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (e) => resolve(e.message));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
 }
 
 /** Command lines of the Keycloak process group. */
@@ -216,9 +239,18 @@ describe("the lab's Keycloak on real servers", () => {
     });
     const ok = await login(read(path.join(kcOut, 'bootstrap-admin-password')));
     expect(ok.status, ok.body).toBe(200);
-    const claims = JSON.parse(Buffer.from(ok.json().access_token.split('.')[1], 'base64url').toString('utf8'));
-    expect(claims).toMatchObject({ iss: 'https://auth.lab.example.com/realms/master', preferred_username: 'bootstrap-admin' });
-    expect((await login('not-the-password')).status).toBe(401);
+    const token = ok.json().access_token as string;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({ iss: 'https://auth.lab.example.com/realms/master', azp: 'admin-cli' });
+    // The token is the bootstrap admin's (admin-cli's tokens are lightweight: its session names the user), and it administers the realms.
+    const [user] = (await kc.request('/admin/realms/master/users?exact=true&username=bootstrap-admin', { token })).json();
+    const sessions = (await kc.request(`/admin/realms/master/users/${user.id}/sessions`, { token })).json();
+    expect(sessions.map((x: { id: string }) => x.id)).toContain(claims.sid);
+    expect((await kc.request('/admin/realms/lab/clients?clientId=sso-auth', { token })).status).toBe(200);
+    const wrong = await login('not-the-password');
+    expect([400, 401], wrong.body).toContain(wrong.status);
+    expect(wrong.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(wrong.json().access_token).toBeUndefined();
   });
 
   it('serves HTTPS (TLS 1.2+) with the Vault-issued certificate, and no plain HTTP', async () => {
@@ -237,15 +269,19 @@ describe("the lab's Keycloak on real servers", () => {
     expect(tls12.status, tls12.stderr).toBe(0);
     const tls11 = openssl(['s_client', '-connect', `127.0.0.1:${kc.httpsPort}`, '-servername', 'keycloak', '-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0', '-brief']);
     expect(tls11.status).not.toBe(0);
+    expect(tls11.stderr).toMatch(/alert protocol version/); // the server's refusal, not the client's
     expect(tls11.stderr).not.toMatch(/Protocol version: TLSv1\.1/);
-    // Listening: the HTTPS port and the management port (health, plain HTTP), never Keycloak's plain HTTP port.
+    // Listening: HTTPS on the service's port, the management interface (health, plain HTTP) on loopback only, and no plain-HTTP Keycloak port.
     const ports = listeners(kc.pid);
-    expect(ports.map((l) => l.port)).toContain(kc.httpsPort);
-    expect(ports.map((l) => l.port)).toContain(kc.managementPort);
+    console.log(`keycloak listeners (https ${kc.httpsPort}, management ${kc.managementPort}): ${JSON.stringify(ports)}`);
+    expect(ports.filter((l) => l.port === kc.httpsPort).map((l) => l.address)).toEqual([expect.stringMatching(/^(::|0\.0\.0\.0)$/)]);
+    expect(ports.filter((l) => l.port === kc.managementPort).map((l) => l.address)).toEqual([expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/)]);
     expect(ports.map((l) => l.port)).not.toContain(8080);
-    const plain = await kc.request('/realms/lab/', { plainHttp: true }).then((r) => r.status, (e: Error) => e.message);
-    expect(plain).not.toBe(200);
-    console.log(`keycloak listeners: ${JSON.stringify(ports)}; plain HTTP to the HTTPS port: ${plain}`);
+    // Of everything it listens on, only the loopback management port answers plain HTTP.
+    const answering: number[] = [];
+    for (const l of ports) if (typeof (await plainGet(l.address, l.port, '/realms/lab/')) === 'number') answering.push(l.port);
+    expect(answering).toEqual([kc.managementPort]);
+    expect(await plainGet('127.0.0.1', kc.httpsPort, '/realms/lab/')).toMatch(/socket hang up|ECONNRESET|Parse Error/);
   });
 
   it('the start script refuses an empty or missing secret file without starting Keycloak', () => {
@@ -259,19 +295,20 @@ describe("the lab's Keycloak on real servers", () => {
     fs.writeFileSync(stub, `#!/bin/bash\nprintf '%s\\n' "$*" "$KC_BOOTSTRAP_ADMIN_PASSWORD" "$${CLIENT_SECRET_VAR}" > '${marker}'\n`, { mode: 0o755 });
     const env = { ...repointed(compose.services.keycloak.environment, files, path.dirname(deliveredPath(host, 'keycloak', 'x'))), PATH: '/usr/bin:/bin' };
     const [shell, flag] = compose.services.keycloak.entrypoint as string[];
-    const run = () => spawnSync(shell, [flag, script.replace('/opt/keycloak/bin/kc.sh', stub)], { cwd: dir, env, encoding: 'utf8', timeout: 10_000 });
+    // stdin not a socket: bash sources ~/.bashrc when it thinks sshd started it.
+    const run = () => spawnSync(shell, [flag, script.replace('/opt/keycloak/bin/kc.sh', stub)], { cwd: dir, env, encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
 
     const good = run();
     expect(good.status, good.stderr).toBe(0);
     expect(read(marker).split('\n').slice(0, 3)).toEqual(['start --import-realm', read(path.join(kcOut, 'bootstrap-admin-password')), read(path.join(kcOut, 'client-sso-auth'))]);
 
-    for (const [file, variable] of [['client-sso-auth', CLIENT_SECRET_VAR], ['bootstrap-admin-password', 'KC_BOOTSTRAP_ADMIN_PASSWORD']]) {
+    for (const file of ['client-sso-auth', 'bootstrap-admin-password']) {
       fs.rmSync(marker, { force: true });
       const saved = read(path.join(files, file));
       fs.writeFileSync(path.join(files, file), '');
       const empty = run();
       expect(empty.status).not.toBe(0);
-      expect(empty.stderr).toContain(`keycloak: ${variable}_FILE is empty`);
+      expect(empty.stderr).toBe(`keycloak: ${path.join(files, file)} is empty\n`);
       expect(fs.existsSync(marker)).toBe(false);
       fs.rmSync(path.join(files, file));
       const missing = run();

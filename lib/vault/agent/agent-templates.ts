@@ -15,8 +15,10 @@ const SOURCES = {
   /**
    * A short-lived certificate from the PKI engine: certificate and CA chain into the destination,
    * the key into its own 0400 file. `pkiCert` re-issues only when the one on disk nears expiry.
+   * Keys are PKCS#8 (`BEGIN PRIVATE KEY`): every consumer reads it, and pgjdbc (Keycloak's
+   * database driver) reads no other PEM form.
    */
-  'pki-cert': '\\{{- with pkiCert "{{path}}" "common_name={{commonName}}" "uri_sans={{uriSans}}" "ttl={{ttl}}" -}}\n\\{{ .Cert }}\\{{ .CA }}\\{{ .Key | writeToFile "{{keyFile}}" "" "" "0400" }}\n\\{{- end -}}\n',
+  'pki-cert': '\\{{- with pkiCert "{{path}}" "common_name={{commonName}}" "uri_sans={{uriSans}}" "ttl={{ttl}}" "private_key_format=pkcs8" -}}\n\\{{ .Cert }}\\{{ .CA }}\\{{ .Key | writeToFile "{{keyFile}}" "" "" "0400" }}\n\\{{- end -}}\n',
   /**
    * A Redis ACL file: the default user off, then each user with the SHA-256 of its password read
    * from the server's own KV path (the server never sees a password) and its validated rules.

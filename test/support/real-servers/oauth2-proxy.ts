@@ -6,19 +6,19 @@
  * (`/run/vault/…`, `/run/secrets/…`: re-rooted below the server directory, with the files the test
  * supplies). URLs keep their service names (`https://keycloak:8443/…`): the proxy reaches them
  * through a CONNECT proxy (HTTPS_PROXY; Go's default transport honours it), so it verifies the
- * IdP's certificate for exactly the name the flags give.
+ * IdP's certificate for exactly the name the flags give. The compose health check is run as the
+ * container would run it (its URL re-pointed to the loopback ports).
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
-import * as tls from 'tls';
 import { parse } from 'yaml';
-import { freePorts, waitForPort } from './free-port';
+import { freePorts } from './free-port';
 import { GeneratedHost } from './generated-stack';
-import { makeServerDir, registerCleanup, removeServerDir, trackChild } from './process-registry';
+import { makeServerDir, removeServerDir, trackChild } from './process-registry';
 import { ServiceProxy, startServiceProxy } from './traefik';
 
 /** Keep in sync with tools/install-oauth2-proxy.sh (and the image tag in lib/identity/oidc-proxy.ts). */
@@ -43,6 +43,8 @@ export function oauth2ProxyBinary(): string {
 
 /** Container paths the generated environment names; re-rooted below the server directory. */
 const CONTAINER_PATH = /^\/run\/(vault|secrets)\/[A-Za-z0-9._-]+$/;
+/** oauth2-proxy's default plain listener (the container's loopback), when the command sets none. */
+const DEFAULT_HTTP_ADDRESS = '127.0.0.1:4180';
 
 /** How to start a generated oauth2-proxy. */
 export interface StartGeneratedOauth2ProxyOptions {
@@ -55,8 +57,19 @@ export interface StartGeneratedOauth2ProxyOptions {
   readonly files: Readonly<Record<string, string | Buffer>>;
   /** `service:port` → loopback port, for the CONNECT proxy the server's HTTPS_PROXY points at. */
   readonly upstreams: Readonly<Record<string, number>>;
-  /** Milliseconds to wait for `/ping` and the HTTPS listener. Default 20 000. */
+  /** Milliseconds to wait for `/ping` on the HTTPS listener. Default 20 000. */
   readonly startTimeoutMs?: number;
+}
+
+/** What the compose health check gave. */
+export interface HealthCheckResult {
+  /** Whether the container would count as healthy (the probe got a 2xx). */
+  readonly healthy: boolean;
+  /** The probe as generated, and the URL it was run against here. */
+  readonly command: readonly string[];
+  readonly url: string;
+  /** The status, or the connection error. */
+  readonly detail: string;
 }
 
 /** A running oauth2-proxy. */
@@ -65,7 +78,7 @@ export interface RunningOauth2Proxy {
   readonly dir: string;
   /** The HTTPS listener (the generated `--https-address`, here on loopback). */
   readonly httpsPort: number;
-  /** The plain listener the health check pings (127.0.0.1:4180 in the container). */
+  /** Where the plain listener would be (the container default 127.0.0.1:4180, moved to a free port). */
   readonly httpPort: number;
   /** The argv it runs with (the generated command with the overrides). */
   readonly argv: readonly string[];
@@ -73,10 +86,12 @@ export interface RunningOauth2Proxy {
   readonly env: Readonly<Record<string, string>>;
   /** Every change made to the generated service, as `what: before → after`. */
   readonly overrides: readonly string[];
-  /** Milliseconds from spawn until `/ping` answered. */
+  /** Milliseconds from spawn until `/ping` answered on the HTTPS listener. */
   readonly startupMs: number;
   /** The CONNECT proxy its outgoing HTTPS goes through (`connects` lists what it dialled). */
   readonly proxy: ServiceProxy;
+  /** Runs the service's generated health check (a `wget` of a loopback URL) against the running server. */
+  healthCheck(): Promise<HealthCheckResult>;
   /** Everything it printed (standard and auth/request logs). */
   log(): string;
   /** Whether it is still running. */
@@ -87,9 +102,8 @@ export interface RunningOauth2Proxy {
 /**
  * Starts compose service `service` of `host` (an OidcProxy) as compose would: its command and its
  * OAUTH2_PROXY_* environment, the container files it names written from `opts.files`, the HTTPS
- * listener and the plain one (the container default 127.0.0.1:4180, which its health check pings)
- * on free loopback ports. Resolves once `/ping` answers 200 and the HTTPS port accepts
- * connections; throws with its output otherwise.
+ * listener and the plain one (if the server opens it) on free loopback ports. Resolves once `/ping`
+ * answers on the HTTPS listener; throws with its output when it exits or does not come up.
  */
 export async function startGeneratedOauth2Proxy(host: GeneratedHost, service: string, opts: StartGeneratedOauth2ProxyOptions): Promise<RunningOauth2Proxy> {
   const bin = oauth2ProxyBinary();
@@ -98,9 +112,10 @@ export async function startGeneratedOauth2Proxy(host: GeneratedHost, service: st
   if (!svc) throw new Error(`no compose service '${service}'`);
   const command = svc.command as string[];
   if (!Array.isArray(command) || command.some((a) => typeof a !== 'string')) throw new Error(`'${service}' has no command list`);
-  if (command.some((a) => a.startsWith('--http-address'))) throw new Error(`'${service}' sets --http-address: the harness expects the container default 127.0.0.1:4180`);
+  if (command.some((a) => a.startsWith('--http-address'))) throw new Error(`'${service}' sets --http-address: the harness expects the container default ${DEFAULT_HTTP_ADDRESS}`);
   const httpsArgs = command.filter((a) => a.startsWith('--https-address='));
-  if (httpsArgs.length !== 1) throw new Error(`'${service}' must set --https-address exactly once (got ${JSON.stringify(httpsArgs)})`);
+  if (httpsArgs.length !== 1 || !/^--https-address=:(\d+)$/.test(httpsArgs[0])) throw new Error(`'${service}' must set --https-address=:<port> exactly once (got ${JSON.stringify(httpsArgs)})`);
+  const httpsContainerPort = Number(/:(\d+)$/.exec(httpsArgs[0])![1]);
 
   const dir = makeServerDir('oauth2-proxy');
   const root = path.join(dir, 'root');
@@ -112,8 +127,9 @@ export async function startGeneratedOauth2Proxy(host: GeneratedHost, service: st
     overrides.push(`command: ${a} → ${after}`);
     return after;
   });
+  // The default would be the host's 127.0.0.1:4180 here, shared by every test: move it.
   argv.push(`--http-address=127.0.0.1:${httpPort}`);
-  overrides.push(`command: (default --http-address=127.0.0.1:4180) → --http-address=127.0.0.1:${httpPort}`);
+  overrides.push(`command: (default --http-address=${DEFAULT_HTTP_ADDRESS}) → --http-address=127.0.0.1:${httpPort}`);
   const leftover = argv.find((a) => /=\/(run|etc|vault)\//.test(a));
   if (leftover) {
     removeServerDir(dir);
@@ -168,89 +184,66 @@ export async function startGeneratedOauth2Proxy(host: GeneratedHost, service: st
     await stopChild();
     await proxy.stop();
   };
+  // Ready when /ping answers on the HTTPS listener (a full request: a bare TCP probe would make
+  // it log a TLS handshake error). Readiness only, so the certificate is not checked here.
   const timeout = opts.startTimeoutMs ?? 20_000;
   try {
     for (const deadline = Date.now() + timeout; ;) {
       if (exited) throw new Error(exited);
-      if ((await ping(httpPort).catch(() => 0)) === 200) break;
-      if (Date.now() > deadline) throw new Error(`oauth2-proxy did not answer /ping within ${timeout} ms`);
+      if ((await httpsPing(httpsPort)) === 200) break;
+      if (Date.now() > deadline) throw new Error(`oauth2-proxy did not answer /ping on its HTTPS listener within ${timeout} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    await waitForPort(httpsPort, timeout, () => exited);
   } catch (e) {
     const output = log();
     await stop();
     throw new Error(`${(e as Error).message}\n--- oauth2-proxy output ---\n${output}`);
   }
+  const startupMs = Date.now() - started;
+  const ports: Record<number, number> = { 4180: httpPort, [httpsContainerPort]: httpsPort };
   return {
-    dir, httpsPort, httpPort, argv, env: fullEnv, overrides, proxy, log, stop,
-    startupMs: Date.now() - started,
+    dir, httpsPort, httpPort, argv, env: fullEnv, overrides, proxy, log, stop, startupMs,
     running: () => exited === undefined,
+    healthCheck: () => runHealthCheck(svc.healthcheck?.test, ports),
   };
 }
 
-function ping(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/ping', timeout: 2_000, agent: false }, (res) => {
+/**
+ * Runs a generated `['CMD', 'wget', …, '<url>']` health check: the URL must be on the container's
+ * loopback, at the plain (4180) or the HTTPS listener, which map to the test's ports. HTTPS is
+ * probed without certificate verification only when the command says `--no-check-certificate`
+ * (the certificate names the service, not 127.0.0.1); otherwise it is verified and fails, as wget would.
+ */
+async function runHealthCheck(test: unknown, ports: Record<number, number>): Promise<HealthCheckResult> {
+  const command = Array.isArray(test) ? test.map(String) : [];
+  if (command[0] !== 'CMD' || command[1] !== 'wget') throw new Error(`the health check is not a wget probe: ${JSON.stringify(test)}`);
+  const url = new URL(command.find((a) => /^https?:\/\//.test(a)) ?? '');
+  if (url.hostname !== '127.0.0.1') throw new Error(`the health check probes ${url.host}, not the container's loopback`);
+  const insecure = command.includes('--no-check-certificate');
+  const target = ports[Number(url.port)];
+  const here = `${url.protocol}//127.0.0.1:${target ?? '(nothing)'}${url.pathname}`;
+  // The container port nothing maps to is closed in the container too.
+  if (target === undefined) return { healthy: false, command, url: here, detail: `nothing listens on container port ${url.port}` };
+  const detail = await new Promise<string>((resolve) => {
+    const opts = { host: '127.0.0.1', port: target, path: url.pathname + url.search, timeout: 5_000, agent: false as const };
+    const onResponse = (res: http.IncomingMessage) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+    };
+    const req = url.protocol === 'https:' ? https.get({ ...opts, rejectUnauthorized: !insecure }, onResponse) : http.get(opts, onResponse);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(`${e.code ?? ''} ${e.message}`.trim()));
+  });
+  return { healthy: /^2\d\d$/.test(detail), command, url: here, detail };
+}
+
+function httpsPing(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/ping', rejectUnauthorized: false, timeout: 2_000, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
+    req.on('error', () => resolve(0));
   });
-}
-
-/** A TLS front: terminates TLS with its own certificate and relays the bytes over TLS to a loopback server. */
-export interface TlsFront {
-  readonly port: number;
-  /** SNI names clients asked for, in order. */
-  readonly servernames: string[];
-  stop(): Promise<void>;
-}
-
-/**
- * Starts a TLS relay on a free loopback port presenting `cert`/`key` (e.g. a certificate for the
- * compose service name `keycloak`, from the lab's PKI), which opens a TLS connection to
- * 127.0.0.1:`upstream.port` for each client (verified with `upstream.ca` for `upstream.servername`)
- * and copies bytes both ways. HTTP passes unchanged (Host, paths, cookies): only the certificate the
- * client sees changes. For servers whose test certificate cannot carry the service name
- * (startKeycloak makes its own for localhost).
- */
-export async function startTlsFront(opts: { cert: string | Buffer; key: string | Buffer; upstream: { port: number; ca: string | Buffer; servername: string } }): Promise<TlsFront> {
-  const servernames: string[] = [];
-  const open = new Set<net.Socket>();
-  const server = tls.createServer({ cert: opts.cert, key: opts.key, minVersion: 'TLSv1.2' }, (client) => {
-    servernames.push(String((client as tls.TLSSocket & { servername?: string | false }).servername || ''));
-    const upstream = tls.connect({ host: '127.0.0.1', port: opts.upstream.port, ca: opts.upstream.ca, servername: opts.upstream.servername });
-    open.add(client).add(upstream);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-    upstream.once('secureConnect', () => {
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const destroyAll = () => {
-    for (const s of open) s.destroy();
-    open.clear();
-  };
-  let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= new Promise<void>((resolve) => {
-    unregister();
-    destroyAll();
-    server.close(() => resolve());
-  }));
-  const unregister = registerCleanup(() => {
-    destroyAll();
-    server.close();
-  }, `tls front :${port}`);
-  return { port, servernames, stop };
 }
