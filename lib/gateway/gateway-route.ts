@@ -120,7 +120,7 @@ export interface GatewayRouteProps {
 
 /**
  * One public route: its own dynamic file `traefik/dynamic/route-<name>.yml` with the router, the
- * middleware chain (allow-list, per-IP limit, in-flight limit, body limit, security headers,
+ * middleware chain (security headers, allow-list, per-IP limit, in-flight limit, body limit,
  * authentication, per-client limit, in that order), the service and its backend transport.
  */
 export class GatewayRoute extends Construct {
@@ -157,10 +157,7 @@ export class GatewayRoute extends Construct {
       this.problems.push(isWorkload ? `prop 'auth' must be a RouteAuth (RouteAuth.oidc/jwt/mtls/none), got ${describeValue(o.auth)}` : `expose() needs a Workload (got ${describeValue(workload)})`);
       return;
     }
-    if (typeof o.host === 'string' && !gateway._hosts.includes(o.host)) {
-      gateway._hosts.push(o.host);
-      gateway._publicTls.addDnsName(o.host);
-    }
+    if (typeof o.host === 'string') gateway._publicTls.addDnsName(o.host);
 
     const port = o.port ?? (workload.ports.length === 1 ? workload.ports[0] : undefined);
     if (port === undefined) {

@@ -65,8 +65,6 @@ export class Gateway extends Construct {
   public readonly tlsConfig: TraefikDynamicConfig;
   /** The routes, in the order they were exposed. */
   public readonly routes: GatewayRoute[] = [];
-  /** @internal Host names served. */
-  public readonly _hosts: string[] = [];
   /** @internal The public certificate (its SANs grow with the routes). */
   public readonly _publicTls: TlsIdentity;
   /** @internal */ public _oidcProvider?: IOidcProxyProvider;
