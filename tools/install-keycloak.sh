@@ -18,7 +18,7 @@ SECONDS=0
 mkdir -p "$root"
 tmp=$(mktemp -d "$root/.download.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+mvn -q -B -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
   "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" "-DoutputDirectory=$tmp"
 tar -xzf "$tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz" -C "$tmp"
 # Rename last so a half-unpacked tree never looks installed.
