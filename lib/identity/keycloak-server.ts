@@ -147,16 +147,16 @@ export class KeycloakServer extends Workload implements IOidcProxyProvider {
    */
   public exposeVia(gateway: Gateway, options: { readonly allowFrom: string[] }): void {
     gateway.useIdentityProvider(this);
-    const open = (name: string, pathPrefix: string, average: number, burst: number) => {
+    const open = (name: string, pathPrefix: string, average: number, burst: number, what: string) => {
       const route = gateway._exposeIdentityEndpoints(this, {
-        name, host: this.hostname, pathPrefix, allowFrom: options?.allowFrom, auth: RouteAuth.none('the identity provider\'s own login, token and key endpoints: they are where users authenticate'),
+        name, host: this.hostname, pathPrefix, allowFrom: options?.allowFrom, auth: RouteAuth.none(`the identity provider's ${what}: they are where users authenticate`),
         rateLimit: { average, burst }, ipRateLimit: { average, burst }, maxBodyBytes: 64 * 1024, inFlight: 20,
         contentSecurityPolicy: "default-src 'self'; frame-ancestors 'self'; object-src 'none'",
       });
-      Posture.of(route).acknowledge(`ZONE-01[${name}]`, 'the identity provider\'s login endpoints must be reachable by the users it authenticates; only the realm path (not master), behind the operators\' allow-list');
+      Posture.of(route).acknowledge(`ZONE-01[${name}]`, `the identity provider's ${what} must be reachable by the users it authenticates; ${pathPrefix} only (the master realm is behind the OIDC proxy), from the operators' allow-list`);
     };
-    open(`${this.serviceName}-login`, `/realms/${this.realm.realmName}/`, 5, 20);
-    open(`${this.serviceName}-resources`, '/resources/', 50, 100);
+    open(`${this.serviceName}-login`, `/realms/${this.realm.realmName}/`, 5, 20, 'login, token and key endpoints of its realm');
+    open(`${this.serviceName}-resources`, '/resources/', 50, 100, 'theme resources (scripts, styles) of its login pages');
     for (const [name, pathPrefix] of [[`${this.serviceName}-admin`, '/admin/'], [`${this.serviceName}-master`, '/realms/master/']]) {
       gateway.expose(this, { name, host: this.hostname, pathPrefix, auth: RouteAuth.oidc({ roles: ['admin'] }), allowFrom: options?.allowFrom });
     }
