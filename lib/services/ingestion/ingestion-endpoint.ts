@@ -103,6 +103,9 @@ export class IngestionEndpoint extends Workload {
         endpoint: '${AWS_ENDPOINT_URL}',
         region: '${AWS_REGION}',
         force_path_style_urls: true,
+        // The HTTP input puts every request header (Authorization, Cookie…) into the message's
+        // metadata, which this output would store as object metadata: store none ("" prefixes all).
+        metadata: { exclude_prefixes: [''] },
         credentials: { profile: 'default' },
         max_in_flight: 16,
         timeout: '10s',

@@ -169,11 +169,11 @@ interface Reply {
 }
 
 /** A request to the connector over HTTPS, verifying its certificate with the internal CA for `servername` (SNI and Host). */
-function request(method: string, urlPath: string, body?: string, servername = SERVICE): Promise<Reply> {
+function request(method: string, urlPath: string, body?: string, servername = SERVICE, extraHeaders: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = https.request({
       host: '127.0.0.1', port: benthosPort, method, path: urlPath, servername, ca, timeout: 20_000,
-      headers: { host: `${servername}:8443`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
+      headers: { host: `${servername}:8443`, ...extraHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
@@ -270,6 +270,20 @@ describe('the generated ingestion connector on real Benthos and MinIO', () => {
     expect(stored!.key).toMatch(OBJECT_KEY);
     expect(stored!.text).toBe(body);
     expect(find('staging', 'tx-real-bad')).toBeUndefined();
+  });
+
+  it('stores no request header (Authorization, Cookie …) with the object, accepted or quarantined', async () => {
+    const headers = { 'authorization': 'Bearer secret-token-xyz', 'cookie': 'session=abc', 'x-forwarded-tls-client-cert-info': 'Subject%3D%22CN%3Dpartner-a%22', 'x-request-id': 'req-42' };
+    for (const [id, body] of [['tx-meta-ok', { ...valid, id: 'tx-meta-ok' }], ['tx-meta-bad', { ...valid, id: 'tx-meta-bad', channel: 'FAX' }]] as const) {
+      expect((await request('POST', PATH, JSON.stringify(body), SERVICE, headers)).status).toBe(200);
+      const bucket = id === 'tx-meta-ok' ? 'staging' : 'quarantine';
+      const stored = find(bucket, id)!;
+      const stat = mcAs('root', 'stat', `s3/${bucket}/${stored.key}`);
+      expect(stat.status, stat.stderr).toBe(0);
+      const meta = Object.fromEntries(Object.entries<string>(JSON.parse(stat.stdout).metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      expect(JSON.stringify(meta), bucket).not.toMatch(/secret-token-xyz|session=abc|req-42|partner-a/);
+      expect(Object.keys(meta).filter((k) => k.startsWith('x-amz-meta-')), JSON.stringify(meta)).toEqual([]);
+    }
   });
 
   it('quarantines a body that is not JSON, byte for byte', async () => {

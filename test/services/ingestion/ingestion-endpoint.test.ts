@@ -157,6 +157,8 @@ describe('IngestionEndpoint: the Benthos config', () => {
       expect(Object.keys(c.output)).toEqual(['aws_s3']);
       const s3 = c.output.aws_s3;
       expect(s3.force_path_style_urls).toBe(true);
+      // Request headers (Authorization, Cookie…) ride in the message metadata: none is stored with the object.
+      expect(s3.metadata).toEqual({ exclude_prefixes: [''] });
       expect(s3.endpoint).toBe('${AWS_ENDPOINT_URL}');
       expect(s3.region).toBe('${AWS_REGION}');
       expect(s3.credentials).toEqual({ profile: 'default' });
