@@ -34,6 +34,7 @@ const project = new typescript.TypeScriptProject({
     '@cdktf/hcl2json@0.21.0',
     'node-forge@1.4.3',
     'handlebars@4.7.10',
+    '@viz-js/viz@3.31.0', // Graphviz compiled to WebAssembly: the architecture diagram needs no system package
   ],
   devDeps: [
     '@types/node@^20',

@@ -17,7 +17,7 @@
  *   leases), the Redis and MinIO credentials of the consumers live in KV, and each consumer reads
  *   them only from the files its Vault Agent sidecar renders.
  */
-import { App, Gateway, HealthCheck, Image, IngestionEndpoint, KeycloakServer, MinioServer, PostgresServer, RedisServer, RouteAuth, VaultServer, Vps, Workload, Zone } from '../lib';
+import { App, ArchitectureDiagram, Gateway, HealthCheck, Image, IngestionEndpoint, KeycloakServer, MinioServer, PostgresServer, RedisServer, RouteAuth, VaultServer, Vps, Workload, Zone } from '../lib';
 
 const Z3 = Zone.Z3_CURATED;
 /** The bank's operator network (TEST-NET-2 here): the only source of admin and sign-in traffic. */
@@ -126,6 +126,9 @@ export function createLab(app: App): Vps {
   const identityDb = new PostgresServer(vps, 'identity-db', { zone: Zone.Z8_SECURITY, vault });
   const keycloak = new KeycloakServer(vps, 'keycloak', { hostname: 'auth.lab.example.com', realm: { realmName: 'lab' }, database: identityDb, vault });
   keycloak.exposeVia(gateway, { allowFrom: OPERATORS });
+
+  // The picture of it all: synth-out/lab/architecture.{dot,svg}, drawn from this tree.
+  new ArchitectureDiagram(vps);
 
   vault.addCiRole('Release', { name: 'release', repository: 'acme/mlsec-lab', ref: 'refs/heads/main', environment: 'production' }).allowSign(modelSign);
   return vps;

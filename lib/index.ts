@@ -8,6 +8,7 @@ export * from './services';
 export * from './vault';
 export * from './keycloak';
 export * from './identity';
+export * from './diagram';
 export * from './traefik';
 export * from './gateway';
 export * from './testing';

@@ -1,0 +1,93 @@
+import { Construct } from 'constructs';
+import { DocumentProducers, IDocumentProducer, RenderedDocument } from '../core/document';
+import { ValidationIssue } from '../core/errors';
+import { checkedId } from '../core/names';
+import { Vps } from '../core/vps';
+import { Gateway } from '../gateway/gateway';
+import { VaultAgent } from '../vault/agent/vault-agent';
+import { Workload } from '../workload/workload';
+import { WorkloadGraph } from '../workload/workload-graph';
+import { Zone } from '../workload/zone';
+import { architectureDot, detailOf, DiagramEdge, DiagramNode } from './architecture-dot';
+import { renderDotToSvg } from './graphviz-renderer';
+
+/** Props of an {@link ArchitectureDiagram}. */
+export interface ArchitectureDiagramProps {
+  /**
+   * File name (without extension) below the Vps folder.
+   * @default 'architecture'
+   */
+  readonly fileName?: string;
+}
+
+const DOORS: readonly Zone[] = [Zone.Z1_INGESTION, Zone.Z6_SERVING];
+
+/**
+ * The host's architecture as a picture, drawn from the construct tree at synth:
+ * `<vps>/architecture.dot` and `<vps>/architecture.svg` (Graphviz in WebAssembly, no system
+ * package). Zones are clusters, services are boxes (Vault Agent sidecars are folded into a dotted
+ * link from their workload to Vault), declared flows are arrows, the Internet enters through the
+ * gateway only, and each public route is an arrow from the gateway: red for the two doors (Z1,
+ * Z6), orange for admin UIs and the identity provider.
+ */
+export class ArchitectureDiagram extends Construct implements IDocumentProducer {
+  private readonly fileName: string;
+
+  constructor(scope: Vps, id = 'Architecture', props: ArchitectureDiagramProps = {}) {
+    super(scope, checkedId(scope, id));
+    DocumentProducers.mark(this);
+    this.fileName = props.fileName ?? 'architecture';
+    this.node.addValidation({
+      validate: () => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(this.fileName) ? [] : [`prop 'fileName' must be lower-case letters, digits and "-" (got ${JSON.stringify(this.fileName)})`]),
+    });
+  }
+
+  /** The diagram in DOT, from the current tree. */
+  public toDot(): string {
+    const vps = Vps.of(this);
+    const workloads = vps.node.findAll().filter((c): c is Workload => Workload.isWorkload(c) && Vps.of(c) === vps);
+    const agents = workloads.filter((w): w is VaultAgent => w instanceof VaultAgent);
+    const shown = workloads.filter((w) => !(w instanceof VaultAgent));
+    const graph = WorkloadGraph.of(vps);
+    const nodes: DiagramNode[] = shown.map((w) => ({
+      service: w.serviceName, zone: w.zone, detail: detailOf(w),
+      gateway: graph.isEdgeMember(w), job: !w.hasHealthCheck && w.ports.length === 0,
+    }));
+    const edges: DiagramEdge[] = [];
+    const routed = new Set<string>();
+    for (const gateway of vps.node.findAll().filter((c): c is Gateway => c instanceof Gateway)) {
+      for (const route of gateway.routes) {
+        if (!Workload.isWorkload(route.target)) continue;
+        const kind = DOORS.includes(route.target.zone) ? 'door' : 'admin';
+        edges.push({ from: gateway.workload.serviceName, to: route.target.serviceName, label: `${route.rule.host}${route.rule.pathPrefix}`, kind });
+        routed.add(`${gateway.workload.serviceName}\u0000${route.target.serviceName}`);
+      }
+    }
+    const seen = new Set<string>();
+    for (const f of graph.allFlows()) {
+      if (f.from instanceof VaultAgent || f.to instanceof VaultAgent) continue;
+      const key = `${f.from.serviceName}\u0000${f.to.serviceName}`;
+      if (routed.has(key) || seen.has(`${key}\u0000${f.port}`)) continue;
+      seen.add(`${key}\u0000${f.port}`);
+      edges.push({ from: f.from.serviceName, to: f.to.serviceName, label: `:${f.port}`, kind: 'flow' });
+    }
+    for (const agent of agents) {
+      for (const f of graph.flowsFrom(agent)) edges.push({ from: agent.workload.serviceName, to: f.to.serviceName, label: 'agent', kind: 'vault' });
+    }
+    return architectureDot(vps.name, nodes, edges);
+  }
+
+  public renderDocuments(): RenderedDocument[] {
+    const vps = Vps.of(this);
+    const dot = this.toDot();
+    const base = `${vps.name}/${this.fileName}`;
+    return [
+      { path: `${base}.dot`, content: dot, producer: this.node.path },
+      { path: `${base}.svg`, content: renderDotToSvg(dot), producer: this.node.path },
+    ];
+  }
+
+  public verifyDocuments(): ValidationIssue[] {
+    return [];
+  }
+}
