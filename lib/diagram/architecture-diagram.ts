@@ -51,7 +51,7 @@ export class ArchitectureDiagram extends Construct implements IDocumentProducer 
     const graph = WorkloadGraph.of(vps);
     const nodes: DiagramNode[] = shown.map((w) => ({
       service: w.serviceName, zone: w.zone, detail: detailOf(w),
-      gateway: graph.isEdgeMember(w), job: !w.hasHealthCheck && w.ports.length === 0,
+      gateway: w._role === 'edge-gateway', job: !w.hasHealthCheck && w.ports.length === 0,
     }));
     const edges: DiagramEdge[] = [];
     const routed = new Set<string>();

@@ -90,6 +90,9 @@ export class Gateway extends Construct {
       healthCheck: HealthCheck.command(['traefik', 'healthcheck', `--configFile=${STATIC_FILE}`]),
     });
     WorkloadGraph.of(this.workload).addEdgeMember(this.workload);
+    // Declared by the gateway itself, not inferred from the network: another workload put on the
+    // edge network must still be flagged (ZONE-08), not taken for the gateway.
+    this.workload._role = 'edge-gateway';
     this._publicTls = this.workload.addTlsIdentity({ usage: 'server' }, 'PublicTls');
     const publicTls = this.workload.tlsFilesOf(this._publicTls);
     this._caBundle = publicTls.caBundle;

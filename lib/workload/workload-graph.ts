@@ -66,11 +66,6 @@ export class WorkloadGraph extends Construct {
     this.edgeMembers.add(gateway);
   }
 
-  /** Whether `workload` is on the edge network. */
-  public isEdgeMember(workload: Workload): boolean {
-    return this.edgeMembers.has(workload);
-  }
-
   /** Every flow, in declaration order. */
   public allFlows(): readonly Flow[] {
     return this.flows;

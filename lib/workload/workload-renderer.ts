@@ -61,7 +61,7 @@ export function renderWorkloadService(w: Workload, graph: WorkloadGraph): Servic
     'x-mlsec': {
       construct: w.node.path,
       zone: w.zone.id,
-      role: graph.isEdgeMember(w) ? 'edge-gateway' : undefined,
+      role: w._role,
       flows: flows.length > 0 ? flows : undefined,
       overrides: w.securityOverrides.length > 0 ? w.securityOverrides.map((o) => ({ ...o })) : undefined,
     },

@@ -123,6 +123,8 @@ export class Workload extends Construct implements ISecretConsumer {
   /** @internal */ public _readOnlyRoot = true;
   /** @internal */ public _rootUser = false;
   /** @internal */ public _withoutHealthCheck = false;
+  /** @internal What the workload is for the zone invariants (`x-mlsec.role`, e.g. `edge-gateway`): set by the L2 that owns it. */
+  public _role?: string;
 
   constructor(scope: Construct, id: string, props: WorkloadProps) {
     super(scope, checkedId(scope, id));
