@@ -133,5 +133,6 @@ const bench = project.addTask('bench', {
 bench.spawn(project.compileTask);
 bench.exec('node bench/run.mjs', { receiveArgs: true });
 bench.exec('node bench/pki-bench.mjs');
+bench.exec('node bench/lab-bench.mjs');
 
 project.synth();
