@@ -8,5 +8,5 @@ import { schemaProblems, TraefikSchemaKind } from '../posture/packs/traefik/sche
  */
 export function traefikSchemaProblems(kind: TraefikSchemaKind, text: string): string[] {
   const problems = schemaProblems(kind, parse(text));
-  return (problems ?? []).map((p) => `does not validate against the SchemaStore Traefik schema: ${p.message}`);
+  return problems.map((p) => `does not validate against the SchemaStore Traefik schema: ${p.message}`);
 }

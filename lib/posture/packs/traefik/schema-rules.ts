@@ -23,7 +23,7 @@ export const TRF_21: Rule = {
     const hits: RuleHit[] = [];
     for (const kind of Object.keys(TRAEFIK_SCHEMA_FILES) as TraefikSchemaKind[]) {
       for (const document of model.ofKind(kind)) {
-        for (const problem of schemaProblems(kind, document.data) ?? []) {
+        for (const problem of schemaProblems(kind, document.data)) {
           hits.push({
             document,
             path: problem.path,

@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { ErrorObject, ValidateFunction } from 'ajv';
+import validateDynamic from '../../../traefik/generated/traefik-dynamic.validator';
+import validateStatic from '../../../traefik/generated/traefik-static.validator';
 import type { DocumentPath } from '../../source-document';
 import { isRecord } from './value-readers';
 
 /**
- * Where the vendored SchemaStore Traefik schemas are: `<repo>/schemas/schemastore` (this file is
- * `<repo>/lib/posture/packs/traefik/`, or `<repo>/dist/posture/packs/traefik/` when compiled).
+ * Where the vendored SchemaStore Traefik schemas are, `<repo>/schemas/schemastore`: the source of
+ * the validators `npx projen gen:traefik` precompiles into lib/traefik/generated/.
  */
 export const TRAEFIK_SCHEMA_DIR = join(__dirname, '../../../..', 'schemas', 'schemastore');
 
@@ -43,24 +44,12 @@ function isNewerOption(kind: TraefikSchemaKind, path: readonly (string | number)
   });
 }
 
-const validators = new Map<TraefikSchemaKind, ValidateFunction | null>();
-
 /**
- * The compiled validator for a kind (compiled once per process), or undefined when the schema
- * folder or file is absent.
+ * The validator for a kind: precompiled from the vendored schemas (`npx projen gen:traefik`), so a
+ * process does not spend ~180 ms compiling both schemas.
  */
-export function traefikValidator(kind: TraefikSchemaKind): ValidateFunction | undefined {
-  if (!validators.has(kind)) {
-    const file = join(TRAEFIK_SCHEMA_DIR, TRAEFIK_SCHEMA_FILES[kind]);
-    let validator: ValidateFunction | null = null;
-    if (existsSync(file)) {
-      const schema = JSON.parse(readFileSync(file, 'utf8'));
-      delete schema.$schema;
-      validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
-    }
-    validators.set(kind, validator);
-  }
-  return validators.get(kind) ?? undefined;
+export function traefikValidator(kind: TraefikSchemaKind): ValidateFunction {
+  return (kind === 'traefik-static' ? validateStatic : validateDynamic) as unknown as ValidateFunction;
 }
 
 /**
@@ -69,9 +58,8 @@ export function traefikValidator(kind: TraefikSchemaKind): ValidateFunction | un
  * every branch rejects it, nothing when a deeper error explains the failure, else one shape
  * problem; `additionalProperties` errors become unknown-key problems at the key.
  */
-export function schemaProblems(kind: TraefikSchemaKind, data: unknown): SchemaProblem[] | undefined {
+export function schemaProblems(kind: TraefikSchemaKind, data: unknown): SchemaProblem[] {
   const validate = traefikValidator(kind);
-  if (!validate) return undefined;
   if (validate(data)) return [];
   const errors: ErrorObject[] = validate.errors ?? [];
   const noise = new Set<ErrorObject>();
