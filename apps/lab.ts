@@ -17,7 +17,7 @@
  *   leases), the Redis and MinIO credentials of the consumers live in KV, and each consumer reads
  *   them only from the files its Vault Agent sidecar renders.
  */
-import { App, ArchitectureDiagram, Gateway, HealthCheck, Image, IngestionEndpoint, KeycloakServer, MinioServer, PostgresServer, RedisServer, RouteAuth, VaultServer, Vps, Workload, Zone } from '../lib';
+import { App, ArchitectureDiagram, Gateway, HealthCheck, Image, KeycloakServer, MinioServer, PostgresServer, RedisServer, RouteAuth, VaultServer, Vps, Workload, Z0Sources, Zone } from '../lib';
 
 const Z3 = Zone.Z3_CURATED;
 /** The bank's operator network (TEST-NET-2 here): the only source of admin and sign-in traffic. */
@@ -106,8 +106,13 @@ export function createLab(app: App): Vps {
 
   // Z1 ingestion door: partners post transactions with client certificates; the connector checks
   // each record against the contract and writes it to staging (or, rejected, to quarantine).
-  const ingest = new IngestionEndpoint(vps, 'ingest-transactions', {
-    source: 'transactions', staging, quarantine, vault,
+  // Z0 declares the source (owner, classification, purpose, sender, contract); its connector is its only way in.
+  const transactions = new Z0Sources(vps).addSource('Transactions', {
+    name: 'transactions',
+    owner: 'payments-data@bank.example',
+    classification: 'confidential',
+    purpose: 'card and account transactions sent by partner banks, for fraud and credit scoring under the partner agreement',
+    identity: 'partner-a',
     contract: {
       fields: {
         id: { type: 'string', min: 1, max: 64 },
@@ -119,6 +124,7 @@ export function createLab(app: App): Vps {
       },
     },
   });
+  const ingest = transactions.addIngestion({ staging, quarantine, vault });
   gateway.expose(ingest, { host: 'ingest.lab.example.com', pathPrefix: ingest.path, auth: RouteAuth.mtls() });
 
   // Z8 identity: Keycloak on its own Postgres (certificate login), the realm's login endpoints

@@ -9,6 +9,7 @@ export * from './vault';
 export * from './keycloak';
 export * from './identity';
 export * from './diagram';
+export * from './zones';
 export * from './traefik';
 export * from './gateway';
 export * from './testing';
