@@ -6,19 +6,13 @@
  */
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { Gateway, HealthCheck, Image, KeycloakServer, PostgresServer, RouteAuth, Testing, VaultServer, Vps, Workload, Zone } from '../../lib';
+import { Gateway, HealthCheck, Image, KeycloakServer, RouteAuth, Testing, Vps, Workload, Zone } from '../../lib';
 import { expectClearError } from '../property/support';
-
-const OPERATORS = ['198.51.100.0/24'];
+import { identityHost, OPERATORS } from './support';
 
 /** The identity part of the reference lab: Vault, identity-db, Keycloak routed through the gateway. */
 function identityLab(build?: (s: { vps: Vps; gateway: Gateway; keycloak: KeycloakServer }) => void) {
-  const app = Testing.app();
-  const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
-  const vault = new VaultServer(vps, 'vault');
-  const database = new PostgresServer(vps, 'identity-db', { zone: Zone.Z8_SECURITY, vault });
-  const keycloak = new KeycloakServer(vps, 'keycloak', { hostname: 'auth.lab.example.com', realm: { realmName: 'lab' }, database, vault });
-  const gateway = new Gateway(vps, 'gateway', { publicAddress: '203.0.113.10', vault });
+  const { app, vps, keycloak, gateway } = identityHost();
   keycloak.exposeVia(gateway, { allowFrom: OPERATORS });
   build?.({ vps, gateway, keycloak });
   const assembly = Testing.synth(app);
@@ -270,13 +264,7 @@ describe('KeycloakServer.oidcProxyFor', () => {
   });
 
   it('refuses a second OIDC route on a host with other roles', () => {
-    const app = Testing.app();
-    const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
-    const vault = new VaultServer(vps, 'vault');
-    const database = new PostgresServer(vps, 'identity-db', { zone: Zone.Z8_SECURITY, vault });
-    const keycloak = new KeycloakServer(vps, 'keycloak', { hostname: 'auth.lab.example.com', realm: { realmName: 'lab' }, database, vault });
-    const gateway = new Gateway(vps, 'gateway', { publicAddress: '203.0.113.10', vault });
-    gateway.useIdentityProvider(keycloak);
+    const { app, vps, gateway } = identityHost();
     const registry = ui(vps, 'registry-ui');
     gateway.expose(registry, { name: 'registry-read', host: 'registry.lab.example.com', pathPrefix: '/api/', auth: RouteAuth.oidc({ roles: ['reader'] }), allowFrom: OPERATORS });
     gateway.expose(registry, { name: 'registry-admin', host: 'registry.lab.example.com', pathPrefix: '/admin/', auth: RouteAuth.oidc({ roles: ['admin'] }), allowFrom: OPERATORS });

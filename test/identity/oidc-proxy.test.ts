@@ -6,19 +6,12 @@
  */
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { Gateway, HealthCheck, Image, KeycloakServer, PostgresServer, RouteAuth, Testing, VaultServer, Vps, Workload, Zone } from '../../lib';
-
-const OPERATORS = ['198.51.100.0/24'];
+import { identityHost, OPERATORS } from './support';
+import { HealthCheck, Image, RouteAuth, Testing, Workload, Zone } from '../../lib';
 
 /** A lab whose registry UI (registry.lab.example.com) is protected for roles ml-sec and admin. */
 function protectedLab() {
-  const app = Testing.app();
-  const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
-  const vault = new VaultServer(vps, 'vault');
-  const database = new PostgresServer(vps, 'identity-db', { zone: Zone.Z8_SECURITY, vault });
-  const keycloak = new KeycloakServer(vps, 'keycloak', { hostname: 'auth.lab.example.com', realm: { realmName: 'lab' }, database, vault });
-  const gateway = new Gateway(vps, 'gateway', { publicAddress: '203.0.113.10', vault });
-  gateway.useIdentityProvider(keycloak);
+  const { app, vps, gateway } = identityHost();
   const ui = new Workload(vps, 'registry-ui', { zone: Zone.Z5_REGISTRY, image: Image.fromRegistry('nginxinc/nginx-unprivileged', '1.27.1'), ports: [8443], healthCheck: HealthCheck.command(['true']) });
   ui.addTlsIdentity({ usage: 'server' });
   gateway.expose(ui, { host: 'registry.lab.example.com', auth: RouteAuth.oidc({ roles: ['ml-sec', 'admin'] }), allowFrom: OPERATORS });
