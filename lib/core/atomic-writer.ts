@@ -47,9 +47,15 @@ export class AtomicWriter {
     let movedAway = false;
     try {
       this.fs.mkdirSync(staging, { recursive: true });
+      // One mkdir per folder, not per file: a recursive mkdir is a system call chain each time.
+      const made = new Set<string>([staging]);
       for (const file of assembly.allFiles()) {
         const dest = path.join(staging, ...file.path.split('/'));
-        this.fs.mkdirSync(path.dirname(dest), { recursive: true });
+        const dir = path.dirname(dest);
+        if (!made.has(dir)) {
+          this.fs.mkdirSync(dir, { recursive: true });
+          made.add(dir);
+        }
         this.fs.writeFileSync(dest, file.content, { encoding: 'utf8', mode: 0o644 });
       }
       if (this.fs.existsSync(target)) {
