@@ -233,7 +233,7 @@ export class GatewayRoute extends Construct {
       service: name,
       tls: tlsOptions ? { options: tlsOptions } : {},
     });
-    this.config.addService(name, { loadBalancer: { servers: [{ url: `${backendTls ? 'https' : 'http'}://${workload.serviceName}:${port}` }], passHostHeader: true, ...(backendTls ? { serversTransport: `${name}-backend` } : {}) } } as never);
+    this.config.addService(name, { loadBalancer: { servers: [{ url: `${backendTls ? 'https' : 'http'}://${workload.serviceName}:${port}` }], passHostHeader: true, ...(backendTls ? { serversTransport: `${name}-backend` } : {}) } });
     if (backendTls) {
       this.config.addServersTransport(`${name}-backend`, {
         serverName: workload.serviceName,
@@ -263,7 +263,7 @@ export class GatewayRoute extends Construct {
     for (const [mwName, mw] of chain) this.config.addMiddleware(mwName, mw);
     const router = { entryPoints: ['websecure'], rule: RouterRule.hostAndPath(o.host, '/oauth2/').render(), middlewares: chain.map(([n]) => n), service: name, tls: {} };
     this.config.addRouter(name, router);
-    this.config.addService(name, { loadBalancer: { servers: [{ url: `https://${sso.workload.serviceName}:${sso.port}` }], passHostHeader: true, serversTransport: `${name}-backend` } } as never);
+    this.config.addService(name, { loadBalancer: { servers: [{ url: `https://${sso.workload.serviceName}:${sso.port}` }], passHostHeader: true, serversTransport: `${name}-backend` } });
     this.config.addServersTransport(`${name}-backend`, {
       serverName: sso.workload.serviceName,
       rootCAs: [gateway._caBundle],

@@ -4,7 +4,7 @@ import { checkedId } from '../core/names';
 import { checkPattern, collect, describeValue } from '../core/prop-rules';
 import { TraefikDynamicConfig } from '../traefik/traefik-dynamic-config';
 import { TraefikStaticConfig } from '../traefik/traefik-static-config';
-import { TraefikStaticConfiguration } from '../traefik/generated/traefik-static';
+import { StaticHTTPConfig, TraefikStaticConfiguration } from '../traefik/generated/traefik-static';
 import type { VaultServer } from '../vault/vault-server';
 import { clientTlsFiles } from '../services/client-tls';
 import { HealthCheck } from '../workload/health-check';
@@ -177,8 +177,9 @@ export class Gateway extends Construct {
         },
         websecure: {
           address: `:${GATEWAY_HTTPS_PORT}`,
-          // Clients must not smuggle `X_Client_Id` next to the verified `X-Client-Id`: aliases are dropped.
-          http: { tls: {}, aliasHeadersStrategy: 'delete' } as never,
+          // Clients must not smuggle `X_Client_Id` next to the verified `X-Client-Id`: aliases are dropped
+          // (a Traefik 3.6+ option the SchemaStore types do not list yet).
+          http: { tls: {}, aliasHeadersStrategy: 'delete' } as StaticHTTPConfig,
           transport: { respondingTimeouts: { readTimeout: '30s', writeTimeout: '60s', idleTimeout: '90s' } },
           ...forwarded,
         },
