@@ -7,7 +7,6 @@ import { Gateway } from '../gateway/gateway';
 import { VaultAgent } from '../vault/agent/vault-agent';
 import { Workload } from '../workload/workload';
 import { WorkloadGraph } from '../workload/workload-graph';
-import { Zone } from '../workload/zone';
 import { architectureDot, detailOf, DiagramEdge, DiagramNode } from './architecture-dot';
 import { renderDotToSvg } from './graphviz-renderer';
 
@@ -19,8 +18,6 @@ export interface ArchitectureDiagramProps {
    */
   readonly fileName?: string;
 }
-
-const DOORS: readonly Zone[] = [Zone.Z1_INGESTION, Zone.Z6_SERVING];
 
 /**
  * The host's architecture as a picture, drawn from the construct tree at synth:
@@ -58,7 +55,7 @@ export class ArchitectureDiagram extends Construct implements IDocumentProducer 
     for (const gateway of vps.node.findAll().filter((c): c is Gateway => c instanceof Gateway)) {
       for (const route of gateway.routes) {
         if (!Workload.isWorkload(route.target)) continue;
-        const kind = DOORS.includes(route.target.zone) ? 'door' : 'admin';
+        const kind = route.target.zone.isDoor ? 'door' : 'admin';
         edges.push({ from: gateway.workload.serviceName, to: route.target.serviceName, label: `${route.rule.host}${route.rule.pathPrefix}`, kind });
         routed.add(`${gateway.workload.serviceName}\u0000${route.target.serviceName}`);
       }

@@ -6,6 +6,9 @@ import type { TlsOptions } from '../traefik/traefik-dynamic-config';
  * one place so a reviewer reads the whole edge posture here.
  */
 
+/** An IPv4 or IPv6 CIDR range (allow-lists, trusted proxies). */
+export const CIDR_RANGE = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$|^[0-9a-f:]+\/(?:12[0-8]|1[01]\d|[1-9]?\d)$/i;
+
 /** TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3 suites are not configurable and all AEAD). */
 export const AEAD_CIPHER_SUITES = [
   'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',

@@ -5,10 +5,11 @@ import type { RouterView } from '../posture/packs/traefik/dynamic-config';
 import { RouterPurpose } from '../posture/packs/traefik/router-purpose';
 import { HttpMiddleware } from '../traefik/generated/traefik-dynamic';
 import { HttpMethod, RouterRule } from '../traefik/router-rule';
+import { HttpServersTransport } from '../traefik/servers-transport';
 import { TraefikDynamicConfig } from '../traefik/traefik-dynamic-config';
 import { Workload } from '../workload/workload';
 import { Zone } from '../workload/zone';
-import { API_CONTENT_SECURITY_POLICY, securityHeaders, UI_CONTENT_SECURITY_POLICY } from './gateway-policy';
+import { API_CONTENT_SECURITY_POLICY, CIDR_RANGE, securityHeaders, UI_CONTENT_SECURITY_POLICY } from './gateway-policy';
 import { RouteAuth } from './route-auth';
 import type { Gateway } from './gateway';
 
@@ -97,8 +98,6 @@ export interface IOidcProxyProvider {
   oidcProxyFor(host: string, roles: readonly string[], requestedBy: string): { readonly workload: Workload; readonly port: number };
 }
 
-const DOOR_ZONES: readonly Zone[] = [Zone.Z1_INGESTION, Zone.Z6_SERVING];
-const CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$|^[0-9a-f:]+\/(?:12[0-8]|1[01]\d|[1-9]?\d)$/i;
 const DURATION = /^[1-9][0-9]*(ms|s|m|h)$/;
 
 /** Props of a {@link GatewayRoute} (made by `Gateway.expose`). */
@@ -147,7 +146,7 @@ export class GatewayRoute extends Construct {
     this.auth = o.auth;
     const isWorkload = Workload.isWorkload(workload);
     const zone = isWorkload ? workload.zone : undefined;
-    const door = zone !== undefined && DOOR_ZONES.includes(zone);
+    const door = zone !== undefined && zone.isDoor;
     const ingestion = zone === Zone.Z1_INGESTION;
     this.rule = RouterRule.hostAndPath(o.host, o.pathPrefix ?? '/', o.methods ?? (ingestion ? ['POST'] : []));
     this.config = new TraefikDynamicConfig(this, 'Config', { name: `route-${name}` });
@@ -173,12 +172,7 @@ export class GatewayRoute extends Construct {
     const inFlight = o.inFlight ?? (kind === 'serving' ? 50 : 20);
     const csp = o.contentSecurityPolicy ?? (o.auth.kind === 'oidc' ? UI_CONTENT_SECURITY_POLICY : API_CONTENT_SECURITY_POLICY);
 
-    // Headers first, so the refusals of the later middlewares (403, 429, 413) carry them too.
-    const chain: [string, HttpMiddleware][] = [[`${name}-headers`, { headers: securityHeaders(csp) }]];
-    if (o.allowFrom !== undefined) chain.push([`${name}-allow`, { ipAllowList: { sourceRange: [...o.allowFrom] } }]);
-    chain.push([`${name}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
-    chain.push([`${name}-inflight`, { inFlightReq: { amount: inFlight } }]);
-    chain.push([`${name}-body`, { buffering: { maxRequestBodyBytes: maxBody, memRequestBodyBytes: Math.min(maxBody, 1024 * 1024) } }]);
+    const chain = frontChain(name, csp, o.allowFrom, perIp, inFlight, { maxRequestBodyBytes: maxBody, memRequestBodyBytes: Math.min(maxBody, 1024 * 1024) });
     let clientHeader: string | undefined;
     let tlsOptions: string | undefined;
     switch (o.auth.kind) {
@@ -194,7 +188,7 @@ export class GatewayRoute extends Construct {
         const signIn = this.signInServiceFor(gateway, sso, o, perIp);
         // 401 from the auth check becomes the proxy's sign-in page (oauth2-proxy's documented Traefik setup).
         chain.push([`${name}-signin`, { errors: { status: ['401'], service: signIn, query: '/oauth2/sign_in?rd={url}' } }]);
-        chain.push([`${name}-auth`, { forwardAuth: { address: `${proxyUrl}/oauth2/auth`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: ['X-Auth-Request-User', 'X-Auth-Request-Preferred-Username', 'X-Auth-Request-Email', 'X-Auth-Request-Groups'], tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
+        chain.push([`${name}-auth`, { forwardAuth: { address: `${proxyUrl}/oauth2/auth`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: ['X-Auth-Request-User', 'X-Auth-Request-Preferred-Username', 'X-Auth-Request-Email', 'X-Auth-Request-Groups'], tls: authServerTls(gateway) } }]);
         clientHeader = 'X-Auth-Request-User';
         break;
       }
@@ -202,7 +196,7 @@ export class GatewayRoute extends Construct {
         const jwt = o.auth.jwt!;
         gateway.workload.connections.allowTo(jwt.verifier, { port: jwt.port, startsAfter: false });
         const headers = jwt.responseHeaders ?? ['X-Client-Id', 'X-Tenant', 'X-Scopes'];
-        chain.push([`${name}-auth`, { forwardAuth: { address: `https://${jwt.verifier.serviceName}:${jwt.port}${jwt.path ?? '/verify'}`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: headers, tls: { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey } } }]);
+        chain.push([`${name}-auth`, { forwardAuth: { address: `https://${jwt.verifier.serviceName}:${jwt.port}${jwt.path ?? '/verify'}`, trustForwardHeader: false, maxResponseBodySize: 65536, authResponseHeaders: headers, tls: authServerTls(gateway) } }]);
         clientHeader = headers[0];
         break;
       }
@@ -236,9 +230,7 @@ export class GatewayRoute extends Construct {
     this.config.addService(name, { loadBalancer: { servers: [{ url: `${backendTls ? 'https' : 'http'}://${workload.serviceName}:${port}` }], passHostHeader: true, ...(backendTls ? { serversTransport: `${name}-backend` } : {}) } });
     if (backendTls) {
       this.config.addServersTransport(`${name}-backend`, {
-        serverName: workload.serviceName,
-        rootCAs: [gateway._caBundle],
-        certificates: [{ certFile: gateway._backendClientTls.certificate, keyFile: gateway._backendClientTls.privateKey }],
+        ...backendTransport(gateway, workload.serviceName),
         forwardingTimeouts: { dialTimeout: '5s', responseHeaderTimeout: '60s' },
       });
     }
@@ -255,20 +247,12 @@ export class GatewayRoute extends Construct {
     let name = base;
     for (let n = 2; [...gateway._signInServices.values()].includes(name); n++) name = `${base}-${n}`;
     gateway._signInServices.set(o.host, name);
-    const chain: [string, HttpMiddleware][] = [[`${name}-headers`, { headers: securityHeaders(UI_CONTENT_SECURITY_POLICY) }]];
-    if (o.allowFrom !== undefined) chain.push([`${name}-allow`, { ipAllowList: { sourceRange: [...o.allowFrom] } }]);
-    chain.push([`${name}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
-    chain.push([`${name}-inflight`, { inFlightReq: { amount: 20 } }]);
-    chain.push([`${name}-body`, { buffering: { maxRequestBodyBytes: 64 * 1024 } }]);
+    const chain = frontChain(name, UI_CONTENT_SECURITY_POLICY, o.allowFrom, perIp, 20, { maxRequestBodyBytes: 64 * 1024 });
     for (const [mwName, mw] of chain) this.config.addMiddleware(mwName, mw);
     const router = { entryPoints: ['websecure'], rule: RouterRule.hostAndPath(o.host, '/oauth2/').render(), middlewares: chain.map(([n]) => n), service: name, tls: {} };
     this.config.addRouter(name, router);
     this.config.addService(name, { loadBalancer: { servers: [{ url: `https://${sso.workload.serviceName}:${sso.port}` }], passHostHeader: true, serversTransport: `${name}-backend` } });
-    this.config.addServersTransport(`${name}-backend`, {
-      serverName: sso.workload.serviceName,
-      rootCAs: [gateway._caBundle],
-      certificates: [{ certFile: gateway._backendClientTls.certificate, keyFile: gateway._backendClientTls.privateKey }],
-    });
+    this.config.addServersTransport(`${name}-backend`, backendTransport(gateway, sso.workload.serviceName));
     // The authentication step itself cannot sit behind authentication: say so in the report.
     const why = 'the OIDC proxy\'s own sign-in and callback endpoints: they are the authentication step itself, behind the same allow-list and limits';
     Posture.of(this).acknowledge(`ZONE-14[${name}]`, why);
@@ -292,7 +276,7 @@ export class GatewayRoute extends Construct {
     if (o.allowFrom !== undefined) {
       if (!Array.isArray(o.allowFrom) || o.allowFrom.length === 0) problems.push(`prop 'allowFrom' must be a non-empty list of CIDR ranges (got ${describeValue(o.allowFrom)})`);
       else o.allowFrom.forEach((c, i) => {
-        const bad = checkPattern(`allowFrom[${i}]`, c, CIDR, 'a CIDR range such as "198.51.100.0/24"');
+        const bad = checkPattern(`allowFrom[${i}]`, c, CIDR_RANGE, 'a CIDR range such as "198.51.100.0/24"');
         if (bad) problems.push(bad);
         else if (/^0\.0\.0\.0\/0$|^::\/0$/.test(c)) problems.push(`prop 'allowFrom[${i}]' must not allow everyone (${c})`);
       });
@@ -312,4 +296,32 @@ export class GatewayRoute extends Construct {
     if (twin) problems.push(`host '${this.rule.host}' with path prefix '${this.rule.pathPrefix}' is already routed by '${twin.node.path}'; two routers on one host and path would race`);
     return problems;
   }
+}
+
+/**
+ * The middlewares every public router starts with: security headers first (so the refusals of
+ * the later ones, 403, 429 and 413, carry them too), the allow-list, the per-IP limit before
+ * authentication, the in-flight limit and the body limit.
+ */
+function frontChain(name: string, csp: string, allowFrom: string[] | undefined, perIp: RateLimit, inFlight: number, buffering: { maxRequestBodyBytes: number; memRequestBodyBytes?: number }): [string, HttpMiddleware][] {
+  const chain: [string, HttpMiddleware][] = [[`${name}-headers`, { headers: securityHeaders(csp) }]];
+  if (allowFrom !== undefined) chain.push([`${name}-allow`, { ipAllowList: { sourceRange: [...allowFrom] } }]);
+  chain.push([`${name}-ip-limit`, { rateLimit: { average: perIp.average, burst: perIp.burst, period: perIp.period ?? '1s' } }]);
+  chain.push([`${name}-inflight`, { inFlightReq: { amount: inFlight } }]);
+  chain.push([`${name}-body`, { buffering }]);
+  return chain;
+}
+
+/** How the gateway reaches `serverName`: its certificate verified with the internal CA, the gateway's client certificate presented. */
+function backendTransport(gateway: Gateway, serverName: string): HttpServersTransport {
+  return {
+    serverName,
+    rootCAs: [gateway._caBundle],
+    certificates: [{ certFile: gateway._backendClientTls.certificate, keyFile: gateway._backendClientTls.privateKey }],
+  };
+}
+
+/** The same TLS towards a forwardAuth server. */
+function authServerTls(gateway: Gateway): { ca: string; cert: string; key: string } {
+  return { ca: gateway._caBundle, cert: gateway._backendClientTls.certificate, key: gateway._backendClientTls.privateKey };
 }

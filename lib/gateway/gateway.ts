@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { MlsecError } from '../core/errors';
 import { checkedId } from '../core/names';
 import { checkPattern, collect, describeValue } from '../core/prop-rules';
 import { TraefikDynamicConfig } from '../traefik/traefik-dynamic-config';
@@ -14,7 +13,7 @@ import { TlsFiles } from '../workload/mounts';
 import { Workload } from '../workload/workload';
 import { WorkloadGraph } from '../workload/workload-graph';
 import { Zone } from '../workload/zone';
-import { defaultTlsOptions, mtlsTlsOptions } from './gateway-policy';
+import { CIDR_RANGE, defaultTlsOptions, mtlsTlsOptions } from './gateway-policy';
 import { ExposeOptions, GatewayRoute, IOidcProxyProvider } from './gateway-route';
 
 /** Props of a {@link Gateway}. */
@@ -46,7 +45,6 @@ export const GATEWAY_HTTP_PORT = 8080;
 export const GATEWAY_PING_PORT = 8082;
 const STATIC_FILE = '/etc/traefik/traefik.yml';
 const DYNAMIC_DIR = '/etc/traefik/dynamic';
-const CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$|^[0-9a-f:]+\/(?:12[0-8]|1[01]\d|[1-9]?\d)$/i;
 const ADDRESS = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$|^[0-9a-f:]*:[0-9a-f:]*$/i;
 
 /**
@@ -111,7 +109,7 @@ export class Gateway extends Construct {
       validate: () => collect(
         checkPattern('publicAddress', address, ADDRESS, 'the public IPv4 or IPv6 address of the host')
           ?? (address === '0.0.0.0' || /^[0:]*$/.test(address) ? `prop 'publicAddress' must be the host's specific public address, not the wildcard ${describeValue(address)}` : undefined),
-        ...(this.props.trustedProxies ?? []).map((c, i) => checkPattern(`trustedProxies[${i}]`, c, CIDR, 'a CIDR range such as "10.0.0.0/24"')),
+        ...(this.props.trustedProxies ?? []).map((c, i) => checkPattern(`trustedProxies[${i}]`, c, CIDR_RANGE, 'a CIDR range such as "10.0.0.0/24"')),
         ...(this.props.trustedProxies ?? []).filter((c) => c === '0.0.0.0/0' || c === '::/0').map((c) => `prop 'trustedProxies' must not trust everyone (${c})`),
       ),
     });
@@ -124,15 +122,17 @@ export class Gateway extends Construct {
    * serving) are admin UIs: they need `RouteAuth.oidc` and an `allowFrom` list.
    */
   public expose(workload: Workload, options: ExposeOptions): GatewayRoute {
-    const name = options?.name ?? this.routeName(workload);
-    const route = new GatewayRoute(this, `Route-${name}`, { gateway: this, workload, name, options: options ?? ({} as ExposeOptions) });
-    this.routes.push(route);
-    return route;
+    return this.addRoute(workload, options ?? ({} as ExposeOptions), false);
   }
 
   /** @internal The identity provider's own open endpoints (KeycloakServer.exposeVia). */
   public _exposeIdentityEndpoints(workload: Workload, options: ExposeOptions): GatewayRoute {
-    const route = new GatewayRoute(this, `Route-${options.name}`, { gateway: this, workload, name: options.name!, options, identityProvider: true });
+    return this.addRoute(workload, options, true);
+  }
+
+  private addRoute(workload: Workload, options: ExposeOptions, identityProvider: boolean): GatewayRoute {
+    const name = options.name ?? this.routeName(workload);
+    const route = new GatewayRoute(this, `Route-${name}`, { gateway: this, workload, name, options, identityProvider });
     this.routes.push(route);
     return route;
   }
@@ -197,12 +197,5 @@ export class Gateway extends Construct {
       },
       serversTransport: { insecureSkipVerify: false, rootCAs: [this._caBundle] },
     };
-  }
-
-  /** The gateway of `scope`'s tree, when exactly one exists under `root`. */
-  public static findIn(root: Construct): Gateway {
-    const found = root.node.findAll().filter((c): c is Gateway => c instanceof Gateway);
-    if (found.length !== 1) throw new MlsecError(`[${root.node.path}] expected exactly one Gateway, found ${found.length}`);
-    return found[0];
   }
 }

@@ -46,6 +46,11 @@ export class Zone {
     return ALL.includes(x as Zone);
   }
 
+  /** Whether the zone is one of the two public doors (Z1 ingestion, Z6 serving). */
+  public get isDoor(): boolean {
+    return this.index === 1 || this.index === 6;
+  }
+
   public toString(): string {
     return `${this.id.toUpperCase()} ${this.title}`;
   }
