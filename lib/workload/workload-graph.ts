@@ -37,6 +37,7 @@ export class WorkloadGraph extends Construct {
   private readonly flowsOf = new Map<Workload, Flow[]>();
   private readonly networks = new Map<string, ComposeNetwork>();
   private readonly edgeMembers = new Set<Workload>();
+  private readonly egressMembers = new Set<Workload>();
 
   private constructor(scope: Vps, id: string) {
     super(scope, id);
@@ -66,6 +67,15 @@ export class WorkloadGraph extends Construct {
     this.edgeMembers.add(gateway);
   }
 
+  /**
+   * Puts a workload on the one network with internet egress, `egress`. Only the LLM gateway
+   * belongs there (posture ZONE-08 fails any other member): it is the platform's single way out.
+   */
+  public addEgressMember(workload: Workload): void {
+    if (!this.networks.has(EGRESS)) this.networks.set(EGRESS, new ComposeNetwork(this, EGRESS, { spec: { internal: false } }));
+    this.egressMembers.add(workload);
+  }
+
   /** Every flow, in declaration order. */
   public allFlows(): readonly Flow[] {
     return this.flows;
@@ -76,6 +86,7 @@ export class WorkloadGraph extends Construct {
     const names = new Set<string>();
     for (const flow of this.flowsOf.get(workload) ?? []) names.add(this.networks.get(WorkloadGraph.networkKey(flow))!.name);
     if (this.edgeMembers.has(workload)) names.add(this.networks.get(EDGE)!.name);
+    if (this.egressMembers.has(workload)) names.add(this.networks.get(EGRESS)!.name);
     return [...names].sort(compareCodePoints);
   }
 
@@ -149,3 +160,4 @@ export class WorkloadGraph extends Construct {
 
 const GRAPH_ID = 'Networks';
 const EDGE = 'edge';
+const EGRESS = 'egress';
