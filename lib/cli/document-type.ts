@@ -42,7 +42,8 @@ export function kindFromName(file: string): DocumentKind | 'vault' | undefined {
 /**
  * Detects the type of a file from its content, falling back on its name: HCL with `path "…" {`
  * blocks is a Vault policy, HCL with listener/storage/seal/ui a Vault server config; YAML or JSON
- * with a `services` map is compose, with a string `realm` a Keycloak realm export, with
+ * with a `services` map is compose, with a string `realm` a Keycloak realm export, with a
+ * `Statement` list an S3 (MinIO) policy, with
  * http/tcp/udp/tls a Traefik dynamic configuration, with entryPoints/providers/api/… a Traefik
  * static one. Throws `DocumentParseError` for a file that is not valid YAML/JSON and
  * {@link UsageError} when the type cannot be told.
@@ -79,6 +80,7 @@ function kindFromData(file: string, data: unknown): DocumentKind | undefined {
   const top = data as Record<string, unknown>;
   if ('services' in top && (top.services === null || isMap(top.services))) return 'compose';
   if (typeof top.realm === 'string') return 'keycloak-realm';
+  if (Array.isArray(top.Statement) && typeof top.Version === 'string') return 's3-policy';
   const isStatic = TRAEFIK_STATIC_KEYS.some((k) => k in top);
   const isDynamic = TRAEFIK_DYNAMIC_KEYS.some((k) => isMap(top[k]));
   if (isStatic && isDynamic) {

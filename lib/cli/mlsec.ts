@@ -45,7 +45,8 @@ options:
                                      suppressed results)
   --type TYPE               the type of every FILE; by default it is detected per file from its
                             content and name. TYPE is one of: compose, traefik-dynamic,
-                            traefik-static, vault-policy, vault-config, keycloak-realm
+                            traefik-static, vault-policy, vault-config, keycloak-realm,
+                            s3-policy (a MinIO/S3 bucket policy, judged with the compose file)
   --min-severity SEVERITY   only findings at SEVERITY or worse are printed AND counted for the exit
                             status: critical, high, medium, low, info (default: info, i.e. all)
   -h, --help                show this help

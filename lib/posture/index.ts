@@ -17,6 +17,7 @@ export * from './posture-error';
 export * from './posture-phase';
 export * from './posture-assertions';
 export * from './reports';
+export * from './zone-profile';
 
 // Loading the posture layer puts its check into every synth (the core never imports upward).
 SynthPhases.register(new PosturePhase());

@@ -10,6 +10,7 @@ import { Posture } from './posture';
 import { PostureError } from './posture-error';
 import { PostureModel } from './posture-model';
 import { renderPostureReports } from './reports/posture-reports';
+import { ZoneProfiles } from './zone-profile';
 import { RuleCatalog } from './rule-catalog';
 import { evaluateRules } from './rule-evaluator';
 import { DOCUMENT_KINDS, DocumentKind, SourceDocument } from './source-document';
@@ -31,7 +32,7 @@ export class PosturePhase implements ISynthPhase {
       const rules = RuleCatalog.rules();
       const findings = evaluateRules(model, rules, (finding, rule) => resolver.resolve(finding, rule, model, vps.node.path));
       const reportOnly = App.isApp(context.root) ? context.root.postureReportOnly : undefined;
-      reports.push(...renderPostureReports({ vps, model, findings, rules: RuleCatalog.packs(), reportOnly }));
+      reports.push(...renderPostureReports({ vps, model, findings, rules: RuleCatalog.packs(), reportOnly, zones: ZoneProfiles.of(vps) }));
       const blocking = findings.filter((f) => f.level === 'error' && !f.acknowledged);
       if (blocking.length > 0) failures.push(new PostureError(vps.name, blocking, (id) => RuleCatalog.rule(id)));
     }

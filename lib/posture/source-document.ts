@@ -3,10 +3,10 @@ import { MlsecError } from '../core/errors';
 import { HclLocator } from './hcl-locator';
 
 /** The artifact families the rule packs read. */
-export type DocumentKind = 'compose' | 'traefik-static' | 'traefik-dynamic' | 'vault-policy' | 'vault-config' | 'keycloak-realm';
+export type DocumentKind = 'compose' | 'traefik-static' | 'traefik-dynamic' | 'vault-policy' | 'vault-config' | 'keycloak-realm' | 's3-policy';
 
 /** Every document kind, in catalog order. */
-export const DOCUMENT_KINDS: readonly DocumentKind[] = ['compose', 'traefik-static', 'traefik-dynamic', 'vault-policy', 'vault-config', 'keycloak-realm'];
+export const DOCUMENT_KINDS: readonly DocumentKind[] = ['compose', 'traefik-static', 'traefik-dynamic', 'vault-policy', 'vault-config', 'keycloak-realm', 's3-policy'];
 
 /** A path into a document's data: keys and array indexes. */
 export type DocumentPath = readonly (string | number)[];

@@ -1,11 +1,11 @@
-import { Construct } from 'constructs';
 import { canonicalJson } from '../core/canonical-json';
-import { checkedId } from '../core/names';
 import { Vps } from '../core/vps';
 import { VpsFile } from '../core/vps-file';
 import { Gateway } from '../gateway/gateway';
 import { IngestionEndpoint } from '../services/ingestion/ingestion-endpoint';
+import { Zone } from '../workload/zone';
 import { DataSource, DataSourceProps } from './data-source';
+import { SecurityZone } from './security-zone';
 
 /**
  * Z0, the data sources (L3; CONTROLS.md Z0): declarative, no container. A registry of the sources
@@ -14,13 +14,13 @@ import { DataSource, DataSourceProps } from './data-source';
  * synth: every source has an ingestion connector routed through the gateway, and every
  * ingestion connector on the host belongs to a registered source.
  */
-export class Z0Sources extends Construct {
+export class Z0Sources extends SecurityZone {
   /** The catalog file. */
   public readonly catalog: VpsFile;
   private readonly list: DataSource[] = [];
 
   constructor(scope: Vps, id = 'Z0Sources') {
-    super(scope, checkedId(scope, id));
+    super(scope, id, Zone.Z0_SOURCES);
     this.catalog = new VpsFile(this, 'Catalog', { path: 'sources/catalog.json', content: () => canonicalJson(this.render()) });
     this.node.addValidation({ validate: () => this.problems() });
   }

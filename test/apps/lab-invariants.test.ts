@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLab } from '../../apps/lab';
-import { App, PostureError, Testing, TraefikDynamicConfig, Vps, Workload, WorkloadGraph } from '../../lib';
+import { App, Image, MlopsSecurityLab, PostureError, Testing, TraefikDynamicConfig, Vps, Workload, WorkloadGraph, Zone } from '../../lib';
 import { Gateway } from '../../lib/gateway/gateway';
 import { RouteAuth } from '../../lib/gateway/route-auth';
 
-function lab(): { app: App; vps: Vps; w: (name: string) => Workload; gateway: Gateway } {
+function lab(): { app: App; vps: MlopsSecurityLab; w: (name: string) => Workload; gateway: Gateway } {
   const app = Testing.app();
   const vps = createLab(app);
   const w = (name: string) => vps.node.findAll().find((c): c is Workload => Workload.isWorkload(c) && c.serviceName === name)!;
@@ -26,6 +26,13 @@ function failingRules(app: App): string[] {
     throw err;
   }
   return [];
+}
+
+/** A job of `zone` with nothing else: what an engineer adds before granting it data. */
+function job(vps: Vps, name: string, zone: Zone): Workload {
+  const w = new Workload(vps, name, { zone, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), resources: { memoryMiB: 512, cpus: 1 } });
+  w.noHealthCheck('a one-shot job');
+  return w;
 }
 
 /** A hand-written router (the L1 escape hatch) to `service` on `url`, with the chain `middlewares` defines. */
@@ -68,10 +75,40 @@ describe('one mutation per invariant makes synth fail with that rule', () => {
     expect(failingRules(app)).toEqual(['ZONE-03']);
   });
 
+  it('ZONE-04: a Z3 job may write the raw bucket (only the promote job may)', () => {
+    const { app, vps, w } = lab();
+    vps.lake.rawBucket.grantWrite(w('backup-shipper'), { prefix: 'curated/' });
+    expect(failingRules(app)).toEqual(['ZONE-04']);
+  });
+
+  it('ZONE-04: a service outside Z1 may write staging (a shadow source)', () => {
+    const { app, vps, w } = lab();
+    vps.lake.stagingBucket.grantWrite(w('backup-shipper'));
+    expect(failingRules(app)).toEqual(['ZONE-04']);
+  });
+
+  it('ZONE-05: a training job with a read grant on the raw bucket', () => {
+    const { app, vps } = lab();
+    vps.lake.rawBucket.grantRead(job(vps, 'trainer', Zone.Z4_FACTORY));
+    expect(failingRules(app)).toEqual(['ZONE-05']);
+  });
+
+  it('ZONE-05: a training job connected straight to the curated database', () => {
+    const { app, vps } = lab();
+    vps.curated.curatedDb.grantConnect(job(vps, 'trainer', Zone.Z4_FACTORY), { database: 'curated', privileges: ['SELECT'] });
+    expect(failingRules(app)).toEqual(['ZONE-05']);
+  });
+
   it('ZONE-08: a second service on the non-internal edge network (egress)', () => {
     const { app, w, vps } = lab();
     WorkloadGraph.of(vps).addEdgeMember(w('model-server'));
     expect(failingRules(app)).toEqual(['ZONE-08']);
+  });
+
+  it('ZONE-10: a consumer app connected to the curated database', () => {
+    const { app, vps } = lab();
+    vps.curated.curatedDb.grantConnect(job(vps, 'bi-report', Zone.Z7_CONSUMERS), { database: 'curated', privileges: ['SELECT'] });
+    expect(failingRules(app)).toEqual(['ZONE-10']);
   });
 
   it('ZONE-11: a *_FILE variable that points at a file no secret mount or Vault Agent provides', () => {
@@ -97,6 +134,12 @@ describe('one mutation per invariant makes synth fail with that rule', () => {
     backdoor(vps, 'ingest-transactions', 'https://ingest-transactions:8443');
     expect(failingRules(app)).toContain('ZONE-14');
     expect(failingRules(app).filter((r) => r.startsWith('ZONE-'))).toEqual(['ZONE-14']);
+  });
+
+  it('ZONE-18: the model server may read the quarantine', () => {
+    const { app, vps, w } = lab();
+    vps.lake.quarantineBucket.grantRead(w('model-server'));
+    expect(failingRules(app)).toEqual(['ZONE-18']);
   });
 
   it('ZONE-15: a public router that reaches its backend over plain HTTP without a declared exception', () => {

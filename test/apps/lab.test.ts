@@ -153,7 +153,7 @@ describe('reference lab (apps/lab.ts)', () => {
     // gateway's public certificate names the public hosts, which no Vault role may issue.
     expect(fromBootstrap).toEqual({
       'gateway': ['publictls.crt', 'publictls.key'],
-      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-sso-auth', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-pki-intermediate.pem', 'seed-sso-auth-cookie-secret', 'tls.crt', 'tls.key'],
+      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-core-banking', 'seed-keycloak-client-fraud-engine', 'seed-keycloak-client-sso-auth', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-pki-intermediate.pem', 'seed-sso-auth-cookie-secret', 'tls.crt', 'tls.key'],
     });
   });
 

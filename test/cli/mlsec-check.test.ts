@@ -104,7 +104,7 @@ describe('mlsec check: exit status', () => {
       [['lint', 'x.yml'], "mlsec: unknown command 'lint': commands are check, rules, help (see `mlsec --help`)\n"],
       [['check'], 'mlsec: no FILE given (see `mlsec check --help`)\n'],
       [['check', '--format', 'xml', 'a.yml'], "mlsec: --format must be one of text, json, sarif (got 'xml') (see `mlsec check --help`)\n"],
-      [['check', '--type=dockerfile', 'a.yml'], "mlsec: --type must be one of compose, traefik-static, traefik-dynamic, vault-policy, vault-config, keycloak-realm (got 'dockerfile') (see `mlsec check --help`)\n"],
+      [['check', '--type=dockerfile', 'a.yml'], "mlsec: --type must be one of compose, traefik-static, traefik-dynamic, vault-policy, vault-config, keycloak-realm, s3-policy (got 'dockerfile') (see `mlsec check --help`)\n"],
       [['check', '--min-severity', 'severe', 'a.yml'], "mlsec: --min-severity must be one of critical, high, medium, low, info (got 'severe') (see `mlsec check --help`)\n"],
       [['check', '--min-severity'], 'mlsec: --min-severity needs a value (see `mlsec check --help`)\n'],
       [['check', '--verbose', 'a.yml'], "mlsec: unknown option '--verbose' (see `mlsec check --help`)\n"],

@@ -7,7 +7,7 @@ import { ExtraDocument } from './mutation-producer';
 function lab() {
   const app = Testing.app();
   const vps = createLab(app);
-  const find = (id: string) => vps.node.findChild(id) as Workload;
+  const find = (id: string) => vps.node.findAll().find((c): c is Workload => Workload.isWorkload(c) && c.node.id === id)!;
   return { app, vps, find };
 }
 
@@ -33,7 +33,7 @@ describe('posture phase in synth', () => {
     find('curated-db').publishPort({ hostIp: '127.0.0.1', hostPort: 5432, containerPort: 5432, reason: 'debugging from the host shell' });
     const error = failure(app);
     expect(error).toBeInstanceOf(PostureError);
-    expect(error.message).toMatch(/ZONE-02\[curated-db\] \[lab\/curated-db\] lab\/docker-compose\.yml:\d+:\d+ services\.curated-db\.ports: service 'curated-db' publishes host ports but is not the edge gateway\n {4}fix: Remove `ports:`/);
+    expect(error.message).toMatch(/ZONE-02\[curated-db\] \[lab\/Z3\/curated-db\] lab\/docker-compose\.yml:\d+:\d+ services\.curated-db\.ports: service 'curated-db' publishes host ports but is not the edge gateway\n {4}fix: Remove `ports:`/);
   });
 
   it('accepts an acknowledged finding from an ancestor and echoes who accepted it and why', () => {
@@ -60,7 +60,7 @@ describe('posture phase in synth', () => {
     Posture.of(find('model-server')).acknowledge('ZONE-02', 'nothing here publishes, so this is stale');
     const error = failure(app);
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.message).toMatch(/\[lab\/model-server\] acknowledgement 'ZONE-02' matches no finding at or below this construct; remove it/);
+    expect(error.message).toMatch(/\[lab\/Z6\/model-server\] acknowledgement 'ZONE-02' matches no finding at or below this construct; remove it/);
   });
 
   it('never lets an acknowledgement silence an unsuppressible rule', () => {
@@ -84,7 +84,7 @@ describe('mutated lab fails synth with the expected rule', () => {
   it('privileged service: CMP-01, refused before the posture phase', () => {
     const { app, find } = lab();
     find('model-server').service.addOverride('privileged', true);
-    expect(failure(app).message).toMatch(/\[lab\/model-server\/Service\] CMP-01: 'privileged: true' is never allowed/);
+    expect(failure(app).message).toMatch(/\[lab\/Z6\/model-server\/Service\] CMP-01: 'privileged: true' is never allowed/);
   });
 
   it('published database port: ZONE-02', () => {

@@ -8,6 +8,7 @@ import { Severity, SEVERITIES } from '../severity';
 import type { DocumentKind } from '../source-document';
 import { coverageMatrix, CoverageMatrix } from './coverage-matrix';
 import { findingZones } from './finding-zones';
+import type { ZoneProfile, ZoneProfileControl } from '../zone-profile';
 
 /** Everything a report needs about one host. */
 export interface PostureReportInput {
@@ -24,6 +25,27 @@ export interface PostureReportInput {
    * @default enforced
    */
   readonly reportOnly?: { readonly reason: string };
+  /**
+   * The zones built on the host (L3 zone constructs), with their risks and controls.
+   * @default none
+   */
+  readonly zones?: readonly ZoneProfile[];
+}
+
+/** A zone control with its state in this synth. */
+export interface ReportZoneControl extends ZoneProfileControl {
+  /**
+   * `checked`: its rules ran with no open finding; `warned`: one has an open warning or info
+   * finding; `failing`: one has an open error; `built-in`: a construct builds it; `gap`: not
+   * covered (see `gap`).
+   */
+  readonly status: 'checked' | 'warned' | 'failing' | 'built-in' | 'gap';
+}
+
+/** A zone as the report prints it. */
+export interface ReportZone extends Omit<ZoneProfile, 'controls'> {
+  /** Its controls and their state. */
+  readonly controls: readonly ReportZoneControl[];
 }
 
 /** A finding as the report prints it: the engine's finding plus the zone of its service. */
@@ -95,6 +117,8 @@ export interface PostureReport {
   readonly acknowledgements: readonly ReportAcknowledgement[];
   /** The framework coverage matrix. */
   readonly coverage: CoverageMatrix;
+  /** The zones on the host: risks, and how each control is covered in this synth. */
+  readonly zones: readonly ReportZone[];
 }
 
 /** Builds the report data of one host (pure, deterministic). */
@@ -120,7 +144,18 @@ export function buildPostureReport(input: PostureReportInput): PostureReport {
     findings,
     acknowledgements: acknowledgementsOf(findings),
     coverage: coverageMatrix({ rules: input.rules.flatMap((p) => p.rules), model: input.model, findings }),
+    zones: zonesOf(input.zones ?? [], open),
   };
+}
+
+function zonesOf(zones: readonly ZoneProfile[], open: readonly Finding[]): ReportZone[] {
+  const failing = new Set(open.filter((f) => f.level === 'error').map((f) => f.ruleId));
+  const warned = new Set(open.map((f) => f.ruleId));
+  const status = (c: ZoneProfileControl): ReportZoneControl['status'] => {
+    if (!c.rules || c.rules.length === 0) return c.builtBy ? 'built-in' : 'gap';
+    return c.rules.some((r) => failing.has(r)) ? 'failing' : c.rules.some((r) => warned.has(r)) ? 'warned' : 'checked';
+  };
+  return zones.map((z) => ({ ...z, controls: z.controls.map((c) => ({ ...c, status: status(c) })) }));
 }
 
 /** The canonical JSON text of a report. */

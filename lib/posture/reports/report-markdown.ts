@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../severity';
 import { cell, code, table } from './markdown-table';
-import { PostureReport, ReportFinding } from './report-json';
+import { PostureReport, ReportFinding, ReportZone } from './report-json';
 
 /**
  * `<vps>/posture/report.md`: a summary by severity and by zone, then the open findings, then the
@@ -43,6 +43,8 @@ export function renderReportMarkdown(report: PostureReport): string {
     );
   }
 
+  out.push(...zoneSections(report.zones));
+
   const open = report.findings.filter((f) => !f.acknowledged);
   out.push('## Findings', '');
   if (open.length === 0) {
@@ -75,6 +77,24 @@ export function renderReportMarkdown(report: PostureReport): string {
     );
   }
   return out.join('\n');
+}
+
+/** Per zone: its risks, then each control and how it is covered (rules, construct, or the gap). */
+function zoneSections(zones: readonly ReportZone[]): string[] {
+  if (zones.length === 0) return [];
+  const out = ['## Zones: risks and controls', ''];
+  for (const z of zones) {
+    out.push(`### ${z.zone.toUpperCase()} ${z.title} (${code(z.construct)})`, '');
+    out.push(`Risks: ${z.risks.map((r) => `${code(r.id)} ${cell(r.title)}`).join('; ')}.`, '');
+    out.push(
+      table(
+        ['Control', 'Asserts', 'Status', 'Covered by'],
+        z.controls.map((c) => [code(c.id), cell(c.title), c.status, c.rules ? c.rules.map(code).join(', ') : cell(c.builtBy ?? c.gap ?? '')]),
+      ),
+      '',
+    );
+  }
+  return out;
 }
 
 function blockingNote(report: PostureReport): string {

@@ -1,0 +1,105 @@
+import { Construct } from 'constructs';
+import { Vps } from '../core/vps';
+import { ArchitectureDiagram } from '../diagram/architecture-diagram';
+import { VaultCiRoleProps } from '../vault/vault-auth-roles';
+import { DataSourceProps } from './data-source';
+import { ThresholdProfile } from './threshold-profile';
+import { Z0Sources } from './z0-sources';
+import { Z1Ingestion } from './z1-ingestion';
+import { Z2RawLake } from './z2-raw-lake';
+import { Z3CuratedData } from './z3-curated-data';
+import { Z6Serving } from './z6-serving';
+import { ConsumerOptions, Z7Consumers } from './z7-consumers';
+import { Z8SecurityServices } from './z8-security-services';
+
+/** How big the host is: resource limits of the heavier services scale with it. */
+export type LabSizing = 'small' | 'standard';
+
+/** Props of {@link MlopsSecurityLab}. */
+export interface MlopsSecurityLabProps {
+  /** The lab's DNS domain; public hosts are `ingest.`, `infer.` and `auth.` under it. */
+  readonly domain: string;
+  /** The host address the gateway publishes 443 and 80 on. */
+  readonly publicAddress: string;
+  /** The operators' networks (CIDR): the only sources of sign-in and admin-UI traffic. */
+  readonly operators: string[];
+  /**
+   * The data sources (Z0); each gets its Z1 connector and route.
+   * @default none
+   */
+  readonly sources?: DataSourceProps[];
+  /**
+   * The business apps (Z7) and their API scopes.
+   * @default none
+   */
+  readonly consumers?: ConsumerOptions[];
+  /**
+   * The CI identity allowed to sign model releases with the `model-sign` key (GitHub OIDC).
+   * @default none (nothing may sign)
+   */
+  readonly release?: VaultCiRoleProps;
+  /**
+   * Host size.
+   * @default 'small'
+   */
+  readonly sizing?: LabSizing;
+  /**
+   * The thresholds of alerts, gates and credential TTLs.
+   * @default ThresholdProfile.bank()
+   */
+  readonly thresholds?: ThresholdProfile;
+  /**
+   * Whether to draw `architecture.{dot,svg}`.
+   * @default true
+   */
+  readonly diagram?: boolean;
+}
+
+/**
+ * The whole platform on one VPS (L3; it *is* the host, so its files land in `<outdir>/<id>/`): the ten zones wired along the seed's flows — sources enter
+ * through the Z1 door into the Z2 lake, Z3 holds curated data and features, Z6 serves behind the
+ * inference door, Z7 consumers are API clients, Z8 holds trust (Vault, Keycloak) — each zone with
+ * its safe defaults and its risks and controls in the posture report. Reach the parts through the
+ * zone handles (`lab.lake.rawBucket`, `lab.serving.modelServer`, `lab.ingestion.gateway`).
+ */
+export class MlopsSecurityLab extends Vps {
+  /** Z0: the source registry. */
+  public readonly sources: Z0Sources;
+  /** Z1: the gateway and the connectors. */
+  public readonly ingestion: Z1Ingestion;
+  /** Z2: the raw lake. */
+  public readonly lake: Z2RawLake;
+  /** Z3: curated data and features. */
+  public readonly curated: Z3CuratedData;
+  /** Z6: serving. */
+  public readonly serving: Z6Serving;
+  /** Z7: consumers. */
+  public readonly consumers: Z7Consumers;
+  /** Z8: security services. */
+  public readonly security: Z8SecurityServices;
+  /** The thresholds in force. */
+  public readonly thresholds: ThresholdProfile;
+
+  constructor(scope: Construct, id: string, props: MlopsSecurityLabProps) {
+    super(scope, id, { domain: props?.domain });
+    const p = props ?? ({} as MlopsSecurityLabProps);
+    const standard = p.sizing === 'standard';
+    this.thresholds = p.thresholds ?? ThresholdProfile.bank();
+    const vps = this;
+
+    this.security = new Z8SecurityServices(vps, 'Z8');
+    const vault = this.security.vault;
+    this.lake = new Z2RawLake(vps, 'Z2', { vault });
+    this.curated = new Z3CuratedData(vps, 'Z3', { vault, lake: this.lake, featureStoreMemoryMiB: standard ? 1024 : 512 });
+    this.ingestion = new Z1Ingestion(vps, 'Z1', { publicAddress: p.publicAddress, vault, lake: this.lake });
+    this.sources = new Z0Sources(vps, 'Z0');
+    for (const [i, source] of (p.sources ?? []).entries()) this.ingestion.admit(this.sources.addSource(`Source${i + 1}`, source));
+    this.serving = new Z6Serving(vps, 'Z6', { gateway: this.ingestion.gateway, featureStore: this.curated.featureStore, modelSignKey: this.security.modelSignKey, modelServerMemoryMiB: standard ? 2048 : 1024 });
+    this.security.exposeSignIn(this.ingestion.gateway, { allowFrom: p.operators });
+    this.consumers = new Z7Consumers(vps, 'Z7', { keycloak: this.security.keycloak });
+    for (const [i, consumer] of (p.consumers ?? []).entries()) this.consumers.addConsumer(`Consumer${i + 1}`, consumer);
+    if (p.release) vault.addCiRole('Release', p.release).allowSign(this.security.modelSignKey);
+    if (p.diagram ?? true) new ArchitectureDiagram(vps);
+    this.node.addValidation({ validate: () => this.thresholds.problems() });
+  }
+}

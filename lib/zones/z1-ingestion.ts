@@ -1,0 +1,68 @@
+import { MlsecError } from '../core/errors';
+import { Vps } from '../core/vps';
+import { Gateway } from '../gateway/gateway';
+import { RouteAuth } from '../gateway/route-auth';
+import { IngestionEndpoint } from '../services/ingestion/ingestion-endpoint';
+import { VaultServer } from '../vault/vault-server';
+import { Zone } from '../workload/zone';
+import { DataSource } from './data-source';
+import { SecurityZone } from './security-zone';
+import type { Z2RawLake } from './z2-raw-lake';
+
+/** Props of {@link Z1Ingestion}. */
+export interface Z1IngestionProps {
+  /** The host address the gateway publishes 443 and 80 on (never 0.0.0.0). */
+  readonly publicAddress: string;
+  /** Vault: the gateway's and connectors' certificates and keys come from it. */
+  readonly vault: VaultServer;
+  /** The lake: connectors write its staging bucket, rejects its quarantine bucket. */
+  readonly lake: Z2RawLake;
+  /**
+   * Public host name of the ingestion door.
+   * @default ingest.<the Vps domain>
+   */
+  readonly ingestHost?: string;
+  /**
+   * Proxies in front of the gateway whose X-Forwarded-* headers are trusted.
+   * @default none
+   */
+  readonly trustedProxies?: string[];
+}
+
+/**
+ * Z1, ingestion and the security gateway (L3; CONTROLS.md Z1): the platform's single public
+ * entry (Traefik on 443, and 80 that only redirects) and one contract-checking connector per Z0
+ * source behind the ingestion door. `admit(source)` creates the source's connector (write-only on
+ * `staging/<source>/` and `quarantine/<source>/`) and its route: exact host and path, POST only,
+ * client certificates of the internal CA, and the door's limits.
+ */
+export class Z1Ingestion extends SecurityZone {
+  /** The edge gateway, which other zones expose their doors and UIs through. */
+  public readonly gateway: Gateway;
+  /** The ingestion door's host name. */
+  public readonly ingestHost: string;
+  private readonly admitted: IngestionEndpoint[] = [];
+  private readonly ingestionProps: Z1IngestionProps;
+
+  constructor(scope: Vps, id: string, props: Z1IngestionProps) {
+    super(scope, id, Zone.Z1_INGESTION);
+    this.ingestionProps = props ?? ({} as Z1IngestionProps);
+    this.ingestHost = this.ingestionProps.ingestHost ?? `ingest.${Vps.of(this).domain}`;
+    this.gateway = new Gateway(this, 'gateway', { publicAddress: this.ingestionProps.publicAddress, vault: this.ingestionProps.vault, trustedProxies: this.ingestionProps.trustedProxies });
+  }
+
+  /** The connectors admitted so far. */
+  public get connectors(): readonly IngestionEndpoint[] {
+    return this.admitted;
+  }
+
+  /** Creates the source's connector and routes it through the ingestion door (mTLS). */
+  public admit(source: DataSource): IngestionEndpoint {
+    const { lake, vault } = this.ingestionProps;
+    if (!lake) throw new MlsecError(`[${this.node.path}] admit('${source?.sourceName}'): prop 'lake' is required (the Z2RawLake whose staging and quarantine buckets the connector writes)`);
+    const connector = source.addIngestion({ staging: lake.stagingBucket, quarantine: lake.quarantineBucket, vault });
+    this.gateway.expose(connector, { host: this.ingestHost, pathPrefix: connector.path, auth: RouteAuth.mtls() });
+    this.admitted.push(connector);
+    return connector;
+  }
+}

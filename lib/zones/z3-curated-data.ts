@@ -1,0 +1,129 @@
+import { canonicalJson } from '../core/canonical-json';
+import { checkInteger, checkPattern, collect, describeValue } from '../core/prop-rules';
+import { Vps } from '../core/vps';
+import { VpsFile } from '../core/vps-file';
+import { PostgresServer } from '../services/postgres/postgres-server';
+import { RedisServer } from '../services/redis/redis-server';
+import { VaultServer } from '../vault/vault-server';
+import { Image } from '../workload/image';
+import { Workload } from '../workload/workload';
+import { Zone } from '../workload/zone';
+import { DataClassification } from './data-source';
+import { SecurityZone } from './security-zone';
+import type { Z2RawLake } from './z2-raw-lake';
+
+/** Props of {@link Z3CuratedData}. */
+export interface Z3CuratedDataProps {
+  /** Vault: database users, Redis users and TLS certificates come from it. */
+  readonly vault: VaultServer;
+  /** The lake, whose `backups` bucket receives the nightly dumps of the curated database. */
+  readonly lake: Z2RawLake;
+  /**
+   * Memory of the online feature store, MiB.
+   * @default 512
+   */
+  readonly featureStoreMemoryMiB?: number;
+}
+
+/** Catalog metadata of one curated dataset or feature group (CONTROLS.md Z3-K01, INV-19). */
+export interface CuratedDatasetProps {
+  /** Dataset name: `<domain>_<dataset>_v<major>`, lower-case. */
+  readonly name: string;
+  /** Accountable team (an address). */
+  readonly owner: string;
+  /** Classification. A dataset with personal data must be `restricted` (CONTROLS.md Z3-K02). */
+  readonly classification: DataClassification;
+  /** Why it exists. */
+  readonly purpose: string;
+  /** The legal basis of the processing (LGPD art. 7 or 11). */
+  readonly legalBasis: string;
+  /** Days kept. */
+  readonly retentionDays: number;
+  /**
+   * Columns holding personal data (tokenized with the Z8 `pii` key).
+   * @default none
+   */
+  readonly piiColumns?: string[];
+}
+
+/**
+ * Z3, curated data and the feature store (L3; CONTROLS.md Z3): PostgreSQL with the `curated`
+ * and `features` (offline) databases, the online feature store on Redis, a nightly read-only
+ * backup shipped write-only to the lake's WORM `backups` bucket, and the dataset catalog
+ * (`datasets/catalog.json`) every curated dataset needs before anyone may read it.
+ */
+export class Z3CuratedData extends SecurityZone {
+  /** The curated database server (`curated`, `features`). */
+  public readonly curatedDb: PostgresServer;
+  /** The online feature store. */
+  public readonly featureStore: RedisServer;
+  /** The nightly logical backup of `curated` (one-shot; `docker-compose run curated-backup`). */
+  public readonly backupJob: Workload;
+  /** The catalog file. */
+  public readonly catalog: VpsFile;
+  private readonly datasets: CuratedDatasetProps[] = [];
+
+  constructor(scope: Vps, id: string, props: Z3CuratedDataProps) {
+    super(scope, id, Zone.Z3_CURATED);
+    const p = props ?? ({} as Z3CuratedDataProps);
+    this.curatedDb = new PostgresServer(this, 'curated-db', { zone: Zone.Z3_CURATED, vault: p.vault });
+    this.curatedDb.addDatabase('curated', { schemas: ['curated_core'] });
+    this.curatedDb.addDatabase('features', { schemas: ['fs_offline'] });
+    this.featureStore = new RedisServer(this, 'feature-store', { zone: Zone.Z3_CURATED, use: 'feature-store', resources: { memoryMiB: p.featureStoreMemoryMiB ?? 512 }, vault: p.vault });
+    this.backupJob = this.addBackup(p);
+    this.catalog = new VpsFile(this, 'Catalog', { path: 'datasets/catalog.json', content: () => canonicalJson({ datasets: this.datasets }) });
+    this.addControl({ id: 'Z3-K01', title: 'every curated dataset has a catalog entry (owner, classification, purpose, legal basis, retention)', builtBy: 'Z3CuratedData.addDataset (datasets/catalog.json; synth fails on a missing field)' });
+    this.node.addValidation({ validate: () => [...collect(p.vault ? undefined : "prop 'vault' is required (the Z8 VaultServer)", p.lake ? undefined : "prop 'lake' is required (the Z2RawLake)"), ...this.datasets.flatMap(datasetProblems)] });
+  }
+
+  /** Records a curated dataset or feature group in the catalog. */
+  public addDataset(props: CuratedDatasetProps): void {
+    this.datasets.push(props);
+  }
+
+  private addBackup(p: Z3CuratedDataProps): Workload {
+    const backup = new Workload(this, 'curated-backup', {
+      zone: Zone.Z3_CURATED,
+      image: Image.fromRegistry('postgres', '15.8-bookworm'),
+      user: '999:999',
+      entrypoint: ['sh', '-c', 'pg_dump --format=custom --file="/backups/curated-$(date -u +%Y%m%dT%H%M%SZ).dump" curated'],
+      resources: { memoryMiB: 256, cpus: 0.5 },
+    });
+    backup.noHealthCheck('a one-shot job run by the scheduler; it exits when the dump is written');
+    const volume = backup.addDataVolume('backups', '/backups');
+    this.curatedDb.grantConnect(backup, { database: 'curated', privileges: ['SELECT'] });
+
+    // Ships the dumps to the lake (write-only, its own prefix; the bucket is WORM).
+    const shipper = new Workload(this, 'backup-shipper', {
+      zone: Zone.Z3_CURATED,
+      image: Image.fromRegistry('minio/mc', 'RELEASE.2025-04-16T18-13-26Z'),
+      // mc reads its credentials from MC_HOST_<alias>; they come from the delivered AWS credentials file, never argv.
+      entrypoint: ['/bin/sh', '-ec', [
+        'export MC_CONFIG_DIR=/tmp/mc && mkdir -p /tmp/mc/certs/CAs && cp "$AWS_CA_BUNDLE" /tmp/mc/certs/CAs/',
+        'k=$(sed -n "s/^aws_access_key_id = //p" "$AWS_SHARED_CREDENTIALS_FILE"); s=$(sed -n "s/^aws_secret_access_key = //p" "$AWS_SHARED_CREDENTIALS_FILE")',
+        'export MC_HOST_lake="https://$k:$s@${AWS_ENDPOINT_URL#https://}"',
+        // cp, not mirror: mirror lists the target first, which a write-only grant may not (and it then copies nothing).
+        'mc cp --recursive --newer-than 2d /backups/ lake/backups/curated/',
+      ].join('\n')],
+      resources: { memoryMiB: 128, cpus: 0.5 },
+    });
+    shipper.noHealthCheck('a one-shot job run by the scheduler after each dump; it exits when the upload is done');
+    shipper.mountVolume(volume, '/backups', { readOnly: true });
+    p.lake?.backupBucket.grantWrite(shipper, { prefix: 'curated/' });
+    return backup;
+  }
+}
+
+const DATASET = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_v[0-9]+$/;
+
+function datasetProblems(d: CuratedDatasetProps, i: number): string[] {
+  const at = `addDataset #${i + 1}`;
+  const text = (prop: keyof CuratedDatasetProps) => (typeof d?.[prop] === 'string' && (d[prop] as string).trim() !== '' ? undefined : `${at}: prop '${prop}' is required (non-empty text), got ${describeValue(d?.[prop])}`);
+  return collect(
+    checkPattern(`${at}.name`, d?.name, DATASET, '`<domain>_<dataset>_v<major>` in lower case, e.g. `risk_transactions_v1`'),
+    text('owner'), text('purpose'), text('legalBasis'),
+    ['public', 'internal', 'confidential', 'restricted'].includes(d?.classification) ? undefined : `${at}: prop 'classification' must be one of public, internal, confidential, restricted (got ${describeValue(d?.classification)})`,
+    checkInteger(`${at}.retentionDays`, d?.retentionDays, 1, 3650),
+    (d?.piiColumns ?? []).length > 0 && d?.classification !== 'restricted' ? `${at}: dataset '${d.name}' has personal-data columns (${d.piiColumns!.join(', ')}), so prop 'classification' must be 'restricted' (CONTROLS.md Z3-K02), got ${describeValue(d.classification)}` : undefined,
+  );
+}
