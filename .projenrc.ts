@@ -59,7 +59,7 @@ const project = new typescript.TypeScriptProject({
     include: ['../apps/**/*.ts', '../bench/**/*.ts', '../tools/**/*.ts'],
     compilerOptions: { skipLibCheck: true, resolveJsonModule: true, esModuleInterop: true },
   },
-  gitignore: ['/secrets/', '/.synth-out.tmp-*', '/.synth-out.old-*', '/.bench/'],
+  gitignore: ['/secrets/', '/.synth-out.tmp-*', '/.synth-out.old-*', '/.bench/', '/synth-out-scoring/', '/.synth-out-scoring.*'],
 });
 
 // vitest instead of jest; tsc type-checks the tests first because vitest does not.
@@ -87,6 +87,9 @@ testDeps.exec('bash tools/install-traefik.sh');
 testDeps.exec('bash tools/install-keycloak.sh');
 testDeps.exec('bash tools/install-benthos.sh');
 testDeps.exec('bash tools/install-oauth2-proxy.sh');
+testDeps.exec('bash tools/install-opa.sh');
+testDeps.exec('bash tools/install-mlflow.sh');
+testDeps.exec('bash tools/install-litellm.sh');
 
 project.addTask('gen:traefik', {
   description: 'Regenerate lib/traefik/generated/ (types) from the vendored SchemaStore Traefik v3 schemas',
@@ -116,9 +119,14 @@ project.addTask('gen:compose', {
 });
 
 project.addTask('synth', {
-  description: 'Synthesize the reference app(s) in apps/ into synth-out/',
+  description: 'Synthesize the reference lab (apps/lab.ts) into synth-out/',
   exec: 'tsx apps/lab.ts',
   receiveArgs: true,
+});
+
+project.addTask('synth:example', {
+  description: 'Synthesize the second example, a platform composed zone by zone (apps/scoring-platform.ts), into synth-out-scoring/',
+  exec: 'tsx apps/scoring-platform.ts',
 });
 
 project.addTask('synth:check', {

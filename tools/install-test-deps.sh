@@ -3,7 +3,8 @@
 # Debian packages: docker-compose 1.29 (the `config` check of every compose file the tests produce),
 # openssl (certificate chains checked with `openssl verify`), and the real servers the generated
 # configs are started with (test/support/real-servers): postgresql-15 and redis-server; Java and
-# Maven for Keycloak (tools/install-keycloak.sh fetches it from Maven Central).
+# Maven for Keycloak (tools/install-keycloak.sh fetches it from Maven Central); nginx, ModSecurity,
+# the OWASP CRS and clamd for the WAF and the scanner.
 # Nothing is started: the tests run their own servers on loopback and stop them.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -15,6 +16,14 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+# The Z1 WAF hop and malware scanner (test/support/real-servers/{nginx-waf,clamd}.ts): nginx with
+# the ModSecurity v3 connector and the OWASP CRS (Debian 12 ships CRS 3.3.4, the image 4.x:
+# nginx-waf.ts says what differs), and clamd. freshclam is never run: the tests bring their own signatures.
+command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_http_modsecurity_module.so ] || missing+=(libnginx-mod-http-modsecurity)
+[ -d /usr/share/modsecurity-crs/rules ] || missing+=(modsecurity-crs)
+command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
+command -v zip >/dev/null 2>&1 || missing+=(zip)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -2,3 +2,8 @@ export * from './postgres';
 export * from './redis';
 export * from './minio';
 export * from './ingestion';
+export * from './mlflow';
+export * from './opa';
+export * from './waf';
+export * from './clamav';
+export * from './llm-gateway';

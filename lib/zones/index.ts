@@ -6,6 +6,8 @@ export * from './z0-sources';
 export * from './z1-ingestion';
 export * from './z2-raw-lake';
 export * from './z3-curated-data';
+export * from './z4-model-factory';
+export * from './z5-model-registry';
 export * from './z6-serving';
 export * from './z7-consumers';
 export * from './z8-security-services';

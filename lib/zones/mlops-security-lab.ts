@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Vps } from '../core/vps';
 import { ArchitectureDiagram } from '../diagram/architecture-diagram';
+import { WafMode } from '../services/waf/crs-waf';
 import { VaultCiRoleProps } from '../vault/vault-auth-roles';
 import { DataSourceProps } from './data-source';
 import { ThresholdProfile } from './threshold-profile';
@@ -8,7 +9,9 @@ import { Z0Sources } from './z0-sources';
 import { Z1Ingestion } from './z1-ingestion';
 import { Z2RawLake } from './z2-raw-lake';
 import { Z3CuratedData } from './z3-curated-data';
-import { Z6Serving } from './z6-serving';
+import { Z4ModelFactory } from './z4-model-factory';
+import { Z5ModelRegistry } from './z5-model-registry';
+import { ServingLlmOptions, Z6Serving } from './z6-serving';
 import { ConsumerOptions, Z7Consumers } from './z7-consumers';
 import { Z8SecurityServices } from './z8-security-services';
 
@@ -34,10 +37,20 @@ export interface MlopsSecurityLabProps {
    */
   readonly consumers?: ConsumerOptions[];
   /**
+   * The LLM gateway (Z6): its system prompt, filters, egress allow-list and models.
+   * @default none (no LLM use, no egress at all)
+   */
+  readonly llm?: ServingLlmOptions;
+  /**
    * The CI identity allowed to sign model releases with the `model-sign` key (GitHub OIDC).
    * @default none (nothing may sign)
    */
   readonly release?: VaultCiRoleProps;
+  /**
+   * The ingestion WAF's mode.
+   * @default 'detect' (CONTROLS.md Z1-K08: start in detect, then block)
+   */
+  readonly wafMode?: WafMode;
   /**
    * Host size.
    * @default 'small'
@@ -71,6 +84,10 @@ export class MlopsSecurityLab extends Vps {
   public readonly lake: Z2RawLake;
   /** Z3: curated data and features. */
   public readonly curated: Z3CuratedData;
+  /** Z4: the model factory. */
+  public readonly factory: Z4ModelFactory;
+  /** Z5: the registry's stores. */
+  public readonly registry: Z5ModelRegistry;
   /** Z6: serving. */
   public readonly serving: Z6Serving;
   /** Z7: consumers. */
@@ -91,11 +108,15 @@ export class MlopsSecurityLab extends Vps {
     const vault = this.security.vault;
     this.lake = new Z2RawLake(vps, 'Z2', { vault });
     this.curated = new Z3CuratedData(vps, 'Z3', { vault, lake: this.lake, featureStoreMemoryMiB: standard ? 1024 : 512 });
-    this.ingestion = new Z1Ingestion(vps, 'Z1', { publicAddress: p.publicAddress, vault, lake: this.lake });
+    this.ingestion = new Z1Ingestion(vps, 'Z1', { publicAddress: p.publicAddress, vault, lake: this.lake, wafMode: p.wafMode });
     this.sources = new Z0Sources(vps, 'Z0');
     for (const [i, source] of (p.sources ?? []).entries()) this.ingestion.admit(this.sources.addSource(`Source${i + 1}`, source));
-    this.serving = new Z6Serving(vps, 'Z6', { gateway: this.ingestion.gateway, featureStore: this.curated.featureStore, modelSignKey: this.security.modelSignKey, modelServerMemoryMiB: standard ? 2048 : 1024 });
+    this.registry = new Z5ModelRegistry(vps, 'Z5', { vault });
+    this.factory = new Z4ModelFactory(vps, 'Z4', { vault, registry: this.registry });
+    this.serving = new Z6Serving(vps, 'Z6', { vault, gateway: this.ingestion.gateway, featureStore: this.curated.featureStore, modelSignKey: this.security.modelSignKey, modelServerMemoryMiB: standard ? 2048 : 1024 });
+    if (p.llm) this.serving.addLlmGateway(p.llm);
     this.security.exposeSignIn(this.ingestion.gateway, { allowFrom: p.operators });
+    this.factory.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });
     this.consumers = new Z7Consumers(vps, 'Z7', { keycloak: this.security.keycloak });
     for (const [i, consumer] of (p.consumers ?? []).entries()) this.consumers.addConsumer(`Consumer${i + 1}`, consumer);
     if (p.release) vault.addCiRole('Release', p.release).allowSign(this.security.modelSignKey);

@@ -3,6 +3,7 @@ import { Vps } from '../core/vps';
 import { VpsFile } from '../core/vps-file';
 import { Gateway } from '../gateway/gateway';
 import { IngestionEndpoint } from '../services/ingestion/ingestion-endpoint';
+import { CrsWaf } from '../services/waf/crs-waf';
 import { Zone } from '../workload/zone';
 import { DataSource, DataSourceProps } from './data-source';
 import { SecurityZone } from './security-zone';
@@ -39,8 +40,11 @@ export class Z0Sources extends SecurityZone {
 
   private routesOf(endpoint: IngestionEndpoint): { host: string; path: string }[] {
     const vps = Vps.of(this);
+    // Routed directly, or to a WAF hop that forwards the route's path to the connector.
+    const reaches = (target: unknown, path: string | undefined) =>
+      target === endpoint || (target instanceof CrsWaf && target.routes.some((w) => w.backend === endpoint && w.pathPrefix === path));
     return vps.node.findAll().filter((c): c is Gateway => c instanceof Gateway)
-      .flatMap((g) => g.routes.filter((r) => r.target === endpoint).map((r) => ({ host: r.rule.host, path: r.rule.pathPrefix })));
+      .flatMap((g) => g.routes.filter((r) => reaches(r.target, r.rule.pathPrefix)).map((r) => ({ host: r.rule.host, path: r.rule.pathPrefix })));
   }
 
   private problems(): string[] {

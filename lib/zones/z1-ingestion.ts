@@ -2,7 +2,8 @@ import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
-import { IngestionEndpoint } from '../services/ingestion/ingestion-endpoint';
+import { IngestionEndpoint, INGESTION_PORT } from '../services/ingestion/ingestion-endpoint';
+import { CrsWaf, WafMode } from '../services/waf/crs-waf';
 import { VaultServer } from '../vault/vault-server';
 import { Zone } from '../workload/zone';
 import { DataSource } from './data-source';
@@ -27,20 +28,30 @@ export interface Z1IngestionProps {
    * @default none
    */
   readonly trustedProxies?: string[];
+  /**
+   * The OWASP CRS WAF hop in front of every connector: `detect` logs matches, `block` refuses
+   * them (CONTROLS.md Z1-K08: start in detect, then block).
+   * @default 'detect'
+   */
+  readonly wafMode?: WafMode;
 }
 
 /**
  * Z1, ingestion and the security gateway (L3; CONTROLS.md Z1): the platform's single public
  * entry (Traefik on 443, and 80 that only redirects) and one contract-checking connector per Z0
  * source behind the ingestion door. `admit(source)` creates the source's connector (write-only on
- * `staging/<source>/` and `quarantine/<source>/`) and its route: exact host and path, POST only,
- * client certificates of the internal CA, and the door's limits.
+ * `staging/<source>/` and `quarantine/<source>/`), puts the zone's OWASP CRS WAF in front of it
+ * and routes the door to the WAF: exact host and path, POST only, client certificates of the
+ * internal CA, and the door's limits. The connector itself is never routed (the WAF refuses that
+ * bypass at synth).
  */
 export class Z1Ingestion extends SecurityZone {
   /** The edge gateway, which other zones expose their doors and UIs through. */
   public readonly gateway: Gateway;
   /** The ingestion door's host name. */
   public readonly ingestHost: string;
+  /** The WAF hop between the gateway and the connectors. */
+  public readonly waf: CrsWaf;
   private readonly admitted: IngestionEndpoint[] = [];
   private readonly ingestionProps: Z1IngestionProps;
 
@@ -49,6 +60,9 @@ export class Z1Ingestion extends SecurityZone {
     this.ingestionProps = props ?? ({} as Z1IngestionProps);
     this.ingestHost = this.ingestionProps.ingestHost ?? `ingest.${Vps.of(this).domain}`;
     this.gateway = new Gateway(this, 'gateway', { publicAddress: this.ingestionProps.publicAddress, vault: this.ingestionProps.vault, trustedProxies: this.ingestionProps.trustedProxies });
+    this.waf = new CrsWaf(this, 'waf', { mode: this.ingestionProps.wafMode ?? 'detect', vault: this.ingestionProps.vault });
+    this.addControl({ id: 'Z1-K08', title: 'OWASP CRS WAF hop in front of /ingest, detect then block', builtBy: `CrsWaf (mode ${this.waf.mode}; the gateway reaches connectors only through it)` });
+    this.addControl({ id: 'Z1-K09', title: 'malware scan of uploaded files with ClamAV limits', gap: 'the sources are JSON records, which the catalog exempts from AV scanning (Z1-2.5); ClamavScanner is there for file sources, with no scan service calling it yet' });
   }
 
   /** The connectors admitted so far. */
@@ -56,12 +70,13 @@ export class Z1Ingestion extends SecurityZone {
     return this.admitted;
   }
 
-  /** Creates the source's connector and routes it through the ingestion door (mTLS). */
+  /** Creates the source's connector and routes it through the ingestion door (mTLS) and the WAF. */
   public admit(source: DataSource): IngestionEndpoint {
     const { lake, vault } = this.ingestionProps;
     if (!lake) throw new MlsecError(`[${this.node.path}] admit('${source?.sourceName}'): prop 'lake' is required (the Z2RawLake whose staging and quarantine buckets the connector writes)`);
     const connector = source.addIngestion({ staging: lake.stagingBucket, quarantine: lake.quarantineBucket, vault });
-    this.gateway.expose(connector, { host: this.ingestHost, pathPrefix: connector.path, auth: RouteAuth.mtls() });
+    const hop = this.waf.protect(connector, { port: INGESTION_PORT, pathPrefix: connector.path });
+    this.gateway.expose(hop.workload, { name: `ingest-${connector.source}`, host: this.ingestHost, pathPrefix: hop.pathPrefix, port: hop.port, auth: RouteAuth.mtls(), methods: ['POST'] });
     this.admitted.push(connector);
     return connector;
   }

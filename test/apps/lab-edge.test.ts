@@ -57,7 +57,7 @@ describe('reference lab: edge and identity across artifacts', () => {
   it('has exactly two doors (Z1 ingestion, Z6 inference) with client certificates, and admin UIs behind OIDC and the allow-list', () => {
     const zoneOf = (router: any) => services[new URL(merged.services[router.service].loadBalancer.servers[0].url).hostname].labels['mlsec.zone'];
     const doors = Object.entries(merged.routers).filter(([, r]) => ['z1', 'z6'].includes(zoneOf(r)));
-    expect(doors.map(([n]) => n).sort()).toEqual(['ingest-transactions', 'model-server']);
+    expect(doors.map(([n]) => n).sort()).toEqual(['ingest-transactions', 'llm-gateway', 'model-server']); // ingestion (through the WAF), inference, and the LLM gateway
     for (const [name, r] of doors) expect(r.tls.options, name).toBe('mtls-clients');
     expect(tls.options['mtls-clients'].clientAuth.clientAuthType).toBe('RequireAndVerifyClientCert');
     for (const [name, r] of Object.entries(merged.routers).filter(([, x]) => !['z1', 'z6'].includes(zoneOf(x)))) {
@@ -77,7 +77,7 @@ describe('reference lab: edge and identity across artifacts', () => {
       expect(proxy, name).toMatch(/^sso-/);
       protectedHosts.set(hostOf(r.rule)!, proxy);
     }
-    expect([...protectedHosts.keys()]).toEqual(['auth.lab.example.com']);
+    expect([...protectedHosts.keys()]).toEqual(['auth.lab.example.com', 'mlflow.lab.example.com']);
     const webClients = realm.clients.filter((c: any) => c.standardFlowEnabled);
     for (const [host, proxy] of protectedHosts) {
       const client = webClients.find((c: any) => c.clientId === proxy);

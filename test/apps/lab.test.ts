@@ -40,7 +40,7 @@ describe('reference lab (apps/lab.ts)', () => {
     const published = Object.entries(compose.findServices(Match.anyValue()) as Record<string, any>).filter(([, s]) => s.ports !== undefined);
     expect(published.map(([n, s]) => [n, s.ports])).toEqual([['gateway', ['203.0.113.10:443:8443/tcp', '203.0.113.10:80:8080/tcp']]]);
     // Long-running services: non-root, no capability, a health check.
-    const jobs = ['backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init'];
+    const jobs = ['backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-store-bootstrap', 'model-store-volume-init'];
     // The ingestion connector's image is FROM scratch: nothing in it can probe; its reason says so.
     const unprobed = ['ingest-transactions'];
     for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch/);
@@ -57,19 +57,20 @@ describe('reference lab (apps/lab.ts)', () => {
     }
     compose.hasService('lake-volume-init', Match.objectLike({ user: '0:0', cap_add: ['CHOWN'], network_mode: 'none', entrypoint: ['chown', '-R', '10001:10001', '/data'] }));
     compose.hasService('lake', Match.objectLike({ user: '10001:10001', depends_on: { 'lake-volume-init': { condition: 'service_completed_successfully' } } }));
-    for (const [name, network] of Object.entries(compose.toJSON().networks as Record<string, unknown>)) expect(network, name).toEqual({ internal: name !== 'edge' });
+    for (const [name, network] of Object.entries(compose.toJSON().networks as Record<string, unknown>)) expect(network, name).toEqual({ internal: name !== 'edge' && name !== 'egress' });
     for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
       expect((service.networks ?? []).includes('edge'), name).toBe(name === 'gateway');
+      expect((service.networks ?? []).includes('egress'), name).toBe(name === 'llm-gateway'); // the one way out (ZONE-08)
     }
   });
 
   it('connects zones only by the flows its grants declare', () => {
     const compose = ComposeTemplate.fromAssembly(labAssembly(), 'lab');
     const zones = new Set(Object.values(compose.findServices(Match.anyValue())).map((s: any) => s.labels['mlsec.zone']));
-    expect([...zones].sort()).toEqual(['z1', 'z2', 'z3', 'z6', 'z8']);
+    expect([...zones].sort()).toEqual(['z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z8']);
     const networks = Object.fromEntries(Object.entries(compose.findServices(Match.anyValue())).map(([n, s]: [string, any]) => [n, s.networks ?? s.network_mode]));
     expect(networks).toEqual({
-      'backup-shipper': ['z2-z3'],
+'backup-shipper': ['z2-z3'],
       'backup-shipper-vault-agent': ['z8'],
       'curated-backup': ['z3'],
       'curated-backup-vault-agent': ['z8'],
@@ -77,11 +78,11 @@ describe('reference lab (apps/lab.ts)', () => {
       'curated-db-vault-agent': ['z8'],
       'feature-store': ['z3-z6'],
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
-      'gateway': ['edge', 'z1', 'z1-z6', 'z1-z8'], // the two doors (z1, z6), the IdP and its OIDC proxy (z8); never Vault or a data store
+      'gateway': ['edge', 'z1', 'z1-z4', 'z1-z6', 'z1-z8'], // the doors (z1: the WAF; z6: model server, LLM gateway), the MLflow UI (z4), the IdP and its OIDC proxies (z8); never Vault or a data store
       'gateway-vault-agent': ['z8'],
       'identity-db': ['z8'],
       'identity-db-vault-agent': ['z8'],
-      'ingest-transactions': ['z1', 'z1-z2'], // writes to the lake's staging and quarantine
+      'ingest-transactions': ['z1', 'z1-z2'], // the WAF in front, the lake's staging and quarantine behind
       'ingest-transactions-vault-agent': ['z8'],
       'keycloak': ['z1-z8', 'z8'],
       'keycloak-vault-agent': ['z8'],
@@ -90,11 +91,26 @@ describe('reference lab (apps/lab.ts)', () => {
       'lake-bootstrap-vault-agent': ['z8'],
       'lake-vault-agent': ['z8'],
       'lake-volume-init': 'none',
+      'llm-gateway': ['egress', 'z1-z6'], // the only service with egress
+      'llm-gateway-vault-agent': ['z8'],
+      'mlflow': ['z1-z4', 'z4-z5'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
+      'mlflow-vault-agent': ['z8'],
       'model-server': ['z1-z6', 'z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
       'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks
+      'model-store': ['z4-z5', 'z5'],
+      'model-store-bootstrap': ['z5'],
+      'model-store-bootstrap-vault-agent': ['z8'],
+      'model-store-vault-agent': ['z8'],
+      'model-store-volume-init': 'none',
+      'registry-db': ['z4-z5', 'z5-z8'],
+      'registry-db-vault-agent': ['z8'],
       'sso-auth': ['z1-z8', 'z8'],
       'sso-auth-vault-agent': ['z8'],
-      'vault': ['z3-z8', 'z6-z8', 'z8'],
+      'sso-mlflow': ['z1-z8', 'z8'],
+      'sso-mlflow-vault-agent': ['z8'],
+      'vault': ['z3-z8', 'z5-z8', 'z6-z8', 'z8'],
+      'waf': ['z1'],
+      'waf-vault-agent': ['z8'],
     });
     compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' } } }));
   });
@@ -153,7 +169,7 @@ describe('reference lab (apps/lab.ts)', () => {
     // gateway's public certificate names the public hosts, which no Vault role may issue.
     expect(fromBootstrap).toEqual({
       'gateway': ['publictls.crt', 'publictls.key'],
-      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-core-banking', 'seed-keycloak-client-fraud-engine', 'seed-keycloak-client-sso-auth', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-pki-intermediate.pem', 'seed-sso-auth-cookie-secret', 'tls.crt', 'tls.key'],
+      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-core-banking', 'seed-keycloak-client-fraud-engine', 'seed-keycloak-client-sso-auth', 'seed-keycloak-client-sso-mlflow', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-llm-gateway-api-key-sk', 'seed-model-store-kms-key', 'seed-model-store-root-password', 'seed-model-store-root-user', 'seed-model-store-user-mlflow', 'seed-pki-intermediate.pem', 'seed-registry-db-admin-password', 'seed-registry-db-vault-admin-password', 'seed-registry-db-vault-admin.scram', 'seed-sso-auth-cookie-secret', 'seed-sso-mlflow-cookie-secret', 'tls.crt', 'tls.key'],
     });
   });
 

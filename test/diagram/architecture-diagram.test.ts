@@ -38,7 +38,7 @@ describe('architecture diagram of the reference lab', () => {
 
   it('draws one cluster per zone in use, titled with the zone', () => {
     const zones = g.filter((x) => x.cls === 'cluster zone');
-    expect(zones.map((z) => z.id)).toEqual(['zone-z1', 'zone-z2', 'zone-z3', 'zone-z6', 'zone-z8']);
+    expect(zones.map((z) => z.id)).toEqual(['zone-z1', 'zone-z2', 'zone-z3', 'zone-z4', 'zone-z5', 'zone-z6', 'zone-z8']);
     expect(svg).toContain('Z1 Ingestion and security gateway');
     expect(svg).toContain('Z6 Serving and inference');
   });
@@ -47,7 +47,7 @@ describe('architecture diagram of the reference lab', () => {
     const ingress = g.filter((x) => x.title.startsWith('internet->'));
     expect(ingress.map((x) => [x.title, x.cls])).toEqual([['internet->gateway', 'edge ingress']]);
     const doors = g.filter((x) => x.cls === 'edge door').map((x) => x.title).sort();
-    expect(doors).toEqual(['gateway->ingest-transactions', 'gateway->model-server']);
+    expect(doors).toEqual(['gateway->llm-gateway', 'gateway->model-server', 'gateway->waf']);
     expect(g.find((x) => x.id === 'svc-gateway')?.cls).toBe('node service gateway');
     // Admin routes (the IdP, its console) are drawn apart from the doors.
     expect(g.filter((x) => x.cls === 'edge admin').map((x) => x.title)).toContain('gateway->keycloak');

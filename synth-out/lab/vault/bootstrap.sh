@@ -40,9 +40,16 @@ has auth approle || "$V" auth enable approle
 "$V" policy write keycloak "$C/policies/keycloak.hcl"
 "$V" policy write lake "$C/policies/lake.hcl"
 "$V" policy write lake-bootstrap "$C/policies/lake-bootstrap.hcl"
+"$V" policy write llm-gateway "$C/policies/llm-gateway.hcl"
+"$V" policy write mlflow "$C/policies/mlflow.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
 "$V" policy write model-server "$C/policies/model-server.hcl"
+"$V" policy write model-store "$C/policies/model-store.hcl"
+"$V" policy write model-store-bootstrap "$C/policies/model-store-bootstrap.hcl"
+"$V" policy write registry-db "$C/policies/registry-db.hcl"
 "$V" policy write sso-auth "$C/policies/sso-auth.hcl"
+"$V" policy write sso-mlflow "$C/policies/sso-mlflow.hcl"
+"$V" policy write waf "$C/policies/waf.hcl"
 
 # AppRole: one role per workload; secret IDs are single-use and short-lived, delivered response-wrapped.
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -55,8 +62,15 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/keycloak token_policies=keycloak token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake token_policies=lake token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake-bootstrap token_policies=lake-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/llm-gateway token_policies=llm-gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/mlflow token_policies=mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/model-store token_policies=model-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/model-store-bootstrap token_policies=model-store-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/registry-db token_policies=registry-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-auth token_policies=sso-auth token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/sso-mlflow token_policies=sso-mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/waf token_policies=waf token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 
 # Transit keys: not exportable, no plaintext backup, not deletable.
 "$V" read transit/keys/audit-log >/dev/null 2>&1 || "$V" write transit/keys/audit-log type=aes256-gcm96 exportable=false allow_plaintext_backup=false
@@ -90,6 +104,17 @@ if ! "$V" kv get -mount=kv mlsec/rotated/curated-db >/dev/null 2>&1; then
   fi
 fi
 "$V" write database/roles/curated-db-curated-backup db_name=curated-db default_ttl=5m max_ttl=1h creation_statements=@"$C/database/curated-db-curated-backup.create.sql" revocation_statements=@"$C/database/curated-db-curated-backup.revoke.sql"
+if ! "$V" read database/config/registry-db >/dev/null 2>&1; then
+  "$V" write database/config/registry-db plugin_name=postgresql-database-plugin allowed_roles="registry-db-*" username=vault_admin password=@"$S/seed-registry-db-vault-admin-password" verify_connection=false \
+    connection_url="postgresql://{{username}}:{{password}}@registry-db:5432/postgres?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt" password_authentication=scram-sha-256
+fi
+if ! "$V" kv get -mount=kv mlsec/rotated/registry-db >/dev/null 2>&1; then
+  if "$V" write -f database/rotate-root/registry-db >/dev/null 2>&1; then
+    "$V" kv put -mount=kv mlsec/rotated/registry-db rotated=true >/dev/null && echo "vault bootstrap: registry-db admin password rotated"
+  else
+    echo "vault bootstrap: registry-db is not reachable yet; run this script again once it is up, to rotate its admin password"
+  fi
+fi
 
 # CI: GitHub Actions OIDC tokens, bound to repository, ref and environment.
 has auth jwt || "$V" auth enable jwt
@@ -107,8 +132,14 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/ingest-transactions @"$C/pki/ingest-transactions.json"
 "$V" write pki_int/roles/keycloak @"$C/pki/keycloak.json"
 "$V" write pki_int/roles/lake @"$C/pki/lake.json"
+"$V" write pki_int/roles/llm-gateway @"$C/pki/llm-gateway.json"
+"$V" write pki_int/roles/mlflow @"$C/pki/mlflow.json"
 "$V" write pki_int/roles/model-server @"$C/pki/model-server.json"
+"$V" write pki_int/roles/model-store @"$C/pki/model-store.json"
+"$V" write pki_int/roles/registry-db @"$C/pki/registry-db.json"
 "$V" write pki_int/roles/sso-auth @"$C/pki/sso-auth.json"
+"$V" write pki_int/roles/sso-mlflow @"$C/pki/sso-mlflow.json"
+"$V" write pki_int/roles/waf @"$C/pki/waf.json"
 
 # KV seeds from files of the secrets folder.
 "$V" kv put -mount=kv lab/core/identity-db/admin password=@"$S/seed-identity-db-admin-password" >/dev/null
@@ -119,10 +150,17 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/curated-db/vault-admin scram=@"$S/seed-curated-db-vault-admin.scram" >/dev/null
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null
 "$V" kv put -mount=kv lab/core/ingest-transactions/lake secret_key=@"$S/seed-lake-user-ingest-transactions" >/dev/null
+"$V" kv put -mount=kv lab/core/registry-db/admin password=@"$S/seed-registry-db-admin-password" >/dev/null
+"$V" kv put -mount=kv lab/core/registry-db/vault-admin scram=@"$S/seed-registry-db-vault-admin.scram" >/dev/null
+"$V" kv put -mount=kv lab/core/model-store/root kms_key=@"$S/seed-model-store-kms-key" password=@"$S/seed-model-store-root-password" user=@"$S/seed-model-store-root-user" >/dev/null
+"$V" kv put -mount=kv lab/core/mlflow/model-store secret_key=@"$S/seed-model-store-user-mlflow" >/dev/null
 "$V" kv put -mount=kv lab/core/model-server/feature-store password=@"$S/seed-feature-store-user-model-server" >/dev/null
 "$V" kv put -mount=kv lab/core/feature-store/acl-model-server sha256=@"$S/seed-feature-store-user-model-server.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/llm-gateway/api-key api_key=@"$S/seed-llm-gateway-api-key-sk" >/dev/null
 "$V" kv put -mount=kv lab/core/sso-auth/client client_secret=@"$S/seed-keycloak-client-sso-auth" >/dev/null
 "$V" kv put -mount=kv lab/core/sso-auth/cookie cookie_secret=@"$S/seed-sso-auth-cookie-secret" >/dev/null
+"$V" kv put -mount=kv lab/core/sso-mlflow/client client_secret=@"$S/seed-keycloak-client-sso-mlflow" >/dev/null
+"$V" kv put -mount=kv lab/core/sso-mlflow/cookie cookie_secret=@"$S/seed-sso-mlflow-cookie-secret" >/dev/null
 "$V" kv put -mount=kv lab/core/core-banking/client client_secret=@"$S/seed-keycloak-client-core-banking" >/dev/null
 "$V" kv put -mount=kv lab/core/fraud-engine/client client_secret=@"$S/seed-keycloak-client-fraud-engine" >/dev/null
 

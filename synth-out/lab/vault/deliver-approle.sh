@@ -31,5 +31,12 @@ deliver ingest-transactions-vault-agent 10001:10001 ingest-transactions
 deliver keycloak-vault-agent 1000:1000 keycloak
 deliver lake-bootstrap-vault-agent 10001:10001 lake-bootstrap
 deliver lake-vault-agent 10001:10001 lake
+deliver llm-gateway-vault-agent 10001:10001 llm-gateway
+deliver mlflow-vault-agent 10001:10001 mlflow
 deliver model-server-vault-agent 10001:10001 model-server
+deliver model-store-bootstrap-vault-agent 10001:10001 model-store-bootstrap
+deliver model-store-vault-agent 10001:10001 model-store
+deliver registry-db-vault-agent 999:999 registry-db
 deliver sso-auth-vault-agent 10001:10001 sso-auth
+deliver sso-mlflow-vault-agent 10001:10001 sso-mlflow
+deliver waf-vault-agent 101:101 waf

@@ -4,7 +4,7 @@ import { eachService, serviceHit } from './compose-services';
 import { asList, asMap, isTrue, show } from './compose-values';
 import { parseImage } from './image-reference';
 import { bindScope, PortMapping, portMappings, rangeHas } from './port-mappings';
-import { isBackend, isEdgeProxy } from './service-roles';
+import { isBackend, isEdgeProxy, isEgressGateway } from './service-roles';
 
 /** How a port entry is named in messages, with a note when YAML 1.1 misread it. */
 function described(m: PortMapping): string {
@@ -30,7 +30,7 @@ export const UNBOUND_PUBLISHED_PORT: Rule = {
   kinds: ['compose'],
   check: (model) =>
     eachService(model, (s) => {
-      const proxy = isEdgeProxy(s);
+      const proxy = isEdgeProxy(s) || isEgressGateway(s);
       const hits: RuleHit[] = [];
       for (const m of portMappings(s)) {
         const scope = bindScope(m);
@@ -86,7 +86,7 @@ export const PRIVILEGED_OR_SSH_PORT: Rule = {
   check: (model) =>
     eachService(model, (s) => {
       const hits: RuleHit[] = [];
-      const proxy = isEdgeProxy(s);
+      const proxy = isEdgeProxy(s) || isEgressGateway(s);
       for (const m of portMappings(s)) {
         if (rangeHas(m.hostPorts, 22) || rangeHas(m.containerPorts, 22)) {
           hits.push(serviceHit(s, m.steps, `service '${s.name}' publishes SSH port 22 with ${described(m)}`));
@@ -107,8 +107,8 @@ export const PRIVILEGED_OR_SSH_PORT: Rule = {
 
 /**
  * CMP-28: a service on the default network (unless it is declared `internal: true`), or a service
- * other than the edge proxy on a network that is not `internal: true` (external networks cannot
- * be verified here and count as not internal).
+ * other than the edge proxy and the declared egress gateway (role `llm-gateway`) on a network
+ * that is not `internal: true` (external networks cannot be verified here and count as not internal).
  */
 export const NETWORK_SEGMENTATION: Rule = {
   id: 'CMP-28',
@@ -117,7 +117,7 @@ export const NETWORK_SEGMENTATION: Rule = {
   level: 'warning',
   priority: 'P2',
   rationale: "The default network joins every service of the project, and a non-internal network gives internet egress; tiers are only separated when each service joins just the internal networks of its flows.",
-  remediation: 'Declare a network per tier pair with `internal: true` and list only those in each service; keep the non-internal (public) network for the edge proxy alone.',
+  remediation: 'Declare a network per tier pair with `internal: true` and list only those in each service; keep the non-internal networks for the edge proxy and the one egress gateway alone.',
   controls: { 'cis-docker-1.6': ['5.30'], 'nist-800-53-r5': ['SC-7', 'AC-4'], 'csa-aicm': ['IVS'] },
   kinds: ['compose'],
   check: (model) =>
@@ -131,14 +131,14 @@ export const NETWORK_SEGMENTATION: Rule = {
       if (list) list.forEach((n, i) => typeof n === 'string' && joined.push({ net: n, steps: ['networks', i] }));
       else if (map) Object.keys(map).forEach((n) => joined.push({ net: n, steps: ['networks', n] }));
       else joined.push({ net: 'default', steps: [] });
-      const proxy = isEdgeProxy(s);
+      const proxy = isEdgeProxy(s) || isEgressGateway(s);
       const hits: RuleHit[] = [];
       for (const { net, steps } of joined) {
         const decl = declaration(net);
         if (isTrue(decl?.internal)) continue;
         let problem: string | undefined;
         if (net === 'default') problem = steps.length === 0 ? 'names no network, so it joins the default network' : 'joins the default network';
-        else if (!proxy) problem = `joins network '${net}', which is not internal: true${decl?.external ? ' (an external network whose settings this file does not show)' : ''}; only the edge proxy may join a public network`;
+        else if (!proxy) problem = `joins network '${net}', which is not internal: true${decl?.external ? ' (an external network whose settings this file does not show)' : ''}; only the edge proxy and the egress gateway may join a public network`;
         if (problem) hits.push(serviceHit(s, steps, `service '${s.name}' ${problem}`, { granular: `${s.name}/${net}` }));
       }
       return hits;

@@ -39,6 +39,12 @@ export function isEdgeProxy(service: ComposeService): boolean {
   return PROXY_IMAGES.test(name) && !HELPER_IMAGE.test(name);
 }
 
+/** Whether the service declares itself the platform's one way out (the LLM gateway, an egress proxy); ZONE-08 checks there is only that one. */
+export function isEgressGateway(service: ComposeService): boolean {
+  const role = declaredRole(service);
+  return role === 'llm-gateway' || role === 'egress-proxy';
+}
+
 /** Whether the service is a backend (data store, Vault, Keycloak, MLflow, MinIO, Jupyter …). */
 export function isBackend(service: ComposeService): boolean {
   const role = declaredRole(service);

@@ -15,6 +15,10 @@ path "kv/data/lab/core/sso-auth/client" {
   capabilities = ["read"]
 }
 
+path "kv/data/lab/core/sso-mlflow/client" {
+  capabilities = ["read"]
+}
+
 path "pki_int/issue/keycloak" {
   capabilities = ["update"]
 }

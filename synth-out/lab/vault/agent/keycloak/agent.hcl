@@ -46,6 +46,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/client-sso-mlflow.ctmpl"
+  destination = "/run/vault/client-sso-mlflow"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   source = "/vault/agent/client-core-banking.ctmpl"
   destination = "/run/vault/client-core-banking"
   perms = "0400"

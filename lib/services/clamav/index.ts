@@ -1,0 +1,3 @@
+export * from './clamav-scanner';
+export * from './clamd-config';
+export * from './signature-update';

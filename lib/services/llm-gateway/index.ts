@@ -1,0 +1,2 @@
+export * from './llm-filters';
+export * from './llm-gateway';

@@ -1,0 +1,3 @@
+export * from './mlflow-server';
+export * from './mlflow-start-script';
+export * from './model-lifecycle';

@@ -1,0 +1,3 @@
+export * from './opa-policy';
+export * from './opa-policy-types';
+export * from './opa-server';

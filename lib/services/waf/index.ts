@@ -1,0 +1,3 @@
+export * from './crs-waf';
+export * from './modsecurity-config';
+export * from './waf-nginx-config';

@@ -1,0 +1,248 @@
+/**
+ * The generated WAF hop for real: Debian's nginx + ModSecurity v3 + OWASP CRS (tools/install-test-deps.sh)
+ * running the generated nginx.conf, modsecurity.conf and crs-setup.conf — re-rooted only in paths,
+ * listen ports and the backend's address (see test/support/real-servers/nginx-waf.ts) — with the
+ * bootstrap's certificates, in front of a TLS backend that requires the WAF's client certificate.
+ * The test plays the gateway (its delivered client certificate). Block mode: SQLi and XSS get 403
+ * and never reach the backend, a clean JSON POST does. Detect mode: the attack passes and the
+ * audit log names the CRS rule. Both: no request body or Authorization value in any log line,
+ * plain HTTP refused, callers without the declared client certificate refused.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../support/real-servers/free-port';
+import { requireWafPackages, rerootWafFiles, RunningNginx, startNginx, testNginxConfig, wafPackageVersions } from '../../support/real-servers/nginx-waf';
+import { registerCleanup, stopAll } from '../../support/real-servers/process-registry';
+import { bootstrapTier, DataTier } from '../data-tier-fixture';
+import { BACKEND, buildWafLab, PROTECTED_PATH } from './waf-fixture';
+import type { WafMode } from '../../../lib/services/waf';
+
+/** A request the backend received. */
+interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly body: string;
+  readonly clientCn: string;
+}
+
+/** A TLS backend with the bootstrap's certificate for `ingest-transactions`, requiring a client certificate from the internal CA. */
+async function startBackend(t: DataTier, port: number): Promise<{ received: Received[]; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const server = https.createServer({
+    cert: t.file(BACKEND, 'tls.crt'), key: t.file(BACKEND, 'tls.key'), ca: t.file(BACKEND, 'ca.crt'),
+    requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
+  }, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => {
+      const cert = (req.socket as import('tls').TLSSocket).getPeerCertificate();
+      received.push({ method: req.method ?? '', url: req.url ?? '', body, clientCn: String(cert?.subject?.CN ?? '') });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  registerCleanup(close, `waf test backend :${port}`);
+  return { received, close };
+}
+
+interface Reply {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** What a WAF instance under test is. */
+interface WafUnderTest {
+  readonly mode: WafMode;
+  readonly tier: DataTier;
+  readonly nginx: RunningNginx;
+  readonly port: number;
+  readonly received: Received[];
+  readonly overrides: string[];
+}
+
+const SECRET_TOKEN = 'Bearer mlsec-secret-token-4f1c9e';
+const SECRET_FIELD = 'cpf-123.456.789-09-never-logged';
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-waf-real-'));
+const running: WafUnderTest[] = [];
+
+/** A request to the WAF as the gateway (its client certificate), or as `as` (another delivered identity). */
+function request(w: WafUnderTest, method: string, urlPath: string, body?: string, opts: { as?: { service: string; cert: string; key: string }; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const who = opts.as ?? { service: 'gateway', cert: 'clienttls.crt', key: 'clienttls.key' };
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: w.port, method, path: urlPath, servername: 'waf', timeout: 20_000,
+      ca: w.tier.file('gateway', 'ca.crt'), cert: w.tier.file(who.service, who.cert), key: w.tier.file(who.service, who.key),
+      headers: { 'host': 'ingest.lab.example.com', 'authorization': SECRET_TOKEN, ...(opts.headers ?? {}), ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+async function startWaf(mode: WafMode): Promise<WafUnderTest> {
+  const lab = buildWafLab({ mode });
+  const tier = bootstrapTier(lab.app);
+  registerCleanup(() => tier.cleanup(), `waf ${mode} secrets`);
+  const dir = path.join(work, mode);
+  const secretsDir = path.join(dir, 'secrets');
+  fs.mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  for (const name of ['tls.crt', 'tls.key', 'ca.crt']) fs.writeFileSync(path.join(secretsDir, name), tier.file('waf', name), { mode: 0o600 });
+  const [httpsPort, healthPort, backendPort] = await freePorts(3);
+  const backend = await startBackend(tier, backendPort);
+  const files = rerootWafFiles({
+    nginxConf: tier.generated('waf/nginx.conf'), modSecurityConf: tier.generated('waf/modsecurity.conf'), crsSetup: tier.generated('waf/crs-setup.conf'),
+    dir, secretsDir, httpsPort, healthPort, backends: { [`${BACKEND}:8443`]: backendPort },
+  });
+  const check = testNginxConfig(files.nginxConfPath);
+  expect(check.status, `nginx -t refused the generated config:\n${check.output}\n${files.overrides.join('\n')}`).toBe(0);
+  const nginx = await startNginx(files.nginxConfPath, httpsPort);
+  const w = { mode, tier, nginx, port: httpsPort, received: backend.received, overrides: files.overrides };
+  running.push(w);
+  return w;
+}
+
+/** The audit-log lines (JSON with a `transaction`) nginx wrote to stdout. */
+function auditEntries(w: WafUnderTest): any[] {
+  return w.nginx.stdout().split('\n').filter((l) => l.startsWith('{"transaction"')).map((l) => JSON.parse(l));
+}
+
+/** The CRS rule ids in the audit entries of requests to `uriPart`. */
+function ruleIdsFor(w: WafUnderTest, uriPart: string): string[] {
+  return auditEntries(w)
+    .filter((e) => String(e.transaction?.request?.uri ?? '').includes(uriPart))
+    .flatMap((e) => (e.transaction.messages ?? []).map((m: any) => String(m.details?.ruleId)));
+}
+
+/** The rule ids logged for `uriPart`, polled until one starts with `family` (the entry is written as the transaction ends). */
+async function waitForRuleIds(w: WafUnderTest, uriPart: string, family: string): Promise<string[]> {
+  let ids = ruleIdsFor(w, uriPart);
+  for (let i = 0; i < 60 && !ids.some((id) => id.startsWith(family)); i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    ids = ruleIdsFor(w, uriPart);
+  }
+  return ids;
+}
+
+const SQLI = JSON.stringify({ id: "1' OR '1'='1' UNION SELECT password FROM users --", customer: SECRET_FIELD });
+const XSS = JSON.stringify({ id: 'tx-2', note: '<script>alert(document.cookie)</script>', customer: SECRET_FIELD });
+const CLEAN = JSON.stringify({ id: 'tx-1', amount: 12.5, currency: 'BRL', channel: 'APP', occurred_at: '2026-01-02T03:04:05Z', customer: SECRET_FIELD });
+
+let block: WafUnderTest;
+let detect: WafUnderTest;
+
+beforeAll(async () => {
+  requireWafPackages(); // throws naming tools/install-test-deps.sh when missing
+  block = await startWaf('block');
+  detect = await startWaf('detect');
+}, 180_000);
+
+afterAll(async () => {
+  try {
+    await stopAll();
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
+describe('CrsWaf for real (Debian nginx + ModSecurity + CRS)', () => {
+  it('runs on the recorded package versions, with only paths, ports and the backend address re-rooted', () => {
+    const versions = wafPackageVersions();
+    expect(versions['modsecurity-crs']).toMatch(/^3\.3\./);
+    expect(versions.nginx).toMatch(/^1\./);
+    console.log(`WAF packages: ${JSON.stringify(versions)}\nre-rooted:\n${block.overrides.join('\n')}`);
+    expect(block.overrides.every((o) => /load_module|config dir|\/run\/secrets|scratch|listener|upstream|CRS rules|unicode mapping/.test(o))).toBe(true);
+  });
+
+  it('block mode: a clean JSON POST passes to the backend over verified mTLS', async () => {
+    const before = block.received.length;
+    const r = await request(block, 'POST', PROTECTED_PATH, CLEAN);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('{"accepted":true}');
+    const got = block.received.slice(before);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ method: 'POST', url: PROTECTED_PATH, body: CLEAN, clientCn: 'waf' });
+  });
+
+  it.each([['SQL injection', SQLI, '942'], ['XSS', XSS, '941']])('block mode: %s gets 403 and never reaches the backend', async (_what, body, family) => {
+    const before = block.received.length;
+    const marker = `?case=${family}-block`;
+    const r = await request(block, 'POST', `${PROTECTED_PATH}${marker}`, body);
+    expect(r.status).toBe(403);
+    expect(block.received.length).toBe(before);
+    const ids = await waitForRuleIds(block, marker, family);
+    expect(ids.some((id) => id.startsWith(family)), `rule ids ${ids.join(', ')}\n${block.nginx.stdout().slice(-3000)}`).toBe(true);
+    expect(ids).toContain('949110'); // the inbound anomaly score that denied it
+  });
+
+  it('detect mode: the SQL injection passes, and the audit log names the CRS rule id', async () => {
+    const before = detect.received.length;
+    const marker = '?case=942-detect';
+    const r = await request(detect, 'POST', `${PROTECTED_PATH}${marker}`, SQLI);
+    expect(r.status).toBe(200);
+    expect(detect.received.slice(before).map((x) => x.body)).toEqual([SQLI]);
+    const ids = await waitForRuleIds(detect, marker, '942');
+    expect(ids.some((id) => id.startsWith('942')), `rule ids ${ids.join(', ')}`).toBe(true);
+  });
+
+  it('logs no request body, no Authorization value and no request header at all', () => {
+    for (const w of [block, detect]) {
+      const all = w.nginx.stdout() + w.nginx.stderr();
+      expect(all).not.toContain(SECRET_TOKEN.split(' ')[1]);
+      expect(all).not.toContain(SECRET_FIELD);
+      expect(all).not.toContain('"currency":"BRL"');
+      const entries = auditEntries(w);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const e of entries) {
+        expect(e.transaction.request?.headers ?? {}).toEqual({});
+        expect(e.transaction.request?.body ?? '').toBe('');
+        expect(e.transaction.response?.headers ?? {}).toEqual({});
+      }
+    }
+  });
+
+  it('refuses plain HTTP on the TLS port (400) without reaching the backend', async () => {
+    const before = block.received.length;
+    const r = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: block.port, method: 'POST', path: PROTECTED_PATH, timeout: 10_000, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.once('error', reject);
+      req.end(CLEAN);
+    });
+    expect(r.status).toBe(400);
+    expect(block.received.length).toBe(before);
+  });
+
+  it('refuses a caller without a declared flow (another internal certificate: 403) and one without a certificate (400)', async () => {
+    const before = block.received.length;
+    const other = await request(block, 'POST', PROTECTED_PATH, CLEAN, { as: { service: 'waf', cert: 'tls.crt', key: 'tls.key' } });
+    expect(other.status).toBe(403);
+    const none = await new Promise<Reply>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: block.port, method: 'POST', path: PROTECTED_PATH, servername: 'waf', ca: block.tier.file('gateway', 'ca.crt'), timeout: 10_000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.once('error', reject);
+      req.end(CLEAN);
+    });
+    expect(none.status).toBe(400);
+    expect(block.received.length).toBe(before);
+  });
+
+  it('routes only the protected prefix (404 elsewhere) and refuses bodies over the limit (413)', async () => {
+    const before = block.received.length;
+    expect((await request(block, 'POST', '/admin', CLEAN)).status).toBe(404);
+    const big = JSON.stringify({ id: 'x', pad: 'a'.repeat(10 * 1024 * 1024 + 16) });
+    expect((await request(block, 'POST', PROTECTED_PATH, big)).status).toBe(413);
+    expect(block.received.length).toBe(before);
+  });
+});
