@@ -1,0 +1,39 @@
+/**
+ * MlopsSecurityLab with its defaults: the whole platform from three props, safe with nothing
+ * else — no source means no connector, no LLM options means no egress network at all.
+ */
+import { describe, expect, it } from 'vitest';
+import { ComposeTemplate, Match, MlopsSecurityLab, Testing, ThresholdProfile } from '../../lib';
+
+describe('MlopsSecurityLab defaults', () => {
+  const app = Testing.app();
+  const lab = new MlopsSecurityLab(app, 'mini', { domain: 'mini.example.com', publicAddress: '192.0.2.7', operators: ['198.51.100.0/28'] });
+  const assembly = Testing.synth(app);
+  const compose = ComposeTemplate.fromAssembly(assembly, 'mini');
+
+  it('builds every zone but the optional parts, with no open error', () => {
+    const report = JSON.parse(assembly.file('mini/posture/report.json'));
+    expect(report.summary.blocking).toBe(0);
+    expect(report.zones.map((z: { zone: string }) => z.zone)).toEqual(['z0', 'z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z7', 'z8']);
+    expect(lab.thresholds.name).toBe('bank-default');
+    expect(lab.thresholds.values).toEqual(ThresholdProfile.bank().values);
+    expect(lab.serving.llmGateway).toBeUndefined();
+  });
+
+  it('has no egress network without an LLM gateway, and only the gateway on the edge', () => {
+    const networks = compose.toJSON().networks as Record<string, { internal: boolean }>;
+    expect(Object.entries(networks).filter(([, n]) => !n.internal).map(([name]) => name)).toEqual(['edge']);
+    expect(Object.keys(compose.findServices(Match.objectLike({ ports: Match.anyValue() })))).toEqual(['gateway']);
+  });
+
+  it('routes its UIs for the operators only, behind sign-in', () => {
+    const route = assembly.file('mini/traefik/dynamic/route-mlflow.yml');
+    expect(route).toContain('Host(`mlflow.mini.example.com`)');
+    expect(route).toContain('198.51.100.0/28');
+    expect(route).toMatch(/forwardAuth:/);
+  });
+
+  it('draws the architecture by default', () => {
+    expect(assembly.file('mini/architecture.svg')).toContain('<svg');
+  });
+});
