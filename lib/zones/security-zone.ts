@@ -31,9 +31,14 @@ export abstract class SecurityZone extends Construct implements IZoneProfileSour
     return [...ZONE_CATALOG[this.zone.index].controls, ...this.extraControls];
   }
 
-  /** Records a control this zone's parts add beyond the catalog (e.g. an optional service). */
+  /**
+   * Records a control this zone's parts add beyond the catalog (e.g. an optional service); a
+   * control recorded again (a gap that a part later closes) replaces the earlier entry.
+   */
   public addControl(control: ZoneControl): void {
-    this.extraControls.push(control);
+    const i = this.extraControls.findIndex((c) => c.id === control.id);
+    if (i >= 0) this.extraControls.splice(i, 1, control);
+    else this.extraControls.push(control);
   }
 
   /** @internal */

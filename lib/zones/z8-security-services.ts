@@ -2,6 +2,8 @@ import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { KeycloakServer } from '../identity/keycloak-server';
 import { KeycloakRealm } from '../keycloak/keycloak-realm';
+import { IOpaPolicy } from '../services/opa/opa-policy-types';
+import { OpaServer } from '../services/opa/opa-server';
 import { PostgresServer } from '../services/postgres/postgres-server';
 import { VaultServer } from '../vault/vault-server';
 import { VaultTransitKey } from '../vault/vault-grants';
@@ -46,6 +48,7 @@ export class Z8SecurityServices extends SecurityZone {
   public readonly piiKey: VaultTransitKey;
   /** The Transit key that signs audit-log blocks. */
   public readonly auditLogKey: VaultTransitKey;
+  private pdp?: OpaServer;
 
   constructor(scope: Vps, id: string, props: Z8SecurityServicesProps = {}) {
     super(scope, id, Zone.Z8_SECURITY);
@@ -65,6 +68,28 @@ export class Z8SecurityServices extends SecurityZone {
       database: this.identityDb,
       vault: this.vault,
     });
+    this.addControl({
+      id: 'Z8-K09', title: 'OPA fails closed; decision logs redacted',
+      gap: 'no policy enforcement point in this platform calls a PDP yet (the registry gate and an inference PEP are not built); addPolicyDecisionPoint() adds OPA with generated fail-closed packages',
+    });
+  }
+
+  /** The policy decision point, once added. */
+  public get policyDecisionPoint(): OpaServer | undefined {
+    return this.pdp;
+  }
+
+  /**
+   * Adds OPA as the zone's policy decision point, serving `policies` (each generated with
+   * `OpaPolicy.…`, each failing closed); enforcement points get access with `grantQuery`.
+   */
+  public addPolicyDecisionPoint(...policies: IOpaPolicy[]): OpaServer {
+    if (!this.pdp) {
+      this.pdp = new OpaServer(this, 'opa', { vault: this.vault });
+      this.addControl({ id: 'Z8-K09', title: 'OPA fails closed; decision logs redacted', builtBy: 'OpaServer (default allow := false in every package, mTLS, system authz, masked decision logs)' });
+    }
+    for (const policy of policies) this.pdp.addPolicy(policy);
+    return this.pdp;
   }
 
   /** The realm (clients, roles, scopes). */

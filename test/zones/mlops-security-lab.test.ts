@@ -37,3 +37,19 @@ describe('MlopsSecurityLab defaults', () => {
     expect(assembly.file('mini/architecture.svg')).toContain('<svg');
   });
 });
+
+describe('Z8 policy decision point', () => {
+  it('is a stated gap until added, then built in with fail-closed packages', async () => {
+    const { OpaPolicy } = await import('../../lib');
+    const app = Testing.app();
+    const lab = new MlopsSecurityLab(app, 'pdp', { domain: 'pdp.example.com', publicAddress: '192.0.2.8', operators: ['198.51.100.0/28'] });
+    const before = JSON.parse(Testing.synth(app).file('pdp/posture/report.json'));
+    const k09 = (r: { zones: { controls: { id: string }[] }[] }) => r.zones.flatMap((z) => z.controls).filter((c) => c.id === 'Z8-K09');
+    expect(k09(before)).toEqual([expect.objectContaining({ status: 'gap' })]);
+    const opa = lab.security.addPolicyDecisionPoint(OpaPolicy.registryDownload({ package: 'z5.registry.download' }));
+    opa.grantQuery(lab.factory.mlflow, { packages: ['z5.registry.download'] });
+    const after = Testing.synth(app);
+    expect(k09(JSON.parse(after.file('pdp/posture/report.json')))).toEqual([expect.objectContaining({ status: 'built-in' })]);
+    expect(after.file('pdp/opa/bundle/z5/registry/download/policy.rego')).toMatch(/^default allow := false$/m);
+  });
+});
