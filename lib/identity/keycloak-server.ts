@@ -5,7 +5,7 @@ import { DNS_NAME, Vps } from '../core/vps';
 import type { Gateway } from '../gateway/gateway';
 import type { IOidcProxyProvider } from '../gateway/gateway-route';
 import { RouteAuth } from '../gateway/route-auth';
-import type { KeycloakClient, KeycloakServiceAccountClientOptions } from '../keycloak/keycloak-client';
+import type { KeycloakClient, KeycloakServiceAccountClientOptions, KeycloakWebClientOptions } from '../keycloak/keycloak-client';
 import { KeycloakRealm, KeycloakRealmProps } from '../keycloak/keycloak-realm';
 import { Posture } from '../posture/posture';
 import { Credential } from '../secrets/credential';
@@ -191,6 +191,15 @@ export class KeycloakServer extends Workload implements IOidcProxyProvider {
     });
     this.proxies.set(host, { proxy, roles: key });
     return { workload: proxy, port: OIDC_PROXY_PORT };
+  }
+
+  /**
+   * Adds a confidential web client (authorization code + PKCE S256) for an application that signs
+   * users in itself (Grafana); its secret is generated into Vault KV like every client secret.
+   */
+  public addWebClient(id: string, options: KeycloakWebClientOptions): { readonly client: KeycloakClient; readonly secret: VaultKvSecret } {
+    const client = this.realm.addWebClient(id, options);
+    return { client, secret: this.clientSecretOf(client.clientId, client.secretVariable) };
   }
 
   /**

@@ -71,8 +71,9 @@ export function identityScopes(): ClientScopeRepresentation[] {
       }),
     ]),
     scope('roles', 'Realm roles the client may see (its scope mappings; full scope is off)', false, [
+      // Also in userinfo: applications that sign users in themselves (Grafana) map roles from it.
       mapper('realm roles', 'oidc-usermodel-realm-role-mapper', {
-        'claim.name': 'realm_access.roles', 'jsonType.label': 'String', 'multivalued': 'true', ...claims({ access: true }),
+        'claim.name': 'realm_access.roles', 'jsonType.label': 'String', 'multivalued': 'true', ...claims({ access: true, userinfo: true }),
       }),
     ]),
     scope('abac', 'Group names and the ABAC attributes of the user\'s groups', false, [

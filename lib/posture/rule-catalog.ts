@@ -8,7 +8,7 @@ import type { Rule } from './rule';
 import type { RulePack } from './rule-pack';
 
 /** Version of the rule catalog, printed in every report; bump it when rules change meaning. */
-export const CATALOG_VERSION = '2026.11.1';
+export const CATALOG_VERSION = '2026.11.2';
 
 /** Every rule pack and rule mlsec-cdk checks. */
 export class RuleCatalog {

@@ -217,14 +217,14 @@ describe('mlsec rules', () => {
     expect(run.code).toBe(0);
     const rule = RuleCatalog.rules()[0];
     expect(run.stdout).toMatch(new RegExp(`^  ${rule.id} +${rule.severity} +${rule.level} +${escape(rule.title)}`, 'm'));
-    expect(run.stdout.split('\n')[0]).toBe(`mlsec-cdk rule catalog 2026.11.1: ${RuleCatalog.rules().length} rules`);
+    expect(run.stdout.split('\n')[0]).toBe(`mlsec-cdk rule catalog 2026.11.2: ${RuleCatalog.rules().length} rules`);
   });
 
   it('lists the catalog as json: id, title, severity, level, controls', async () => {
     const run = await mlsec('rules', '--format', 'json');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
-    expect(out.catalogVersion).toBe('2026.11.1');
+    expect(out.catalogVersion).toBe('2026.11.2');
     expect(out.rules.map((r: any) => r.id)).toEqual(RuleCatalog.rules().map((r) => r.id));
     for (const r of out.rules) {
       expect(Object.keys(r)).toEqual(['id', 'pack', 'title', 'severity', 'level', 'priority', 'unsuppressible', 'controls']);
