@@ -78,18 +78,10 @@ new TextFile(project, 'vitest.config.mts', {
 });
 
 const testDeps = project.addTask('test:deps', {
-  description: 'Install the Debian packages and servers the tests use, and build MinIO + mc (skips what is present)',
+  description: 'Install the Debian packages and the real servers the tests use (skips what is present)',
   exec: 'bash tools/install-test-deps.sh',
 });
-testDeps.exec('bash tools/install-minio.sh');
-testDeps.exec('bash tools/install-openbao.sh');
-testDeps.exec('bash tools/install-traefik.sh');
-testDeps.exec('bash tools/install-keycloak.sh');
-testDeps.exec('bash tools/install-benthos.sh');
-testDeps.exec('bash tools/install-oauth2-proxy.sh');
-testDeps.exec('bash tools/install-opa.sh');
-testDeps.exec('bash tools/install-mlflow.sh');
-testDeps.exec('bash tools/install-litellm.sh');
+testDeps.exec('bash tools/install-servers.sh');
 
 project.addTask('gen:traefik', {
   description: 'Regenerate lib/traefik/generated/ (types) from the vendored SchemaStore Traefik v3 schemas',
