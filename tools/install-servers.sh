@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DOWNLOADS=(openbao traefik keycloak mlflow litellm)
-BUILDS=(minio benthos oauth2-proxy opa)
+BUILDS=(minio benthos oauth2-proxy opa prometheus otelcol)
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT

@@ -24,6 +24,11 @@ command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 [ -d /usr/share/modsecurity-crs/rules ] || missing+=(modsecurity-crs)
 command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
 command -v zip >/dev/null 2>&1 || missing+=(zip)
+# busybox: the model fetch job's script runs with only busybox's tools and curl, as in its image.
+command -v busybox >/dev/null 2>&1 || missing+=(busybox)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+# JMESPath, to evaluate Grafana's generated role mapping the way Grafana does (test/services/telemetry).
+/usr/bin/python3 -c 'import jmespath' 2>/dev/null || missing+=(python3-jmespath)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

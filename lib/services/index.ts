@@ -7,3 +7,6 @@ export * from './opa';
 export * from './waf';
 export * from './clamav';
 export * from './llm-gateway';
+export * from './metrics';
+export * from './telemetry';
+export * from './model-serving';

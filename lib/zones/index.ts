@@ -11,4 +11,5 @@ export * from './z5-model-registry';
 export * from './z6-serving';
 export * from './z7-consumers';
 export * from './z8-security-services';
+export * from './z9-observability';
 export * from './mlops-security-lab';

@@ -14,6 +14,7 @@ import { Z5ModelRegistry } from './z5-model-registry';
 import { ServingLlmOptions, Z6Serving } from './z6-serving';
 import { ConsumerOptions, Z7Consumers } from './z7-consumers';
 import { Z8SecurityServices } from './z8-security-services';
+import { AlertReceiver, Z9Observability } from './z9-observability';
 
 /** How big the host is: resource limits of the heavier services scale with it. */
 export type LabSizing = 'small' | 'standard';
@@ -51,6 +52,11 @@ export interface MlopsSecurityLabProps {
    * @default 'detect' (CONTROLS.md Z1-K08: start in detect, then block)
    */
   readonly wafMode?: WafMode;
+  /**
+   * Where alerts go (SOAR webhooks, on-call): one receiver per severity S1–S4 at least.
+   * @default none (alerts in Prometheus and Grafana only)
+   */
+  readonly alertReceivers?: AlertReceiver[];
   /**
    * Host size.
    * @default 'small'
@@ -94,6 +100,8 @@ export class MlopsSecurityLab extends Vps {
   public readonly consumers: Z7Consumers;
   /** Z8: security services. */
   public readonly security: Z8SecurityServices;
+  /** Z9: observability. */
+  public readonly observability: Z9Observability;
   /** The thresholds in force. */
   public readonly thresholds: ThresholdProfile;
 
@@ -119,6 +127,8 @@ export class MlopsSecurityLab extends Vps {
     this.factory.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });
     this.consumers = new Z7Consumers(vps, 'Z7', { keycloak: this.security.keycloak });
     for (const [i, consumer] of (p.consumers ?? []).entries()) this.consumers.addConsumer(`Consumer${i + 1}`, consumer);
+    this.observability = new Z9Observability(vps, 'Z9', { vault, keycloak: this.security.keycloak, thresholds: this.thresholds, alertReceivers: p.alertReceivers });
+    this.observability.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });
     if (p.release) vault.addCiRole('Release', p.release).allowSign(this.security.modelSignKey);
     if (p.diagram ?? true) new ArchitectureDiagram(vps);
     this.node.addValidation({ validate: () => this.thresholds.problems() });

@@ -77,7 +77,7 @@ describe('reference lab: edge and identity across artifacts', () => {
       expect(proxy, name).toMatch(/^sso-/);
       protectedHosts.set(hostOf(r.rule)!, proxy);
     }
-    expect([...protectedHosts.keys()]).toEqual(['auth.lab.example.com', 'mlflow.lab.example.com']);
+    expect([...protectedHosts.keys()].sort()).toEqual(['auth.lab.example.com', 'grafana.lab.example.com', 'mlflow.lab.example.com']);
     const webClients = realm.clients.filter((c: any) => c.standardFlowEnabled);
     for (const [host, proxy] of protectedHosts) {
       const client = webClients.find((c: any) => c.clientId === proxy);

@@ -41,9 +41,9 @@ describe('reference lab (apps/lab.ts)', () => {
     expect(published.map(([n, s]) => [n, s.ports])).toEqual([['gateway', ['203.0.113.10:443:8443/tcp', '203.0.113.10:80:8080/tcp']]]);
     // Long-running services: non-root, no capability, a health check.
     const jobs = ['backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-store-bootstrap', 'model-store-volume-init'];
-    // The ingestion connector's image is FROM scratch: nothing in it can probe; its reason says so.
-    const unprobed = ['ingest-transactions'];
-    for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch/);
+    // Images with nothing in them that can probe (FROM scratch, distroless); each reason says so.
+    const unprobed = ['ingest-transactions', 'loki', 'otel-collector'];
+    for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch|distroless|no shell/);
     for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
       if (jobs.includes(name) || unprobed.includes(name)) continue;
       expect(service.user, name).toMatch(/^[1-9][0-9]*:[0-9]+$/);
@@ -67,10 +67,10 @@ describe('reference lab (apps/lab.ts)', () => {
   it('connects zones only by the flows its grants declare', () => {
     const compose = ComposeTemplate.fromAssembly(labAssembly(), 'lab');
     const zones = new Set(Object.values(compose.findServices(Match.anyValue())).map((s: any) => s.labels['mlsec.zone']));
-    expect([...zones].sort()).toEqual(['z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z8']);
+    expect([...zones].sort()).toEqual(['z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z8', 'z9']);
     const networks = Object.fromEntries(Object.entries(compose.findServices(Match.anyValue())).map(([n, s]: [string, any]) => [n, s.networks ?? s.network_mode]));
     expect(networks).toEqual({
-'backup-shipper': ['z2-z3'],
+      'backup-shipper': ['z2-z3'],
       'backup-shipper-vault-agent': ['z8'],
       'curated-backup': ['z3'],
       'curated-backup-vault-agent': ['z8'],
@@ -78,13 +78,15 @@ describe('reference lab (apps/lab.ts)', () => {
       'curated-db-vault-agent': ['z8'],
       'feature-store': ['z3-z6'],
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
-      'gateway': ['edge', 'z1', 'z1-z4', 'z1-z6', 'z1-z8'], // the doors (z1: the WAF; z6: model server, LLM gateway), the MLflow UI (z4), the IdP and its OIDC proxies (z8); never Vault or a data store
+      'gateway': ['edge', 'z1', 'z1-z4', 'z1-z6', 'z1-z8', 'z1-z9'], // the doors (z1: the WAF; z6: model server, LLM gateway), the UIs (z4 MLflow, z9 Grafana), the IdP and its OIDC proxies (z8); never Vault or a data store
       'gateway-vault-agent': ['z8'],
+      'grafana': ['z1-z9', 'z8-z9', 'z9'],
+      'grafana-vault-agent': ['z8'],
       'identity-db': ['z8'],
       'identity-db-vault-agent': ['z8'],
       'ingest-transactions': ['z1', 'z1-z2'], // the WAF in front, the lake's staging and quarantine behind
       'ingest-transactions-vault-agent': ['z8'],
-      'keycloak': ['z1-z8', 'z8'],
+      'keycloak': ['z1-z8', 'z8', 'z8-z9'],
       'keycloak-vault-agent': ['z8'],
       'lake': ['z1-z2', 'z2', 'z2-z3'],
       'lake-bootstrap': ['z2'],
@@ -93,6 +95,8 @@ describe('reference lab (apps/lab.ts)', () => {
       'lake-volume-init': 'none',
       'llm-gateway': ['egress', 'z1-z6'], // the only service with egress
       'llm-gateway-vault-agent': ['z8'],
+      'loki': ['z9'],
+      'loki-vault-agent': ['z8'],
       'mlflow': ['z1-z4', 'z4-z5'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
       'mlflow-vault-agent': ['z8'],
       'model-server': ['z1-z6', 'z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
@@ -102,10 +106,16 @@ describe('reference lab (apps/lab.ts)', () => {
       'model-store-bootstrap-vault-agent': ['z8'],
       'model-store-vault-agent': ['z8'],
       'model-store-volume-init': 'none',
+      'otel-collector': ['z9'],
+      'otel-collector-vault-agent': ['z8'],
+      'prometheus': ['z9'],
+      'prometheus-vault-agent': ['z8'],
       'registry-db': ['z4-z5', 'z5-z8'],
       'registry-db-vault-agent': ['z8'],
       'sso-auth': ['z1-z8', 'z8'],
       'sso-auth-vault-agent': ['z8'],
+      'sso-grafana': ['z1-z8', 'z8'],
+      'sso-grafana-vault-agent': ['z8'],
       'sso-mlflow': ['z1-z8', 'z8'],
       'sso-mlflow-vault-agent': ['z8'],
       'vault': ['z3-z8', 'z5-z8', 'z6-z8', 'z8'],
@@ -169,7 +179,7 @@ describe('reference lab (apps/lab.ts)', () => {
     // gateway's public certificate names the public hosts, which no Vault role may issue.
     expect(fromBootstrap).toEqual({
       'gateway': ['publictls.crt', 'publictls.key'],
-      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-core-banking', 'seed-keycloak-client-fraud-engine', 'seed-keycloak-client-sso-auth', 'seed-keycloak-client-sso-mlflow', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-llm-gateway-api-key-sk', 'seed-model-store-kms-key', 'seed-model-store-root-password', 'seed-model-store-root-user', 'seed-model-store-user-mlflow', 'seed-pki-intermediate.pem', 'seed-registry-db-admin-password', 'seed-registry-db-vault-admin-password', 'seed-registry-db-vault-admin.scram', 'seed-sso-auth-cookie-secret', 'seed-sso-mlflow-cookie-secret', 'tls.crt', 'tls.key'],
+      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-grafana-secret-key', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-core-banking', 'seed-keycloak-client-fraud-engine', 'seed-keycloak-client-grafana', 'seed-keycloak-client-sso-auth', 'seed-keycloak-client-sso-grafana', 'seed-keycloak-client-sso-mlflow', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-llm-gateway-api-key-sk', 'seed-model-store-kms-key', 'seed-model-store-root-password', 'seed-model-store-root-user', 'seed-model-store-user-mlflow', 'seed-pki-intermediate.pem', 'seed-registry-db-admin-password', 'seed-registry-db-vault-admin-password', 'seed-registry-db-vault-admin.scram', 'seed-sso-auth-cookie-secret', 'seed-sso-grafana-cookie-secret', 'seed-sso-mlflow-cookie-secret', 'tls.crt', 'tls.key'],
     });
   });
 

@@ -38,7 +38,7 @@ describe('architecture diagram of the reference lab', () => {
 
   it('draws one cluster per zone in use, titled with the zone', () => {
     const zones = g.filter((x) => x.cls === 'cluster zone');
-    expect(zones.map((z) => z.id)).toEqual(['zone-z1', 'zone-z2', 'zone-z3', 'zone-z4', 'zone-z5', 'zone-z6', 'zone-z8']);
+    expect(zones.map((z) => z.id)).toEqual(['zone-z1', 'zone-z2', 'zone-z3', 'zone-z4', 'zone-z5', 'zone-z6', 'zone-z8', 'zone-z9']);
     expect(svg).toContain('Z1 Ingestion and security gateway');
     expect(svg).toContain('Z6 Serving and inference');
   });

@@ -14,7 +14,7 @@ describe('MlopsSecurityLab defaults', () => {
   it('builds every zone but the optional parts, with no open error', () => {
     const report = JSON.parse(assembly.file('mini/posture/report.json'));
     expect(report.summary.blocking).toBe(0);
-    expect(report.zones.map((z: { zone: string }) => z.zone)).toEqual(['z0', 'z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z7', 'z8']);
+    expect(report.zones.map((z: { zone: string }) => z.zone)).toEqual(['z0', 'z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z7', 'z8', 'z9']);
     expect(lab.thresholds.name).toBe('bank-default');
     expect(lab.thresholds.values).toEqual(ThresholdProfile.bank().values);
     expect(lab.serving.llmGateway).toBeUndefined();

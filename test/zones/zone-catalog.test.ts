@@ -31,7 +31,7 @@ describe('the posture report of the lab, per zone', () => {
   const report = JSON.parse(assembly.file('lab/posture/report.json'));
 
   it('lists every zone the lab builds, with its construct, risks and controls', () => {
-    expect(report.zones.map((z: { zone: string }) => z.zone)).toEqual(['z0', 'z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z7', 'z8']);
+    expect(report.zones.map((z: { zone: string }) => z.zone)).toEqual(['z0', 'z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z7', 'z8', 'z9']);
     const z2 = report.zones.find((z: { zone: string }) => z.zone === 'z2');
     expect(z2.construct).toBe('lab/Z2');
     expect(z2.risks.map((r: { id: string }) => r.id)).toContain('Z2-T1');

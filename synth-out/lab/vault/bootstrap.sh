@@ -35,19 +35,24 @@ has auth approle || "$V" auth enable approle
 "$V" policy write curated-db "$C/policies/curated-db.hcl"
 "$V" policy write feature-store "$C/policies/feature-store.hcl"
 "$V" policy write gateway "$C/policies/gateway.hcl"
+"$V" policy write grafana "$C/policies/grafana.hcl"
 "$V" policy write identity-db "$C/policies/identity-db.hcl"
 "$V" policy write ingest-transactions "$C/policies/ingest-transactions.hcl"
 "$V" policy write keycloak "$C/policies/keycloak.hcl"
 "$V" policy write lake "$C/policies/lake.hcl"
 "$V" policy write lake-bootstrap "$C/policies/lake-bootstrap.hcl"
 "$V" policy write llm-gateway "$C/policies/llm-gateway.hcl"
+"$V" policy write loki "$C/policies/loki.hcl"
 "$V" policy write mlflow "$C/policies/mlflow.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
 "$V" policy write model-server "$C/policies/model-server.hcl"
 "$V" policy write model-store "$C/policies/model-store.hcl"
 "$V" policy write model-store-bootstrap "$C/policies/model-store-bootstrap.hcl"
+"$V" policy write otel-collector "$C/policies/otel-collector.hcl"
+"$V" policy write prometheus "$C/policies/prometheus.hcl"
 "$V" policy write registry-db "$C/policies/registry-db.hcl"
 "$V" policy write sso-auth "$C/policies/sso-auth.hcl"
+"$V" policy write sso-grafana "$C/policies/sso-grafana.hcl"
 "$V" policy write sso-mlflow "$C/policies/sso-mlflow.hcl"
 "$V" policy write waf "$C/policies/waf.hcl"
 
@@ -57,18 +62,23 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/curated-db token_policies=curated-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-store token_policies=feature-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/gateway token_policies=gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/grafana token_policies=grafana token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/identity-db token_policies=identity-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/ingest-transactions token_policies=ingest-transactions token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/keycloak token_policies=keycloak token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake token_policies=lake token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake-bootstrap token_policies=lake-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/llm-gateway token_policies=llm-gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/loki token_policies=loki token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/mlflow token_policies=mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store token_policies=model-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store-bootstrap token_policies=model-store-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/otel-collector token_policies=otel-collector token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/prometheus token_policies=prometheus token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/registry-db token_policies=registry-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-auth token_policies=sso-auth token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/sso-grafana token_policies=sso-grafana token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-mlflow token_policies=sso-mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/waf token_policies=waf token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 
@@ -128,16 +138,21 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/curated-db @"$C/pki/curated-db.json"
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
 "$V" write pki_int/roles/gateway @"$C/pki/gateway.json"
+"$V" write pki_int/roles/grafana @"$C/pki/grafana.json"
 "$V" write pki_int/roles/identity-db @"$C/pki/identity-db.json"
 "$V" write pki_int/roles/ingest-transactions @"$C/pki/ingest-transactions.json"
 "$V" write pki_int/roles/keycloak @"$C/pki/keycloak.json"
 "$V" write pki_int/roles/lake @"$C/pki/lake.json"
 "$V" write pki_int/roles/llm-gateway @"$C/pki/llm-gateway.json"
+"$V" write pki_int/roles/loki @"$C/pki/loki.json"
 "$V" write pki_int/roles/mlflow @"$C/pki/mlflow.json"
 "$V" write pki_int/roles/model-server @"$C/pki/model-server.json"
 "$V" write pki_int/roles/model-store @"$C/pki/model-store.json"
+"$V" write pki_int/roles/otel-collector @"$C/pki/otel-collector.json"
+"$V" write pki_int/roles/prometheus @"$C/pki/prometheus.json"
 "$V" write pki_int/roles/registry-db @"$C/pki/registry-db.json"
 "$V" write pki_int/roles/sso-auth @"$C/pki/sso-auth.json"
+"$V" write pki_int/roles/sso-grafana @"$C/pki/sso-grafana.json"
 "$V" write pki_int/roles/sso-mlflow @"$C/pki/sso-mlflow.json"
 "$V" write pki_int/roles/waf @"$C/pki/waf.json"
 
@@ -163,6 +178,10 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/sso-mlflow/cookie cookie_secret=@"$S/seed-sso-mlflow-cookie-secret" >/dev/null
 "$V" kv put -mount=kv lab/core/core-banking/client client_secret=@"$S/seed-keycloak-client-core-banking" >/dev/null
 "$V" kv put -mount=kv lab/core/fraud-engine/client client_secret=@"$S/seed-keycloak-client-fraud-engine" >/dev/null
+"$V" kv put -mount=kv lab/core/grafana/client client_secret=@"$S/seed-keycloak-client-grafana" >/dev/null
+"$V" kv put -mount=kv lab/core/grafana/secret-key secret_key=@"$S/seed-grafana-secret-key" >/dev/null
+"$V" kv put -mount=kv lab/core/sso-grafana/client client_secret=@"$S/seed-keycloak-client-sso-grafana" >/dev/null
+"$V" kv put -mount=kv lab/core/sso-grafana/cookie cookie_secret=@"$S/seed-sso-grafana-cookie-secret" >/dev/null
 
 # Revoke the initial root token (the one `operator init` made) once used; break-glass is `operator generate-root`.
 if "$V" token lookup -format=json | grep -q '"auth/token/root"'; then "$V" token revoke -self; echo "vault bootstrap: root token revoked"; fi

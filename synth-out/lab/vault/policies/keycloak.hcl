@@ -7,11 +7,19 @@ path "kv/data/lab/core/fraud-engine/client" {
   capabilities = ["read"]
 }
 
+path "kv/data/lab/core/grafana/client" {
+  capabilities = ["read"]
+}
+
 path "kv/data/lab/core/keycloak/bootstrap-admin" {
   capabilities = ["read"]
 }
 
 path "kv/data/lab/core/sso-auth/client" {
+  capabilities = ["read"]
+}
+
+path "kv/data/lab/core/sso-grafana/client" {
   capabilities = ["read"]
 }
 

@@ -67,6 +67,20 @@ template {
 }
 
 template {
+  source = "/vault/agent/client-grafana.ctmpl"
+  destination = "/run/vault/client-grafana"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
+  source = "/vault/agent/client-sso-grafana.ctmpl"
+  destination = "/run/vault/client-sso-grafana"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   contents = "ready"
   destination = "/run/vault/.ready"
   perms = "0400"

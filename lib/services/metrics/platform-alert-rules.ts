@@ -1,0 +1,109 @@
+import type { AlertThresholds } from './alert-thresholds';
+import { counter, gauge, num, SecurityAlertRule, sel } from './security-alert-rule';
+
+/**
+ * Alert rules on the platform behind the doors: trust services (Z8), the lake (Z2), curated data
+ * (Z3), the object lock and mTLS posture (Z9-K04) and the telemetry pipeline itself. Metric
+ * contract: Vault/OpenBao `vault_core_unsealed`; MinIO `minio_s3_requests_rejected_auth_total`;
+ * OPA's `last_success_bundle_activation` (ns) and the catalog's `opa_denies_total`; the blackbox
+ * exporter's `probe_ssl_earliest_cert_expiry`; Z3-K09 `dataset_freshness_seconds{dataset}` and
+ * `dq_failures_total{dataset}`; Z9-K04 `s3_object_lock_enabled{bucket}` and
+ * `traffic_without_mtls{route}`; Prometheus' `up` and Alertmanager's own counters.
+ */
+export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[] {
+  const ageMinutes = Math.ceil(t.opaBundleMaxAgeSeconds / 60);
+  const expiry = t.certificateExpiryDays * 86400;
+  const probe = (seconds: number) => [{ series: sel('probe_ssl_earliest_cert_expiry', { instance: 'https://infer.lab.example.com', job: 'tls-probe' }), values: gauge(seconds, 30) }];
+  return [
+    {
+      alert: 'VaultSealed', control: 'Z8-K01', severity: 'S1', signal: 'vault-sealed', for: '1m',
+      expr: 'min by (instance) (vault_core_unsealed) == 0',
+      summary: 'Vault is sealed',
+      description: 'No workload can renew certificates or read secrets while Vault is sealed; agents keep the last rendered files until they expire. Unseal with the custodians (key shares) and find out why it sealed: a restart, or an operator sealing it in response to an incident.',
+      firing: { evalMinutes: 10, labels: { instance: 'vault:8200' }, series: [{ series: sel('vault_core_unsealed', { instance: 'vault:8200', job: 'vault' }), values: '1x3 0x10' }] },
+      healthy: { evalMinutes: 10, series: [{ series: sel('vault_core_unsealed', { instance: 'vault:8200', job: 'vault' }), values: gauge(1, 15) }] },
+    },
+    {
+      alert: 'OpaDenyBurst', control: 'Z9-K04', severity: 'S2', signal: 'opa-denies', for: '0m',
+      expr: `sum(increase(opa_denies_total[10m])) > ${num(t.denyBurstPer10m)}`,
+      summary: `More than ${num(t.denyBurstPer10m)} OPA denies in 10 minutes`,
+      description: 'Z9-K04: the policy decision point denies a burst of requests. Probing for a route or scope, or a bad policy bundle: read the decision log (dec_id, policy_digest) before changing anything.',
+      firing: { evalMinutes: 20, labels: {}, series: [{ series: sel('opa_denies_total', { policy: 'serving.authz' }), values: counter(t.denyBurstPer10m / 5, 30) }] },
+      healthy: { evalMinutes: 20, series: [{ series: sel('opa_denies_total', { policy: 'serving.authz' }), values: counter(t.denyBurstPer10m / 20, 30) }] },
+    },
+    {
+      alert: 'OpaBundleStale', control: 'Z9-K04', severity: 'S2', signal: 'opa-bundle', for: '5m',
+      expr: `time() - max by (name) (last_success_bundle_activation) / 1e9 > ${num(t.opaBundleMaxAgeSeconds)}`,
+      summary: `An OPA bundle is older than ${num(t.opaBundleMaxAgeSeconds)} s`,
+      description: 'Z9-K04 / Z9-K07 Z8.OPA.BUNDLE_FRESH: OPA keeps deciding with an old policy bundle (revocations and new denies are not in force). Check the bundle server and the bundle signature.',
+      // Activated once at t=0 (the value is a Unix time in ns), then never again.
+      firing: { evalMinutes: ageMinutes + 10, labels: { name: 'authz' }, series: [{ series: sel('last_success_bundle_activation', { name: 'authz' }), values: gauge(0, ageMinutes + 15) }] },
+      // Activated every minute.
+      healthy: { evalMinutes: ageMinutes + 10, series: [{ series: sel('last_success_bundle_activation', { name: 'authz' }), values: counter(60e9, ageMinutes + 15) }] },
+    },
+    {
+      alert: 'CertificateExpiringSoon', control: 'Z9-K07', severity: 'S3', signal: 'certificate-expiry', for: '10m',
+      expr: `min by (instance) (probe_ssl_earliest_cert_expiry) - time() < ${num(t.certificateExpiryDays)} * 86400`,
+      summary: `A probed certificate chain expires within ${num(t.certificateExpiryDays)} days`,
+      description: 'Z9-K07 Z8.PKI.CERT_EXPIRY_WINDOW: a certificate in a probed chain (edge certificate, intermediate) expires soon. Renew it; short-lived workload certificates are renewed by their agents and are not probed here.',
+      firing: { evalMinutes: 20, labels: { instance: 'https://infer.lab.example.com' }, series: probe(expiry / 2) },
+      healthy: { evalMinutes: 20, series: probe(expiry * 2) },
+    },
+    {
+      alert: 'MinioAuthFailures', control: 'Z2-K10', severity: 'S2', signal: 'minio-auth', for: '0m',
+      expr: `sum(increase(minio_s3_requests_rejected_auth_total[5m])) > ${num(t.minioAuthFailuresPer5m)}`,
+      summary: `More than ${num(t.minioAuthFailuresPer5m)} rejected S3 authentications in 5 minutes`,
+      description: 'Z2-K10: the lake rejects a burst of requests for bad credentials. A guessed or revoked key in use: read MinIO\'s audit log (user, remoteHost) and rotate the key if it is one of ours.',
+      firing: { evalMinutes: 15, labels: {}, series: [{ series: sel('minio_s3_requests_rejected_auth_total', { server: 'lake:9000' }), values: counter((2 * t.minioAuthFailuresPer5m) / 5, 20) }] },
+      healthy: { evalMinutes: 15, series: [{ series: sel('minio_s3_requests_rejected_auth_total', { server: 'lake:9000' }), values: counter(t.minioAuthFailuresPer5m / 10, 20) }] },
+    },
+    {
+      alert: 'ObjectLockDisabled', control: 'Z9-K04', severity: 'S1', signal: 'object-lock', for: '0m',
+      expr: 'min by (bucket) (s3_object_lock_enabled) == 0',
+      summary: 'A bucket that must be WORM has no object lock',
+      description: 'Z9-K04 / INV-16: `s3_object_lock_enabled == 0` on a raw, evidence or audit bucket; its objects can be deleted or overwritten. Object lock is set at bucket creation only: treat as tampering until explained.',
+      firing: { evalMinutes: 5, labels: { bucket: 'raw' }, series: [{ series: sel('s3_object_lock_enabled', { bucket: 'raw' }), values: gauge(0, 10) }] },
+      healthy: { evalMinutes: 5, series: [{ series: sel('s3_object_lock_enabled', { bucket: 'raw' }), values: gauge(1, 10) }] },
+    },
+    {
+      alert: 'TrafficWithoutMtls', control: 'Z9-K04', severity: 'S1', signal: 'mtls', for: '0m',
+      expr: 'sum by (route) (traffic_without_mtls{route=~"/api/(churn|fraud)/.*"}) > 0',
+      summary: 'Requests without mTLS on a route that requires it',
+      description: 'Z9-K04: a churn or fraud API route served traffic without a client certificate. A gateway misconfiguration or a bypass of the door: check the route\'s TLS option and the network path.',
+      firing: { evalMinutes: 5, labels: { route: '/api/fraud/v1/predict' }, series: [{ series: sel('traffic_without_mtls', { route: '/api/fraud/v1/predict' }), values: gauge(1, 10) }] },
+      healthy: { evalMinutes: 5, series: [{ series: sel('traffic_without_mtls', { route: '/api/fraud/v1/predict' }), values: gauge(0, 10) }, { series: sel('traffic_without_mtls', { route: '/public/status' }), values: gauge(3, 10) }] },
+    },
+    {
+      alert: 'DatasetStale', control: 'Z3-K09', severity: 'S3', signal: 'dataset-freshness', for: '5m',
+      expr: `max by (dataset) (dataset_freshness_seconds) > ${num(t.datasetFreshnessSeconds)}`,
+      summary: `A dataset is older than its ${num(t.datasetFreshnessSeconds)} s freshness SLA`,
+      description: 'Z3-K09: a curated dataset was not refreshed in time; models and features read stale data. Check the curation pipeline and whether its source stopped sending.',
+      firing: { evalMinutes: 15, labels: { dataset: 'transactions_v1' }, series: [{ series: sel('dataset_freshness_seconds', { dataset: 'transactions_v1' }), values: gauge(2 * t.datasetFreshnessSeconds, 20) }] },
+      healthy: { evalMinutes: 15, series: [{ series: sel('dataset_freshness_seconds', { dataset: 'transactions_v1' }), values: gauge(t.datasetFreshnessSeconds / 2, 20) }] },
+    },
+    {
+      alert: 'DataQualityFailures', control: 'Z3-K09', severity: 'S3', signal: 'data-quality', for: '0m',
+      expr: 'sum by (dataset) (increase(dq_failures_total[15m])) > 0',
+      summary: 'Data-quality checks fail on a dataset',
+      description: 'Z3-K09: quality checks of a curated dataset fail. Hold downstream training on it; a sudden failure pattern can be poisoning, not only a broken source.',
+      firing: { evalMinutes: 20, labels: { dataset: 'transactions_v1' }, series: [{ series: sel('dq_failures_total', { dataset: 'transactions_v1' }), values: '0x10 1+1x15' }] },
+      healthy: { evalMinutes: 20, series: [{ series: sel('dq_failures_total', { dataset: 'transactions_v1' }), values: gauge(0, 25) }] },
+    },
+    {
+      alert: 'ScrapeTargetDown', control: 'INV-17', severity: 'S2', signal: 'telemetry', for: '5m',
+      expr: 'up == 0',
+      summary: 'A metrics target cannot be scraped',
+      description: 'INV-17: a workload\'s telemetry does not reach Z9, so its alerts cannot fire (a blind spot). The workload is down, or its certificate or /metrics endpoint broke.',
+      firing: { evalMinutes: 15, labels: { job: 'ingest-transactions', instance: 'ingest-transactions:8443', zone: 'z1' }, series: [{ series: sel('up', { job: 'ingest-transactions', instance: 'ingest-transactions:8443', zone: 'z1' }), values: '1x3 0x17' }] },
+      healthy: { evalMinutes: 15, series: [{ series: sel('up', { job: 'ingest-transactions', instance: 'ingest-transactions:8443', zone: 'z1' }), values: gauge(1, 20) }] },
+    },
+    {
+      alert: 'AlertNotificationsFailing', control: 'Z9-K09', severity: 'S2', signal: 'alerting-pipeline', for: '0m',
+      expr: 'sum by (integration) (increase(alertmanager_notifications_failed_total[10m])) > 0',
+      summary: 'Alertmanager fails to deliver notifications',
+      description: 'Z9-K09: alerts do not reach on-call or SOAR, so the response times cannot be met. Check the receiver (webhook certificate, token, reachability); this alert itself may only be visible here.',
+      firing: { evalMinutes: 15, labels: { integration: 'webhook' }, series: [{ series: sel('alertmanager_notifications_failed_total', { integration: 'webhook', reason: 'other' }), values: '0x5 1+1x15' }] },
+      healthy: { evalMinutes: 15, series: [{ series: sel('alertmanager_notifications_failed_total', { integration: 'webhook', reason: 'other' }), values: gauge(0, 20) }] },
+    },
+  ];
+}

@@ -1,0 +1,4 @@
+export * from './model-fetch-job';
+export * from './model-fetch-script';
+export * from './model-server';
+export * from './served-model';

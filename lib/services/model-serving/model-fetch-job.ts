@@ -1,0 +1,110 @@
+import { Construct } from 'constructs';
+import { canonicalJson } from '../../core/canonical-json';
+import { VpsFile } from '../../core/vps-file';
+import { ComposeVolume } from '../../compose/compose-volume';
+import type { VaultTransitKey } from '../../vault/vault-grants';
+import { Image } from '../../workload/image';
+import { Workload } from '../../workload/workload';
+import { Zone } from '../../workload/zone';
+import type { MlflowServer } from '../mlflow/mlflow-server';
+import { renderModelFetchScript } from './model-fetch-script';
+import { artifactFileName, MODEL_SETTINGS_FILE, ServedModel } from './served-model';
+
+/** The curl image of the fetch job: busybox sh, sha256sum and base64 next to curl. */
+export const MODEL_FETCH_IMAGE = Image.fromRegistry('curlimages/curl', '8.11.1');
+/** Where the job mounts the model volume (read-write). */
+export const FETCH_MODELS_DIR = '/models';
+const CONFIG_DIR = '/etc/mlsec/model-fetch';
+
+/** Props of a {@link ModelFetchJob} (the {@link ModelServer} creates it; every value is validated there). */
+export interface ModelFetchJobProps {
+  /** The serving zone. */
+  readonly zone: Zone;
+  /** The compose service name, `<server>-fetch`. */
+  readonly serviceName: string;
+  /** The pinned model. */
+  readonly model: ServedModel;
+  /** The MLflow registry it downloads from (over mTLS). */
+  readonly registry: MlflowServer;
+  /** The Transit key it verifies the signature with (verify only). */
+  readonly signingKey: VaultTransitKey;
+  /** The named volume it writes into; the server mounts it read-only. */
+  readonly volume: ComposeVolume;
+  /** The MLServer runtime of the model's settings. */
+  readonly runtime: string;
+  /** Largest artifact accepted, MiB. */
+  readonly maxArtifactMiB: number;
+  /**
+   * The image.
+   * @default MODEL_FETCH_IMAGE (curlimages/curl:8.11.1)
+   */
+  readonly image?: Image;
+}
+
+/**
+ * The one-shot `<server>-fetch` job of a model server (CONTROLS.md INV-06, Z6-K04): a hardened
+ * curl container (non-root, read-only root, no capabilities) that runs the generated
+ * `<server>/fetch.sh` — download over mTLS from the registry, pinned digest, Transit signature
+ * check, atomic install into the model volume. Its only grants: a registry client certificate
+ * (`registry.allowClient`) and `transit/verify/<key>` (with the agent's token for the call).
+ * A second one-shot job, `<server>-volume-init` (root with CHOWN only, no network), hands the
+ * fresh volume to the job's user first.
+ */
+export class ModelFetchJob extends Workload {
+  /** The generated script. */
+  public readonly script: VpsFile;
+  /** The generated MLServer settings it installs next to the artifact. */
+  public readonly settings: VpsFile;
+
+  constructor(scope: Construct, id: string, props: ModelFetchJobProps) {
+    const p = props;
+    super(scope, id, {
+      zone: p.zone,
+      serviceName: p.serviceName,
+      image: p.image ?? MODEL_FETCH_IMAGE,
+      entrypoint: ['/bin/sh', `${CONFIG_DIR}/fetch.sh`],
+      resources: { cpus: 0.5, memoryMiB: 128, pids: 32 },
+      environment: { MLSEC_MODELS_DIR: FETCH_MODELS_DIR },
+    });
+    this.noHealthCheck('a one-shot job that fetches and verifies the model, then exits; the server waits for it to complete successfully');
+    this.mountVolume(p.volume, FETCH_MODELS_DIR);
+    p.registry.allowClient(this);
+    p.signingKey.grantVerify(this);
+
+    const volumeInit = new Workload(this, 'VolumeInit', {
+      zone: p.zone,
+      serviceName: `${p.serviceName}-volume-init`,
+      image: this.image,
+      entrypoint: ['chown', '-R', this.runAsUser, FETCH_MODELS_DIR],
+      resources: { cpus: 0.1, memoryMiB: 32, pids: 16 },
+    });
+    volumeInit.mountVolume(p.volume, FETCH_MODELS_DIR);
+    volumeInit.runAsRoot('changing the owner of the fresh model volume needs root; the job exits at once and has no network');
+    volumeInit.addCapability('CHOWN', 'chown of the model volume to the non-root fetch job');
+    volumeInit.noHealthCheck('a one-shot job that exits; the fetch job waits for it to complete successfully');
+    this.startsAfterCompletionOf(volumeInit);
+
+    const model = p.model;
+    const fileName = artifactFileName(model);
+    this.settings = new VpsFile(this, 'Settings', {
+      path: `${p.serviceName}/${MODEL_SETTINGS_FILE}`,
+      content: () => canonicalJson({ name: model.name, implementation: p.runtime, parameters: { uri: `./${fileName}` } }),
+    });
+    this.mountFile(this.settings, `${CONFIG_DIR}/${MODEL_SETTINGS_FILE}`);
+    this.script = new VpsFile(this, 'Script', {
+      path: `${p.serviceName}/fetch.sh`,
+      content: () => renderModelFetchScript({
+        producer: this.node.path,
+        model: model.name,
+        artifactPath: model.artifactPath,
+        fileName,
+        sha256: model.sha256,
+        signature: model.signature,
+        verifyPath: `${p.signingKey.transitMountPath}/verify/${p.signingKey.keyName}`,
+        settingsFile: `${CONFIG_DIR}/${MODEL_SETTINGS_FILE}`,
+        maxBytes: p.maxArtifactMiB * 1024 * 1024,
+      }),
+    });
+    this.mountFile(this.script, `${CONFIG_DIR}/fetch.sh`);
+  }
+}

@@ -1,0 +1,142 @@
+import { Construct } from 'constructs';
+import { ComposeVolume } from '../../compose/compose-volume';
+import { MlsecError } from '../../core/errors';
+import { checkInteger, collect, describeValue } from '../../core/prop-rules';
+import type { VaultServer } from '../../vault/vault-server';
+import type { VaultTransitKey } from '../../vault/vault-grants';
+import { HealthCheck } from '../../workload/health-check';
+import { Image } from '../../workload/image';
+import { ResourceLimits } from '../../workload/security-profile';
+import { Workload } from '../../workload/workload';
+import { Zone } from '../../workload/zone';
+import type { MlflowServer } from '../mlflow/mlflow-server';
+import { ModelFetchJob } from './model-fetch-job';
+import { ServedModel, servedModelProblems } from './served-model';
+
+/** The port MLServer serves inference on (HTTP, v2 protocol). */
+export const MODEL_SERVER_PORT = 8080;
+/** Where the server mounts the model volume, read-only. */
+export const SERVER_MODELS_DIR = '/mnt/models';
+const DEFAULT_RUNTIME = 'mlserver_sklearn.SKLearnModel';
+
+/** Props of a {@link ModelServer}. */
+export interface ModelServerProps {
+  /** The one model it serves, pinned by digest and signature. */
+  readonly model: ServedModel;
+  /** The model registry the fetch job downloads from (MLflow's proxied artifacts, mTLS). */
+  readonly registry: MlflowServer;
+  /** The Transit key models are signed with (`ecdsa-p256`); the fetch job may only verify with it. */
+  readonly signingKey: VaultTransitKey;
+  /** Vault: issues the fetch job's registry client certificate and checks the signature. */
+  readonly vault: VaultServer;
+  /**
+   * The serving image.
+   * @default seldonio/mlserver:1.6.1
+   */
+  readonly image?: Image;
+  /**
+   * The serving command.
+   * @default ['mlserver', 'start', '/mnt/models']
+   */
+  readonly command?: string[];
+  /**
+   * The port it serves inference on (MLServer reads it from `MLSERVER_HTTP_PORT`).
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Its health check.
+   * @default MLServer's readiness endpoint, probed with the image's Python
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
+   * Resource limits of the server.
+   * @default 1 CPU, 1024 MiB
+   */
+  readonly resources?: ResourceLimits;
+  /**
+   * The compose service name (the fetch job is `<name>-fetch`).
+   * @default 'model-server'
+   */
+  readonly serviceName?: string;
+  /**
+   * The largest artifact the fetch job accepts, MiB (the model volume's guard against a huge download).
+   * @default 2048
+   */
+  readonly maxArtifactMiB?: number;
+  /**
+   * The fetch job's image: needs POSIX sh, curl, sha256sum, base64, mktemp and find.
+   * @default curlimages/curl:8.11.1
+   */
+  readonly fetchImage?: Image;
+}
+
+/**
+ * The Z6 online model server (CONTROLS.md Z6-2.3, INV-06, Z6-K04): MLServer serving exactly one
+ * registry model, which it reads from a named volume mounted **read-only** and filled only by
+ * its one-shot fetch job (`fetchJob`): download from the registry over mTLS, pinned SHA-256,
+ * Transit signature of the digest verified by Vault, atomic install. Compose starts the server
+ * only after the job completed successfully, so a tampered, unsigned or wrongly signed artifact
+ * means no server. The server itself holds no registry certificate and no Vault grant.
+ * Route it with the gateway (the Z6 inference door).
+ */
+export class ModelServer extends Workload {
+  /** The one-shot fetch-and-verify job. */
+  public readonly fetchJob: ModelFetchJob;
+  /** The model volume (written by the job, read-only here). */
+  public readonly modelVolume: ComposeVolume;
+  /** The served model. */
+  public readonly model: ServedModel;
+  /** The inference port. */
+  public readonly port: number;
+
+  constructor(scope: Construct, id: string, props: ModelServerProps) {
+    const p = props ?? ({} as ModelServerProps);
+    // Without them there is no job to build: they are where the model and its trust come from.
+    const missing = collect(
+      typeof p.registry?.allowClient === 'function' ? undefined : `prop 'registry' must be the MlflowServer models are fetched from (got ${describeValue(p.registry)})`,
+      typeof p.signingKey?.grantVerify === 'function' ? undefined : `prop 'signingKey' must be the VaultTransitKey models are signed with (got ${describeValue(p.signingKey)})`,
+      typeof p.vault?.agentOf === 'function' ? undefined : `prop 'vault' must be the VaultServer of the signing key (got ${describeValue(p.vault)})`,
+    );
+    if (missing.length > 0) throw new MlsecError(`[${scope?.node?.path || '<app>'}/${id}] ${missing.join('; ')}`);
+    const port = p.port ?? MODEL_SERVER_PORT;
+    super(scope, id, {
+      zone: Zone.Z6_SERVING,
+      serviceName: p.serviceName ?? 'model-server',
+      image: p.image ?? Image.fromRegistry('seldonio/mlserver', '1.6.1'),
+      ports: [port],
+      command: p.command ?? ['mlserver', 'start', SERVER_MODELS_DIR],
+      resources: { cpus: 1, memoryMiB: 1024, ...(p.resources ?? {}) },
+      environment: { MLSERVER_HTTP_PORT: String(port), MLSERVER_GRPC_PORT: '8081', MLSERVER_METRICS_PORT: '8082' },
+      healthCheck: p.healthCheck ?? HealthCheck.command(['python', '-c', `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}/v2/health/ready', timeout=3)`]),
+    });
+    this.model = p.model;
+    this.port = port;
+    this.modelVolume = new ComposeVolume(this, 'models', { name: `${this.serviceName}-models` });
+    this.mountVolume(this.modelVolume, SERVER_MODELS_DIR, { readOnly: true });
+    this.fetchJob = new ModelFetchJob(this, 'Fetch', {
+      zone: Zone.Z6_SERVING,
+      serviceName: `${this.serviceName}-fetch`,
+      model: p.model ?? ({} as ServedModel),
+      registry: p.registry,
+      signingKey: p.signingKey,
+      volume: this.modelVolume,
+      runtime: p.model?.runtime ?? DEFAULT_RUNTIME,
+      maxArtifactMiB: p.maxArtifactMiB ?? 2048,
+      image: p.fetchImage,
+    });
+    this.startsAfterCompletionOf(this.fetchJob);
+    this.node.addValidation({
+      validate: () => [
+        ...servedModelProblems(p.model),
+        ...collect(
+          p.port === undefined ? undefined : checkInteger('port', p.port, 1024, 65535),
+          p.port === 8081 || p.port === 8082 ? `prop 'port' must not be 8081 or 8082: MLServer's gRPC and metrics ports (got ${p.port})` : undefined,
+          p.maxArtifactMiB === undefined ? undefined : checkInteger('maxArtifactMiB', p.maxArtifactMiB, 1, 65536),
+          p.signingKey.type === 'ecdsa-p256' ? undefined : `prop 'signingKey' must be an ecdsa-p256 Transit key (CONTROLS.md Z8-K05 model-sign; got '${p.signingKey.node.path}' of type ${describeValue(p.signingKey.type)})`,
+          p.vault.agentOf(this.fetchJob) ? undefined : `prop 'vault' must be the VaultServer the signing key and the registry's certificates belong to (its fetch job holds no grant there)`,
+        ),
+      ],
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import { Vps } from '../core/vps';
+import { Gateway } from '../gateway/gateway';
+import { RouteAuth } from '../gateway/route-auth';
+import { KeycloakServer } from '../identity/keycloak-server';
+import { AlertmanagerServer, WebhookReceiverOptions } from '../services/metrics/alertmanager-server';
+import { PROMETHEUS_PORT, PrometheusServer } from '../services/metrics/prometheus-server';
+import { GrafanaServer } from '../services/telemetry/grafana-server';
+import { LokiServer } from '../services/telemetry/loki-server';
+import { OtelCollector } from '../services/telemetry/otel-collector';
+import { VaultServer } from '../vault/vault-server';
+import { Workload } from '../workload/workload';
+import { Zone } from '../workload/zone';
+import { SecurityZone } from './security-zone';
+import { ThresholdProfile } from './threshold-profile';
+
+/** An alert receiver of {@link Z9ObservabilityProps.alertReceivers}. */
+export interface AlertReceiver extends WebhookReceiverOptions {
+  /** The receiver's name (`soar`, `oncall`). */
+  readonly name: string;
+}
+
+/** Props of {@link Z9Observability}. */
+export interface Z9ObservabilityProps {
+  /** Vault: every certificate and token of the stack comes from it. */
+  readonly vault: VaultServer;
+  /** Keycloak: Grafana signs users in with its own client there. */
+  readonly keycloak: KeycloakServer;
+  /**
+   * The thresholds the alert rules compare against.
+   * @default ThresholdProfile.bank()
+   */
+  readonly thresholds?: ThresholdProfile;
+  /**
+   * Where alerts go (SOAR webhooks, on-call); every severity S1–S4 needs one. Without receivers
+   * no Alertmanager runs and alerts are visible in Prometheus and Grafana only.
+   * @default none
+   */
+  readonly alertReceivers?: AlertReceiver[];
+  /**
+   * Days logs are kept (CONTROLS.md Z9-K06: audit events 12–24 months).
+   * @default 365
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Public host name of Grafana.
+   * @default grafana.<the Vps domain>
+   */
+  readonly grafanaHost?: string;
+}
+
+/**
+ * Z9, observability and audit (L3; CONTROLS.md Z9): Prometheus with the catalog's security alert
+ * rules (thresholds from the lab's profile) and, given receivers, Alertmanager; the log pipeline —
+ * an OpenTelemetry collector that drops credential attributes and masks CPF, e-mail and tokens —
+ * into Loki; Grafana, whose only sign-in is Keycloak. Every hop is mTLS; nothing is public but
+ * Grafana, for the operators, behind OIDC (`exposeUi`). `observe(workload)` lets a workload ship
+ * OTLP logs to the collector.
+ */
+export class Z9Observability extends SecurityZone {
+  /** Metrics and alert rules. */
+  public readonly prometheus: PrometheusServer;
+  /** Alert routing, when receivers are given. */
+  public readonly alertmanager?: AlertmanagerServer;
+  /** Log storage. */
+  public readonly loki: LokiServer;
+  /** The OTLP entry of the log pipeline, which redacts before storing. */
+  public readonly collector: OtelCollector;
+  /** Dashboards. */
+  public readonly grafana: GrafanaServer;
+  private readonly observed: Workload[] = [];
+
+  constructor(scope: Vps, id: string, props: Z9ObservabilityProps) {
+    super(scope, id, Zone.Z9_OBSERVABILITY);
+    const p = props ?? ({} as Z9ObservabilityProps);
+    const t = (p.thresholds ?? ThresholdProfile.bank()).values;
+    const host = p.grafanaHost ?? `grafana.${Vps.of(this).domain}`;
+    if ((p.alertReceivers ?? []).length > 0) {
+      this.alertmanager = new AlertmanagerServer(this, 'alertmanager', { vault: p.vault });
+      for (const { name, ...receiver } of p.alertReceivers!) this.alertmanager.addWebhookReceiver(name, receiver);
+    }
+    this.prometheus = new PrometheusServer(this, 'prometheus', {
+      vault: p.vault, alertmanager: this.alertmanager,
+      alertThresholds: { availability: 1 - t.maxErrorRatio, p95TabularSeconds: t.p95Ms.tabular / 1000, p95LlmSeconds: t.p95Ms.llm / 1000, ingestRejectRatio: t.maxIngestRejectRatio },
+    });
+    this.loki = new LokiServer(this, 'loki', { vault: p.vault, retentionDays: p.logRetentionDays });
+    this.collector = new OtelCollector(this, 'otel-collector', { loki: this.loki, vault: p.vault });
+    const keycloak = p.keycloak;
+    const { client, secret } = keycloak.addWebClient('Grafana', {
+      clientId: 'grafana', redirectUris: [`https://${host}/login/generic_oauth`], webOrigins: [`https://${host}`],
+      roles: ['admin', 'auditor', 'security'], description: 'Grafana (Z9): signs users in itself, roles from the realm',
+    });
+    this.grafana = new GrafanaServer(this, 'grafana', {
+      host, vault: p.vault, loki: this.loki, prometheus: { server: this.prometheus, port: PROMETHEUS_PORT },
+      oidc: { idp: keycloak, idpPort: 8443, issuerUrl: keycloak.issuerUrl, clientId: client.clientId, clientSecret: secret },
+    });
+    this.prometheus.allowQueriesFrom(this.grafana);
+    this.addControl({ id: 'Z9-K04', title: 'security alerts as configuration (rules with their control ids, S1–S4)', builtBy: `PrometheusServer (the catalog's alert rules, each unit-tested by promtool; thresholds: ${(p.thresholds ?? ThresholdProfile.bank()).name})` });
+    this.addControl({ id: 'Z9-K01', title: 'telemetry never carries credentials or personal data', builtBy: 'OtelCollector (credential attributes dropped, CPF, e-mail and tokens masked before Loki)' });
+    this.addControl({
+      id: 'Z9-K09', title: 'alerts routed by severity to on-call and SOAR',
+      ...(this.alertmanager ? { builtBy: 'AlertmanagerServer (one route per severity, mTLS webhooks with Vault-held tokens)' } : { gap: 'no alert receiver is configured: alerts are visible in Prometheus and Grafana only' }),
+    });
+    this.addControl({
+      id: 'Z9-K02', title: 'every workload ships its telemetry to the collector',
+      gap: 'only workloads passed to observe() ship OTLP logs; the platform images do not emit OTLP logs yet, and most emit no metrics the rules read',
+    });
+  }
+
+  /** Routes Grafana through the gateway for `allowFrom`, behind the OIDC proxy (Z9-K08). */
+  public exposeUi(gateway: Gateway, options: { readonly allowFrom: string[]; readonly roles?: string[] }): void {
+    gateway.expose(this.grafana, { host: this.grafana.host, auth: RouteAuth.oidc({ roles: options?.roles ?? ['admin', 'security', 'auditor'] }), allowFrom: options?.allowFrom });
+  }
+
+  /** Lets `workload` ship OTLP logs to the collector (flow, client certificate, OTEL_EXPORTER_OTLP_* variables). */
+  public observe(workload: Workload): void {
+    this.collector.acceptFrom(workload);
+    this.observed.push(workload);
+  }
+}

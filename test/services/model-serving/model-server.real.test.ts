@@ -1,0 +1,300 @@
+/**
+ * The generated model fetch job end to end on real servers: OpenBao bootstrapped by its generated
+ * script (the `model-sign` Transit key, the job's policy and the CI role's), the registry stack as
+ * in the MLflow real test (PostgreSQL, MinIO and MLflow 3.17.2 from their generated files and
+ * agents), the job's own Vault Agent rendering its registry client certificate and token, and the
+ * generated fetch.sh run by busybox sh with curl (the curl image's tools). The artifact's digest is
+ * signed with a token of the CI role's generated policy, and the app is synthesized again with the
+ * pins — every other file stays byte-identical. Re-pointed only what a test host must: /run/vault,
+ * /run/secrets, /models and /etc/mlsec paths, and the service names, through a CONNECT proxy
+ * (HTTPS_PROXY, so curl still verifies `mlflow` and `vault` by their certificates).
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsBootstrap, Testing } from '../../../lib';
+import { modelSigningRequest, ServedModel } from '../../../lib/services/model-serving';
+import { freePorts } from '../../support/real-servers/free-port';
+import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
+import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../../support/real-servers/minio';
+import { MlflowCaller, mlflowBinDir, mlflowRequest, RunningMlflow, startMlflow } from '../../support/real-servers/mlflow';
+import { busyboxCurlPath, FetchRun, runFetchScript } from '../../support/real-servers/model-fetch';
+import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
+import { stopAll } from '../../support/real-servers/process-registry';
+import { ServiceProxy, startServiceProxy } from '../../support/real-servers/traefik';
+import { servingHost } from './support';
+
+const JOB = 'model-server-fetch';
+let host: GeneratedHost;
+let compose: any;
+let vault: GeneratedVault;
+let pg: RunningPostgres;
+let minio: RunningMinio;
+let proxy: ServiceProxy;
+let mlflow: RunningMlflow;
+let trainer: MlflowCaller;
+/** What the job's agent rendered (its /run/vault). */
+let jobOut: string;
+let work: string;
+/** The artifact, its digest, its registry path, and a token of the CI role's policy. */
+const artifact = Buffer.concat([Buffer.from('fraud-score model v1\n'), crypto.randomBytes(4096)]);
+const digest = crypto.createHash('sha256').update(artifact).digest('hex');
+let artifactPath: string;
+let tamperedPath: string;
+let ciToken: string;
+let signature: string;
+
+const read = (file: string) => fs.readFileSync(file);
+
+/** The model store's bootstrap job, as in the MLflow real test. */
+async function startModelStore(): Promise<void> {
+  const storeOut = await renderAgentFiles(host, vault, 'model-store');
+  const minioEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(compose.services['model-store'].environment as Record<string, string>)) if (k.startsWith('MINIO_')) minioEnv[k] = String(v).replace(/^\/run\/vault\//, `${storeOut}/`);
+  minio = await startMinio({ dir: path.join(vault.bao.dir, 'minio'), env: minioEnv, certsDir: storeOut });
+  const bootstrapOut = await renderAgentFiles(host, vault, 'model-store-bootstrap');
+  const config = path.join(vault.bao.dir, 'model-store-config');
+  for (const [rel, text] of Object.entries(host.files).filter(([rel]) => rel.startsWith('model-store/'))) {
+    fs.mkdirSync(path.dirname(path.join(config, rel.slice('model-store/'.length))), { recursive: true });
+    fs.writeFileSync(path.join(config, rel.slice('model-store/'.length)), text);
+  }
+  const job = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
+    cwd: vault.bao.dir, encoding: 'utf8',
+    env: {
+      PATH: `${path.dirname(minioBinaries()!.mc)}:/usr/bin:/bin`, HOME: vault.bao.dir, MLSEC_FILES_DIR: bootstrapOut, MLSEC_CONFIG_DIR: config,
+      MLSEC_CA_FILE: deliveredPath(host, 'model-store-bootstrap', 'ca.crt'), MC_CONFIG_DIR: path.join(vault.bao.dir, 'mc-job'),
+      MINIO_URL: `https://model-store:${minio.port}`, MC_RESOLVE: `model-store:${minio.port}=127.0.0.1`,
+    },
+  });
+  expect(job.status, `${job.stdout}\n${job.stderr}\n${minio.log()}`).toBe(0);
+}
+
+/** MLflow from its generated start script, as in the MLflow real test (its model-store name through the proxy). */
+async function startRegistry(): Promise<void> {
+  const mlflowOut = await renderAgentFiles(host, vault, 'mlflow');
+  const [port] = await freePorts(1);
+  const script = host.files['mlflow/start.sh'].replace('--host 0.0.0.0 --port 5000', `--host 127.0.0.1 --port ${port}`);
+  const secrets = path.dirname(deliveredPath(host, 'mlflow', 'x'));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(compose.services.mlflow.environment as Record<string, string>)) env[k] = String(v).replace(/^\/run\/vault\//, `${mlflowOut}/`).replace(/^\/run\/secrets\//, `${secrets}/`);
+  Object.assign(env, { BACKEND_PGPORT: String(pg.port), PGHOSTADDR: '127.0.0.1', MLFLOW_S3_ENDPOINT_URL: `https://model-store:${minio.port}`, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: '127.0.0.1' });
+  const trainerOut = await renderAgentFiles(host, vault, 'trainer');
+  trainer = { port, servername: 'mlflow', ca: read(deliveredPath(host, 'trainer', 'ca.crt')), cert: read(path.join(trainerOut, 'vault-tls.crt')), key: read(path.join(trainerOut, 'vault-tls.key')) };
+  mlflow = await startMlflow({ script, env, probe: () => mlflowRequest(trainer, 'GET', '/health').then((r) => r.status, () => undefined) });
+  proxy.route('mlflow:5000', port);
+}
+
+/** The trainer's upload of `bytes` to the registry's proxied artifact store. */
+async function upload(at: string, bytes: Buffer): Promise<void> {
+  const r = await mlflowRequest(trainer, 'PUT', `/api/2.0/mlflow-artifacts/artifacts/${at}`, bytes, { 'content-type': 'application/octet-stream' });
+  expect(r.status, `${r.body}\n${mlflow.log().slice(-3000)}`).toBe(200);
+}
+
+/** The app synthesized again with `model` pinned: the fetch script, after checking nothing else changed. */
+function pinnedScript(model: Partial<ServedModel>): string {
+  const assembly = Testing.synth(servingHost({}, model).app);
+  const changed = Object.keys(host.files).filter((rel) => assembly.file(`lab/${rel}`) !== host.files[rel]);
+  expect(changed.filter((rel) => !['model-server-fetch/fetch.sh', 'model-server-fetch/model-settings.json'].includes(rel))).toEqual([]);
+  return assembly.file(`lab/${JOB}/fetch.sh`);
+}
+
+/** Runs the generated script into a fresh (or the given) models folder; container paths re-rooted only. */
+async function fetchInto(script: string, modelsDir?: string, envPatch: Record<string, string> = {}): Promise<FetchRun & { models: string }> {
+  const models = modelsDir ?? fs.mkdtempSync(path.join(work, 'models-'));
+  const settings = path.join(work, 'etc', 'model-settings.json');
+  const secrets = path.dirname(deliveredPath(host, JOB, 'x'));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(compose.services[JOB].environment as Record<string, string>)) env[k] = String(v).replace(/^\/run\/vault\//, `${jobOut}/`).replace(/^\/run\/secrets\//, `${secrets}/`);
+  env.MLSEC_MODELS_DIR = models;
+  env.HTTPS_PROXY = `http://127.0.0.1:${proxy.port}`;
+  const r = await runFetchScript(script.replace(/'\/etc\/mlsec\/model-fetch\/model-settings\.json'/, `'${settings}'`), { ...env, ...envPatch });
+  return { ...r, models };
+}
+
+/** A GitHub Actions-style OIDC token of the release workflow, signed by the test issuer. */
+function githubToken(key: crypto.KeyObject): string {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = b64({ alg: 'ES256', typ: 'JWT' });
+  const body = b64({ iss: 'https://token.actions.githubusercontent.com', aud: 'vault', sub: 'repo:acme/lab:environment:production', iat: now, nbf: now - 5, exp: now + 300, repository: 'acme/lab', ref: 'refs/heads/main', environment: 'production' });
+  return `${head}.${body}.${crypto.sign('sha256', Buffer.from(`${head}.${body}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
+
+/** Runs a command without blocking the event loop (the CONNECT proxy runs in this process). */
+function runAsync(cmd: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.once('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+/** Every entry below `dir`, relative, sorted. */
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      out.push(`${rel}${e.name}${e.isDirectory() ? '/' : ''}`);
+      if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
+
+beforeAll(async () => {
+  busyboxCurlPath(); // throws, naming the packages, when busybox or curl is missing
+  mlflowBinDir(); // throws, naming tools/install-mlflow.sh, when missing
+  if (!minioBinaries()) throw new Error('minio/mc are not built: run `npx projen test:deps` (tools/install-minio.sh)');
+  const { app } = servingHost();
+  const assembly = Testing.synth(app);
+  const secretsDir = fs.mkdtempSync('/tmp/mlsec-model-fetch-');
+  fs.chmodSync(secretsDir, 0o755);
+  SecretsBootstrap.run(app, { secretsDir, chown: false });
+  host = { files: Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/')).map((p) => [p.slice('lab/'.length), assembly.file(p)])), secretsDir, vps: 'lab' };
+  compose = parse(host.files['docker-compose.yml']);
+
+  const [pgPort] = await freePorts(1);
+  // GitHub's OIDC discovery is out of reach here: the JWT method verifies the test's own issuer key instead.
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  vault = await startGeneratedVault(host, 'vault', {
+    postgres: { 'factory-db': pgPort },
+    patch: (bootstrap, dir) => {
+      fs.writeFileSync(path.join(dir, 'ci-issuer.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+      return bootstrap.replace(/oidc_discovery_url="\$\{MLSEC_JWT_DISCOVERY_URL:-[^}]*\}"/, `jwt_validation_pubkeys=@"${path.join(dir, 'ci-issuer.pem')}"`);
+    },
+  });
+  work = fs.mkdtempSync(path.join(vault.bao.dir, 'fetch-'));
+  fs.mkdirSync(path.join(work, 'etc'));
+  fs.writeFileSync(path.join(work, 'etc', 'model-settings.json'), host.files[`${JOB}/model-settings.json`]);
+  pg = await startGeneratedPostgres(host, 'factory-db', { renderedDir: await renderAgentFiles(host, vault, 'factory-db'), port: pgPort });
+  await startModelStore();
+  proxy = await startServiceProxy({ [`model-store:${minio.port}`]: minio.port, 'vault:8200': vault.bao.apiPort });
+  await startRegistry();
+  jobOut = await renderAgentFiles(host, vault, JOB);
+
+  // The release: a run's model artifact in the registry, and a tampered copy next to it.
+  const experiment = (JSON.parse((await mlflowRequest(trainer, 'POST', '/api/2.0/mlflow/experiments/create', JSON.stringify({ name: 'fraud-score' }), { 'content-type': 'application/json' })).body)).experiment_id as string;
+  const run = JSON.parse((await mlflowRequest(trainer, 'POST', '/api/2.0/mlflow/runs/create', JSON.stringify({ experiment_id: experiment, start_time: Date.now() }), { 'content-type': 'application/json' })).body).run.info.run_id as string;
+  artifactPath = `${experiment}/${run}/artifacts/model/model.joblib`;
+  tamperedPath = `${experiment}/${run}/artifacts/tampered/model.joblib`;
+  await upload(artifactPath, artifact);
+  const tampered = Buffer.from(artifact);
+  tampered[tampered.length - 1] ^= 1;
+  await upload(tamperedPath, tampered);
+  // Signed by the CI role: a GitHub-style OIDC token of the bound repository, ref and environment, the digest prehashed.
+  const login = await vault.bao.api('PUT', 'auth/jwt/login', undefined, { role: 'release', jwt: githubToken(privateKey) });
+  expect(login.status, JSON.stringify(login.body)).toBe(200);
+  expect(login.body.auth.policies).toEqual(['ci-release']);
+  ciToken = login.body.auth.client_token;
+  const signed = await vault.bao.api('POST', 'transit/sign/model-sign', ciToken, modelSigningRequest(digest));
+  expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+  signature = signed.body.data.signature;
+}, 480_000);
+
+afterAll(async () => {
+  await mlflow?.stop();
+  await proxy?.stop();
+  await minio?.stop();
+  await vault?.bao.stop();
+  await pg?.stop();
+  await stopAll();
+  if (host) fs.rmSync(host.secretsDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('the generated model fetch job on real OpenBao and MLflow', () => {
+  it('installs the signed artifact with the pinned digest: exit 0, the file and its settings in the volume, read-only, and nothing else', async () => {
+    const script = pinnedScript({ artifactPath, sha256: digest, signature });
+    const models = fs.mkdtempSync(path.join(work, 'models-'));
+    // A model left from an earlier release and a stray file: only the pinned model may be served.
+    fs.mkdirSync(path.join(models, 'old-model'));
+    fs.writeFileSync(path.join(models, 'old-model', 'model.joblib'), 'old');
+    const r = await fetchInto(script, models);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain(`model-fetch fraud-score: installed model.joblib (sha256 ${digest}, signature valid)`);
+    expect(tree(models)).toEqual(['fraud-score/', 'fraud-score/model-settings.json', 'fraud-score/model.joblib']);
+    expect(read(path.join(models, 'fraud-score', 'model.joblib')).equals(artifact)).toBe(true);
+    expect(fs.readFileSync(path.join(models, 'fraud-score', 'model-settings.json'), 'utf8')).toBe(host.files[`${JOB}/model-settings.json`]);
+    for (const f of ['model.joblib', 'model-settings.json']) expect(fs.statSync(path.join(models, 'fraud-score', f)).mode & 0o777).toBe(0o444);
+    // What is signed, as documented: an ECDSA-SHA256 signature over the artifact's bytes, checkable offline with the public key from Vault.
+    const key = (await vault.bao.api('GET', 'transit/keys/model-sign', vault.admin)).body.data.keys['1'].public_key as string;
+    expect(crypto.verify('sha256', artifact, key, Buffer.from(signature.slice('vault:v1:'.length), 'base64'))).toBe(true);
+    expect(crypto.verify('sha256', Buffer.concat([artifact, Buffer.from('x')]), key, Buffer.from(signature.slice('vault:v1:'.length), 'base64'))).toBe(false);
+    // The download went to the registry by its name, and the verification to Vault by its name, through the stand-in DNS.
+    expect(proxy.connects).toContain('mlflow:5000');
+    expect(proxy.connects).toContain('vault:8200');
+  }, 60_000);
+
+  it('refuses a tampered artifact (digest mismatch): exit ≠ 0, nothing written, an installed model untouched', async () => {
+    const script = pinnedScript({ artifactPath: tamperedPath, sha256: digest, signature });
+    const fresh = await fetchInto(script);
+    expect(fresh.status).not.toBe(0);
+    expect(fresh.stderr).toContain(`model-fetch fraud-score: digest mismatch: ${tamperedPath} has sha256`);
+    expect(fresh.stderr).toContain('nothing installed');
+    expect(tree(fresh.models)).toEqual([]);
+    // Over a volume holding the good model: it stays as it was.
+    const good = await fetchInto(pinnedScript({ artifactPath, sha256: digest, signature }));
+    expect(good.status, good.stderr).toBe(0);
+    const again = await fetchInto(script, good.models);
+    expect(again.status).not.toBe(0);
+    expect(tree(good.models)).toEqual(['fraud-score/', 'fraud-score/model-settings.json', 'fraud-score/model.joblib']);
+    expect(read(path.join(good.models, 'fraud-score', 'model.joblib')).equals(artifact)).toBe(true);
+  }, 60_000);
+
+  it('refuses the right digest with a signature by another key, of another digest, or not a signature at all', async () => {
+    // Another ECDSA P-256 key in the same Transit mount: its signature is well-formed, and wrong.
+    expect((await vault.bao.api('POST', 'transit/keys/rogue-sign', vault.admin, { type: 'ecdsa-p256' })).status).toBeLessThan(300);
+    const rogue = (await vault.bao.api('POST', 'transit/sign/rogue-sign', vault.admin, modelSigningRequest(digest))).body.data.signature as string;
+    const otherDigest = crypto.createHash('sha256').update('another model').digest('hex');
+    const ofOther = (await vault.bao.api('POST', 'transit/sign/model-sign', ciToken, modelSigningRequest(otherDigest))).body.data.signature as string;
+    // Signed over the hex text instead of the digest bytes (not what the job verifies).
+    const ofHexText = (await vault.bao.api('POST', 'transit/sign/model-sign', ciToken, { input: Buffer.from(digest).toString('base64'), hash_algorithm: 'sha2-256' })).body.data.signature as string;
+    for (const [what, sig, message] of [
+      ['another key', rogue, 'is not valid for its digest under transit/verify/model-sign'],
+      ['another digest', ofOther, 'is not valid for its digest'],
+      ['the hex text', ofHexText, 'is not valid for its digest'],
+      ['not a signature', 'vault:v1:MEUCIQAAAAAAAAAAAAAAAAAAAAAA', /Vault refused to verify the signature|is not valid for its digest/],
+    ] as const) {
+      expect(sig, what).toMatch(/^vault:v1:/);
+      const r = await fetchInto(pinnedScript({ artifactPath, sha256: digest, signature: sig }));
+      expect(r.status, `${what}: ${r.stdout}\n${r.stderr}`).not.toBe(0);
+      if (typeof message === 'string') expect(r.stderr, what).toContain(message);
+      else expect(r.stderr, what).toMatch(message);
+      expect(r.stderr, what).toContain('nothing installed');
+      expect(tree(r.models), what).toEqual([]);
+    }
+  }, 120_000);
+
+  it('is refused by the registry without a client certificate of the internal CA; nothing written', async () => {
+    const script = pinnedScript({ artifactPath, sha256: digest, signature });
+    // A certificate for the job's own name, but self-signed (not the internal CA).
+    const dir = fs.mkdtempSync(path.join(work, 'rogue-'));
+    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-subj', `/CN=${JOB}`, '-days', '1'], { encoding: 'utf8' });
+    expect(gen.status, gen.stderr).toBe(0);
+    const r = await fetchInto(script, undefined, { MLSEC_MLFLOW_CLIENT_CERT_FILE: path.join(dir, 'c.pem'), MLSEC_MLFLOW_CLIENT_KEY_FILE: path.join(dir, 'k.pem') });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`the registry did not deliver ${artifactPath}`);
+    expect(tree(r.models)).toEqual([]);
+    // No client certificate at all: the server ends the TLS session before any HTTP answer (curl 35, 52 or 56,
+    // by TLS version); the same request with the job's agent-rendered certificate gets the artifact.
+    const request = (extra: string[], out: string) => runAsync('curl', ['-q', '--fail', '--silent', '--show-error', '--cacert', deliveredPath(host, JOB, 'ca.crt'),
+      '--proxy', `http://127.0.0.1:${proxy.port}`, ...extra, '--output', out, `https://mlflow:5000/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`]);
+    const bare = await request([], path.join(dir, 'bare'));
+    expect([35, 52, 56], bare.stderr).toContain(bare.status);
+    expect(fs.existsSync(path.join(dir, 'bare')) ? fs.readFileSync(path.join(dir, 'bare')).length : 0).toBe(0);
+    const withCert = await request(['--cert', path.join(jobOut, 'vault-tls.crt'), '--key', path.join(jobOut, 'vault-tls.key')], path.join(dir, 'ok'));
+    expect(withCert.status, withCert.stderr).toBe(0);
+    expect(read(path.join(dir, 'ok')).equals(artifact)).toBe(true);
+  }, 60_000);
+
+  it('holds a verify-only token: the job cannot sign with model-sign', async () => {
+    const token = fs.readFileSync(path.join(jobOut, 'token'), 'utf8').trim();
+    expect((await vault.bao.api('POST', 'transit/sign/model-sign', token, modelSigningRequest(digest))).status).toBe(403);
+    const verified = await vault.bao.api('POST', 'transit/verify/model-sign', token, { ...modelSigningRequest(digest), signature });
+    expect(verified.body.data.valid).toBe(true);
+  });
+});
