@@ -8,7 +8,7 @@ import { VaultAgent } from '../vault/agent/vault-agent';
 import { Workload } from '../workload/workload';
 import { WorkloadGraph } from '../workload/workload-graph';
 import { architectureDot, detailOf, DiagramEdge, DiagramNode } from './architecture-dot';
-import { renderDotToSvg } from './graphviz-renderer';
+import { PendingSvg, startDotToSvg } from './graphviz-renderer';
 
 /** Props of an {@link ArchitectureDiagram}. */
 export interface ArchitectureDiagramProps {
@@ -29,13 +29,21 @@ export interface ArchitectureDiagramProps {
  */
 export class ArchitectureDiagram extends Construct implements IDocumentProducer {
   private readonly fileName: string;
+  private pending?: { readonly dot: string; readonly job: PendingSvg };
 
   constructor(scope: Vps, id = 'Architecture', props: ArchitectureDiagramProps = {}) {
     super(scope, checkedId(scope, id));
     DocumentProducers.mark(this);
     this.fileName = props.fileName ?? 'architecture';
     this.node.addValidation({
-      validate: () => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(this.fileName) ? [] : [`prop 'fileName' must be lower-case letters, digits and "-" (got ${JSON.stringify(this.fileName)})`]),
+      validate: () => {
+        if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(this.fileName)) return [`prop 'fileName' must be lower-case letters, digits and "-" (got ${JSON.stringify(this.fileName)})`];
+        // The tree is complete once synth validates it: start the layout now, on another core,
+        // so it overlaps with rendering the other files (it was the longest single step of synth).
+        const dot = this.toDot();
+        this.pending = { dot, job: startDotToSvg(dot) };
+        return [];
+      },
     });
   }
 
@@ -78,9 +86,12 @@ export class ArchitectureDiagram extends Construct implements IDocumentProducer 
     const vps = Vps.of(this);
     const dot = this.toDot();
     const base = `${vps.name}/${this.fileName}`;
+    // The layout started at validation is reused only for the same DOT (and only once).
+    const job = this.pending?.dot === dot ? this.pending.job : startDotToSvg(dot);
+    this.pending = undefined;
     return [
       { path: `${base}.dot`, content: dot, producer: this.node.path },
-      { path: `${base}.svg`, content: renderDotToSvg(dot), producer: this.node.path },
+      { path: `${base}.svg`, content: job.svg(), producer: this.node.path },
     ];
   }
 

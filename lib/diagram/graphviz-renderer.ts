@@ -1,13 +1,20 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import { MlsecError } from '../core/errors';
 
+/** A rendering under way in a worker thread; `svg()` waits for it (once). */
+export interface PendingSvg {
+  /** The SVG, waiting up to the timeout given at the start. */
+  svg(): string;
+}
+
 /**
- * Renders DOT to SVG with Graphviz compiled to WebAssembly (`@viz-js/viz`), synchronously: synth
- * is synchronous and the WebAssembly module loads asynchronously, so a worker thread loads it and
- * renders while this thread waits on a shared counter (`Atomics.wait`), then reads the answer from
- * the message port without an event loop turn.
+ * Starts rendering DOT to SVG with Graphviz compiled to WebAssembly (`@viz-js/viz`) in a worker
+ * thread and returns at once, so the layout runs on another core while synth renders the rest.
+ * `svg()` then waits synchronously: synth is synchronous and the WebAssembly module loads
+ * asynchronously, so this thread waits on a shared counter (`Atomics.wait`) and reads the answer
+ * from the message port without an event-loop turn.
  */
-export function renderDotToSvg(dot: string, timeoutMs = 30_000): string {
+export function startDotToSvg(dot: string, timeoutMs = 30_000): PendingSvg {
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
@@ -15,15 +22,35 @@ export function renderDotToSvg(dot: string, timeoutMs = 30_000): string {
     workerData: { dot, port: port2, signal, viz: require.resolve('@viz-js/viz') },
     transferList: [port2],
   });
-  try {
-    if (Atomics.wait(signal, 0, 0, timeoutMs) === 'timed-out') throw new MlsecError(`Graphviz did not answer within ${timeoutMs} ms`);
-    const reply = receiveMessageOnPort(port1)?.message as { svg?: string; error?: string } | undefined;
-    if (!reply || typeof reply.svg !== 'string') throw new MlsecError(`Graphviz could not render the diagram: ${reply?.error ?? 'no answer'}`);
-    return reply.svg;
-  } finally {
-    port1.close();
-    void worker.terminate();
-  }
+  // A rendering nobody collects (synth failed later) must not keep the process alive.
+  worker.unref();
+  const started = Date.now();
+  let answer: string | MlsecError | undefined;
+  return {
+    svg() {
+      if (answer === undefined) {
+        try {
+          const left = Math.max(0, timeoutMs - (Date.now() - started));
+          if (Atomics.wait(signal, 0, 0, left) === 'timed-out') {
+            answer = new MlsecError(`Graphviz did not answer within ${timeoutMs} ms`);
+          } else {
+            const reply = receiveMessageOnPort(port1)?.message as { svg?: string; error?: string } | undefined;
+            answer = reply && typeof reply.svg === 'string' ? reply.svg : new MlsecError(`Graphviz could not render the diagram: ${reply?.error ?? 'no answer'}`);
+          }
+        } finally {
+          port1.close();
+          void worker.terminate();
+        }
+      }
+      if (answer instanceof MlsecError) throw answer;
+      return answer;
+    },
+  };
+}
+
+/** Renders DOT to SVG and waits for it (see {@link startDotToSvg}). */
+export function renderDotToSvg(dot: string, timeoutMs = 30_000): string {
+  return startDotToSvg(dot, timeoutMs).svg();
 }
 
 const WORKER_SOURCE = `

@@ -73,7 +73,7 @@ export function clientSecretVariable(clientId: string): string {
 }
 
 const SECRET_REASONS: Readonly<Record<KeycloakClientProps['kind'], string>> = {
-  'web': 'OIDC proxies such as oauth2-proxy authenticate only with a client secret; it is injected at import from Vault-rendered files and never written to the realm file',
+  'web': 'the web clients here (oauth2-proxy per protected host, Grafana) authenticate to the token endpoint with a client secret; it is generated into Vault, injected at import from Vault-rendered files and never written to the realm file',
   'service-account': 'machine clients authenticate with a client secret delivered by Vault at import time, never written to the realm file; private_key_jwt is not wired yet',
 };
 

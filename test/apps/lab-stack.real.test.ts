@@ -176,9 +176,9 @@ describe('the reference lab on real servers', () => {
     expect(vault.bootstrapOutput).toContain('root token revoked');
     expect((await vault.bao.api('GET', 'auth/token/lookup-self', vault.bao.rootToken)).status).toBe(403);
     const policies = (await vault.bao.api('LIST', 'sys/policies/acl', vault.admin)).body.data.keys.sort();
-    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'curated-db', 'default', 'feature-store', 'gateway', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'mlflow', 'mlsec-approle-deliverer', 'model-server', 'model-store', 'model-store-bootstrap', 'registry-db', 'root', 'sso-auth', 'sso-mlflow', 'waf']);
+    expect(policies).toEqual(['backup-shipper', 'ci-release', 'curated-backup', 'curated-db', 'default', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'mlsec-approle-deliverer', 'model-server', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'registry-db', 'root', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     const roles = (await vault.bao.api('LIST', 'auth/approle/role', vault.admin)).body.data.keys.sort();
-    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'mlflow', 'model-server', 'model-store', 'model-store-bootstrap', 'registry-db', 'sso-auth', 'sso-mlflow', 'waf']);
+    expect(roles).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'model-server', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'registry-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     const keys = (await vault.bao.api('LIST', 'transit/keys', vault.admin)).body.data.keys.sort();
     expect(keys).toEqual(['audit-log', 'envelope-curated', 'envelope-raw-core', 'model-sign', 'pii']);
   });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Assembly, MinioServer, PostgresServer, RedisServer, SecretsBootstrap, Testing, Vps, Zone } from '../../lib';
+import { App, Assembly, MinioServer, Posture, PostgresServer, RedisServer, SecretsBootstrap, Testing, Vps, Zone } from '../../lib';
 import { consumerWorkload } from './support';
 import { RENDERING_ONLY } from '../support/fixtures';
 
@@ -70,5 +70,8 @@ function buildServers(vps: Vps): void {
   staging.grantWrite(builder, { prefix: 'source-a/' });
   raw.grantRead(builder, { prefix: 'source-a/' });
   raw.grantWrite(builder, { prefix: 'source-a/' });
+  // One identity exercises write grants on both buckets here; a platform keeps them apart (ZONE-04,
+  // reported on the policy file the lake writes).
+  Posture.of(lake).acknowledge('ZONE-04', 'a test fixture of the grant mechanics: one consumer writes staging and raw so a single real MinIO run covers both policies');
   staging.grantRead(reader);
 }
