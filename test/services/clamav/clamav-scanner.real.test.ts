@@ -14,10 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Testing } from '../../../lib';
 import { clamdCommand, clamdVersion, EICAR, instream, requireClamd, rerootClamdConf, RunningClamd, startClamd, writeTestSignatures } from '../../support/real-servers/clamd';
 import { freePort } from '../../support/real-servers/free-port';
-import { runCommand, stopAll } from '../../support/real-servers/process-registry';
+import { registerCleanup, runCommand, stopAll } from '../../support/real-servers/process-registry';
 import { buildScannerLab } from './clamav-fixture';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-clamd-real-'));
+// Registered first, so stopAll removes it after clamd, even when clamd fails to stop.
+registerCleanup(() => fs.rmSync(work, { recursive: true, force: true }), 'clamd test work dir');
 let clamd: RunningClamd;
 let port: number;
 let overrides: string[] = [];
@@ -59,13 +61,7 @@ beforeAll(async () => {
   clamd = await startClamd(conf.confPath, port);
 }, 180_000);
 
-afterAll(async () => {
-  try {
-    await stopAll();
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-});
+afterAll(() => stopAll());
 
 describe('ClamavScanner for real (Debian clamd with the generated clamd.conf)', () => {
   it('starts with the generated limits, re-rooted only in folders and address', async () => {

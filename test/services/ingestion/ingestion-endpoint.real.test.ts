@@ -9,7 +9,6 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
@@ -18,6 +17,7 @@ import { IngestionEndpoint, MinioServer, Testing, Vps, Zone } from '../../../lib
 import { benthosBinary, RunningBenthos, startBenthos } from '../../support/real-servers/benthos';
 import { freePort } from '../../support/real-servers/free-port';
 import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../../support/real-servers/minio';
+import { httpsRequest } from '../../support/real-servers/https-request';
 import { CommandResult, runCommand, stopAll } from '../../support/real-servers/process-registry';
 import { ServiceProxy, startServiceProxy } from '../../support/real-servers/traefik';
 import { bootstrapTier, DataTier } from '../data-tier-fixture';
@@ -170,18 +170,7 @@ interface Reply {
 
 /** A request to the connector over HTTPS, verifying its certificate with the internal CA for `servername` (SNI and Host). */
 function request(method: string, urlPath: string, body?: string, servername = SERVICE, extraHeaders: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port: benthosPort, method, path: urlPath, servername, ca, timeout: 20_000,
-      headers: { host: `${servername}:8443`, ...extraHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-    req.end(body);
-  });
+  return httpsRequest(benthosPort, servername, urlPath, { ca }, method, body, { headers: { host: `${servername}:8443`, ...extraHeaders }, timeoutMs: 20_000 });
 }
 
 /** A plain-HTTP request to the TLS port. */

@@ -20,7 +20,8 @@ import { SecretsBootstrap, Testing } from '../../../lib';
 import { freePorts } from '../../support/real-servers/free-port';
 import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedVault } from '../../support/real-servers/generated-stack';
 import { stopAll } from '../../support/real-servers/process-registry';
-import { amtool, ClientTls, httpsRequest, MtlsStandIn, prometheusBinaries, promtool, RunningMetricsServer, startMetricsServer, startMtlsStandIn } from '../../support/real-servers/prometheus';
+import { ClientTls, httpsRequest } from '../../support/real-servers/https-request';
+import { amtool, MtlsStandIn, prometheusBinaries, promtool, RunningMetricsServer, startMetricsServer, startMtlsStandIn } from '../../support/real-servers/prometheus';
 import { metricsLab } from './metrics-fixture';
 
 let work: string;

@@ -16,6 +16,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../support/real-servers/free-port';
 import { requireWafPackages, rerootWafFiles, RunningNginx, startNginx, testNginxConfig, wafPackageVersions } from '../../support/real-servers/nginx-waf';
+import { httpsRequest } from '../../support/real-servers/https-request';
 import { registerCleanup, stopAll } from '../../support/real-servers/process-registry';
 import { bootstrapTier, DataTier } from '../data-tier-fixture';
 import { BACKEND, buildWafLab, PROTECTED_PATH } from './waf-fixture';
@@ -67,24 +68,15 @@ interface WafUnderTest {
 const SECRET_TOKEN = 'Bearer mlsec-secret-token-4f1c9e';
 const SECRET_FIELD = 'cpf-123.456.789-09-never-logged';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-waf-real-'));
+// Registered first, so stopAll removes it after every server that used it, even when one fails to stop.
+registerCleanup(() => fs.rmSync(work, { recursive: true, force: true }), 'waf test work dir');
 const running: WafUnderTest[] = [];
 
 /** A request to the WAF as the gateway (its client certificate), or as `as` (another delivered identity). */
 function request(w: WafUnderTest, method: string, urlPath: string, body?: string, opts: { as?: { service: string; cert: string; key: string }; headers?: Record<string, string> } = {}): Promise<Reply> {
   const who = opts.as ?? { service: 'gateway', cert: 'clienttls.crt', key: 'clienttls.key' };
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port: w.port, method, path: urlPath, servername: 'waf', timeout: 20_000,
-      ca: w.tier.file('gateway', 'ca.crt'), cert: w.tier.file(who.service, who.cert), key: w.tier.file(who.service, who.key),
-      headers: { 'host': 'ingest.lab.example.com', 'authorization': SECRET_TOKEN, ...(opts.headers ?? {}), ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-    req.end(body);
-  });
+  const tls = { ca: w.tier.file('gateway', 'ca.crt'), cert: w.tier.file(who.service, who.cert), key: w.tier.file(who.service, who.key) };
+  return httpsRequest(w.port, 'waf', urlPath, tls, method, body, { headers: { host: 'ingest.lab.example.com', authorization: SECRET_TOKEN, ...opts.headers }, timeoutMs: 20_000 });
 }
 
 async function startWaf(mode: WafMode): Promise<WafUnderTest> {
@@ -144,13 +136,7 @@ beforeAll(async () => {
   detect = await startWaf('detect');
 }, 180_000);
 
-afterAll(async () => {
-  try {
-    await stopAll();
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-});
+afterAll(() => stopAll());
 
 describe('CrsWaf for real (Debian nginx + ModSecurity + CRS)', () => {
   it('runs on the recorded package versions, with only paths, ports and the backend address re-rooted', () => {

@@ -5,10 +5,10 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { waitForPort } from './free-port';
 import { CommandResult, makeServerDir, removeServerDir, runCommand, trackChild } from './process-registry';
+import { toolBinary } from './tool-binary';
 
 /** Keep in sync with tools/install-benthos.sh. */
 export const BENTHOS_VERSION = 'v4.27.0';
@@ -19,15 +19,7 @@ export const BENTHOS_VERSION = 'v4.27.0';
  * missing: a missing build is a failure, never a skip.
  */
 export function benthosBinary(): string {
-  const cache = process.env.MLSEC_TOOLS_CACHE || path.join(os.homedir(), '.cache', 'mlsec-cdk');
-  const bin = path.join(cache, 'benthos', BENTHOS_VERSION, 'bin', 'benthos');
-  try {
-    fs.accessSync(bin, fs.constants.X_OK);
-    if (fs.statSync(bin).isFile()) return bin;
-  } catch {
-    // Reported below.
-  }
-  throw new Error(`Benthos ${BENTHOS_VERSION} is not built (no ${bin}): run \`npx projen test:deps\` (tools/install-benthos.sh builds it from the Go module proxy, ~10 min cold)`);
+  return toolBinary('benthos', BENTHOS_VERSION, 'benthos', (bin) => `Benthos ${BENTHOS_VERSION} is not built (no ${bin}): run \`npx projen test:deps\` (tools/install-benthos.sh builds it from the Go module proxy, ~10 min cold)`);
 }
 
 /** process.env without AWS_* / SSL_* / *_PROXY / BENTHOS_*: the machine's settings must not leak into a test. */

@@ -13,12 +13,12 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { freePorts } from './free-port';
 import { GeneratedHost } from './generated-stack';
 import { makeServerDir, removeServerDir, trackChild } from './process-registry';
+import { toolBinary } from './tool-binary';
 import { ServiceProxy, startServiceProxy } from './traefik';
 
 /** Keep in sync with tools/install-oauth2-proxy.sh (and the image tag in lib/identity/oidc-proxy.ts). */
@@ -30,15 +30,7 @@ export const OAUTH2_PROXY_VERSION = 'v7.15.6';
  * when it is missing: a missing build is a failure, never a skip.
  */
 export function oauth2ProxyBinary(): string {
-  const cache = process.env.MLSEC_TOOLS_CACHE || path.join(os.homedir(), '.cache', 'mlsec-cdk');
-  const bin = path.join(cache, 'oauth2-proxy', OAUTH2_PROXY_VERSION, 'bin', 'oauth2-proxy');
-  try {
-    fs.accessSync(bin, fs.constants.X_OK);
-    if (fs.statSync(bin).isFile()) return bin;
-  } catch {
-    // Reported below.
-  }
-  throw new Error(`oauth2-proxy ${OAUTH2_PROXY_VERSION} is not built (no ${bin}): run \`npx projen test:deps\` (tools/install-oauth2-proxy.sh builds it from the Go module proxy, ~1 min cold)`);
+  return toolBinary('oauth2-proxy', OAUTH2_PROXY_VERSION, 'oauth2-proxy', (bin) => `oauth2-proxy ${OAUTH2_PROXY_VERSION} is not built (no ${bin}): run \`npx projen test:deps\` (tools/install-oauth2-proxy.sh builds it from the Go module proxy, ~1 min cold)`);
 }
 
 /** Container paths the generated environment names; re-rooted below the server directory. */

@@ -9,12 +9,12 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as https from 'https';
-import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { freePort } from './free-port';
 import { GeneratedHost } from './generated-stack';
 import { CommandResult, makeServerDir, removeServerDir, runCommand, trackChild } from './process-registry';
+import { toolBinary } from './tool-binary';
 
 /** Keep in sync with tools/install-opa.sh (and OPA_IMAGE_TAG in lib/services/opa/opa-server.ts). */
 export const OPA_VERSION = 'v1.22.3';
@@ -25,15 +25,7 @@ export const OPA_VERSION = 'v1.22.3';
  * a missing build is a failure, never a skip.
  */
 export function opaBinary(): string {
-  const cache = process.env.MLSEC_TOOLS_CACHE || path.join(os.homedir(), '.cache', 'mlsec-cdk');
-  const bin = path.join(cache, 'opa', OPA_VERSION, 'bin', 'opa');
-  try {
-    fs.accessSync(bin, fs.constants.X_OK);
-    if (fs.statSync(bin).isFile()) return bin;
-  } catch {
-    // Reported below.
-  }
-  throw new Error(`OPA ${OPA_VERSION} is not built (no ${bin}): run tools/install-opa.sh (it builds opa from the Go module proxy, ~4 min cold on 2 cores)`);
+  return toolBinary('opa', OPA_VERSION, 'opa', (bin) => `OPA ${OPA_VERSION} is not built (no ${bin}): run tools/install-opa.sh (it builds opa from the Go module proxy, ~4 min cold on 2 cores)`);
 }
 
 /** Runs `opa <args>` in `cwd` (never throws; see the result's status). */

@@ -6,10 +6,10 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { waitForPort } from './free-port';
 import { CommandResult, makeServerDir, removeServerDir, runCommand, trackChild } from './process-registry';
+import { toolBinary } from './tool-binary';
 
 /** Keep in sync with tools/install-otelcol.sh and tools/otelcol-builder.yaml. */
 export const OTELCOL_VERSION = 'v0.161.0';
@@ -19,15 +19,7 @@ export const OTELCOL_VERSION = 'v0.161.0';
  * Throws when it is missing: a missing build is a failure, never a skip.
  */
 export function otelcolBinary(): string {
-  const cache = process.env.MLSEC_TOOLS_CACHE || path.join(os.homedir(), '.cache', 'mlsec-cdk');
-  const bin = path.join(cache, 'otelcol', OTELCOL_VERSION, 'bin', 'otelcol-mlsec');
-  try {
-    fs.accessSync(bin, fs.constants.X_OK);
-    if (fs.statSync(bin).isFile()) return bin;
-  } catch {
-    // Reported below.
-  }
-  throw new Error(`the OpenTelemetry Collector ${OTELCOL_VERSION} is not built (no ${bin}): run tools/install-otelcol.sh (it builds the components of tools/otelcol-builder.yaml with the OpenTelemetry Collector Builder from the Go module proxy, ~10 min cold)`);
+  return toolBinary('otelcol', OTELCOL_VERSION, 'otelcol-mlsec', (bin) => `the OpenTelemetry Collector ${OTELCOL_VERSION} is not built (no ${bin}): run tools/install-otelcol.sh (it builds the components of tools/otelcol-builder.yaml with the OpenTelemetry Collector Builder from the Go module proxy, ~10 min cold)`);
 }
 
 /** process.env without OTEL_*, SSL_* or proxy variables: the machine's settings must not leak into a test. */

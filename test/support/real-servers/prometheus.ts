@@ -7,9 +7,10 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as https from 'https';
-import * as os from 'os';
 import * as path from 'path';
 import { CommandResult, makeServerDir, removeServerDir, runCommand, trackChild } from './process-registry';
+import { ClientTls, httpsRequest } from './https-request';
+import { toolBinary } from './tool-binary';
 
 /** Keep in sync with tools/install-prometheus.sh and lib/services/metrics. */
 export const PROMETHEUS_VERSION = 'v3.16.0';
@@ -30,19 +31,9 @@ export interface PrometheusBinaries {
  * missing: a missing build is a failure, never a skip.
  */
 export function prometheusBinaries(): PrometheusBinaries {
-  const cache = process.env.MLSEC_TOOLS_CACHE || path.join(os.homedir(), '.cache', 'mlsec-cdk');
-  const bin = path.join(cache, 'prometheus', `${PROMETHEUS_VERSION}-am-${ALERTMANAGER_VERSION}`, 'bin');
-  const out = { prometheus: '', promtool: '', alertmanager: '', amtool: '' };
-  for (const tool of Object.keys(out) as (keyof PrometheusBinaries)[]) {
-    const file = path.join(bin, tool);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      out[tool] = file;
-    } catch {
-      throw new Error(`${tool} (Prometheus ${PROMETHEUS_VERSION} / Alertmanager ${ALERTMANAGER_VERSION}) is not built (no ${file}): run \`bash tools/install-prometheus.sh\` (it builds them from the Go module proxy, ~15 min cold)`);
-    }
-  }
-  return out;
+  const binary = (tool: keyof PrometheusBinaries) => toolBinary('prometheus', `${PROMETHEUS_VERSION}-am-${ALERTMANAGER_VERSION}`, tool, (file) =>
+    `${tool} (Prometheus ${PROMETHEUS_VERSION} / Alertmanager ${ALERTMANAGER_VERSION}) is not built (no ${file}): run \`bash tools/install-prometheus.sh\` (it builds them from the Go module proxy, ~15 min cold)`);
+  return { prometheus: binary('prometheus'), promtool: binary('promtool'), alertmanager: binary('alertmanager'), amtool: binary('amtool') };
 }
 
 /** Runs `promtool <args>` in `cwd`. */
@@ -55,34 +46,6 @@ export function amtool(args: readonly string[], cwd: string): CommandResult {
   return runCommand(prometheusBinaries().amtool, args, { cwd, env: { PATH: '/usr/bin:/bin', HOME: cwd }, timeoutMs: 60_000 });
 }
 
-/** TLS material of an HTTPS client (PEM). */
-export interface ClientTls {
-  readonly ca: Buffer | string;
-  readonly cert?: Buffer | string;
-  readonly key?: Buffer | string;
-}
-
-/** What an HTTPS request got back. */
-export interface HttpsReply {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** An HTTPS request to 127.0.0.1:`port`, verifying the server for `servername` with `tls.ca`, presenting `tls.cert` when given. */
-export function httpsRequest(port: number, servername: string, urlPath: string, tls: ClientTls, method = 'GET', body?: string): Promise<HttpsReply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port, path: urlPath, method, servername, ca: tls.ca, cert: tls.cert, key: tls.key, timeout: 15_000,
-      headers: { host: `${servername}:${port}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-    req.end(body);
-  });
-}
 
 /** A running prometheus or alertmanager. */
 export interface RunningMetricsServer {
