@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DOWNLOADS=(openbao traefik keycloak mlflow litellm)
+DOWNLOADS=(openbao traefik keycloak mlflow litellm airflow)
 BUILDS=(minio benthos oauth2-proxy opa prometheus otelcol)
 
 logs=$(mktemp -d)

@@ -10,3 +10,4 @@ export * from './llm-gateway';
 export * from './metrics';
 export * from './telemetry';
 export * from './model-serving';
+export * from './airflow';

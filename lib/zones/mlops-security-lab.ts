@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Vps } from '../core/vps';
+import { Zone } from '../workload/zone';
 import { ArchitectureDiagram } from '../diagram/architecture-diagram';
 import { WafMode } from '../services/waf/crs-waf';
 import { VaultCiRoleProps } from '../vault/vault-auth-roles';
@@ -121,6 +122,10 @@ export class MlopsSecurityLab extends Vps {
     for (const [i, source] of (p.sources ?? []).entries()) this.ingestion.admit(this.sources.addSource(`Source${i + 1}`, source));
     this.registry = new Z5ModelRegistry(vps, 'Z5', { vault });
     this.factory = new Z4ModelFactory(vps, 'Z4', { vault, registry: this.registry });
+    // Z3 curation runs on its own Airflow pool: reads raw, writes curated; nothing else does either.
+    const curation = this.factory.airflow.addWorkerPool('Curation', { queue: 'curation', zone: Zone.Z3_CURATED });
+    this.lake.rawBucket.grantRead(curation.worker);
+    this.curated.curatedDb.grantConnect(curation.worker, { database: 'curated', privileges: ['SELECT', 'INSERT', 'UPDATE'] });
     this.serving = new Z6Serving(vps, 'Z6', { vault, gateway: this.ingestion.gateway, featureStore: this.curated.featureStore, modelSignKey: this.security.modelSignKey, modelServerMemoryMiB: standard ? 2048 : 1024 });
     if (p.llm) this.serving.addLlmGateway(p.llm);
     this.security.exposeSignIn(this.ingestion.gateway, { allowFrom: p.operators });

@@ -40,7 +40,7 @@ describe('reference lab (apps/lab.ts)', () => {
     const published = Object.entries(compose.findServices(Match.anyValue()) as Record<string, any>).filter(([, s]) => s.ports !== undefined);
     expect(published.map(([n, s]) => [n, s.ports])).toEqual([['gateway', ['203.0.113.10:443:8443/tcp', '203.0.113.10:80:8080/tcp']]]);
     // Long-running services: non-root, no capability, a health check.
-    const jobs = ['backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-store-bootstrap', 'model-store-volume-init'];
+    const jobs = ['airflow-db-migrate', 'backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-store-bootstrap', 'model-store-volume-init'];
     // Images with nothing in them that can probe (FROM scratch, distroless); each reason says so.
     const unprobed = ['ingest-transactions', 'loki', 'otel-collector'];
     for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch|distroless|no shell/);
@@ -70,6 +70,22 @@ describe('reference lab (apps/lab.ts)', () => {
     expect([...zones].sort()).toEqual(['z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z8', 'z9']);
     const networks = Object.fromEntries(Object.entries(compose.findServices(Match.anyValue())).map(([n, s]: [string, any]) => [n, s.networks ?? s.network_mode]));
     expect(networks).toEqual({
+      'airflow-api-server': ['z3-z4', 'z4'],
+      'airflow-api-server-vault-agent': ['z8'],
+      'airflow-broker': ['z3-z4', 'z4'],
+      'airflow-broker-vault-agent': ['z8'],
+      'airflow-dag-processor': ['z4'],
+      'airflow-dag-processor-vault-agent': ['z8'],
+      'airflow-db': ['z4', 'z4-z8'],
+      'airflow-db-migrate': ['z4'],
+      'airflow-db-migrate-vault-agent': ['z8'],
+      'airflow-db-vault-agent': ['z8'],
+      'airflow-scheduler': ['z4'], // the metadata database and the broker only: no data network (CONTROLS.md §5 #22)
+      'airflow-scheduler-vault-agent': ['z8'],
+      'airflow-worker-curation': ['z2-z3', 'z3', 'z3-z4'], // Z3 curation: the lake (raw, read) and the curated database
+      'airflow-worker-curation-vault-agent': ['z8'],
+      'airflow-worker-training': ['z4'],
+      'airflow-worker-training-vault-agent': ['z8'],
       'backup-shipper': ['z2-z3'],
       'backup-shipper-vault-agent': ['z8'],
       'curated-backup': ['z3'],
@@ -97,7 +113,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'llm-gateway-vault-agent': ['z8'],
       'loki': ['z9'],
       'loki-vault-agent': ['z8'],
-      'mlflow': ['z1-z4', 'z4-z5'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
+      'mlflow': ['z1-z4', 'z4', 'z4-z5'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
       'mlflow-vault-agent': ['z8'],
       'model-server': ['z1-z6', 'z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
       'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks
@@ -118,7 +134,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'sso-grafana-vault-agent': ['z8'],
       'sso-mlflow': ['z1-z8', 'z8'],
       'sso-mlflow-vault-agent': ['z8'],
-      'vault': ['z3-z8', 'z5-z8', 'z6-z8', 'z8'],
+      'vault': ['z3-z8', 'z4-z8', 'z5-z8', 'z6-z8', 'z8'],
       'waf': ['z1'],
       'waf-vault-agent': ['z8'],
     });
@@ -137,13 +153,20 @@ describe('reference lab (apps/lab.ts)', () => {
       [['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], ['arn:aws:s3:::quarantine/transactions/*']],
       [['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], ['arn:aws:s3:::staging/transactions/*']],
     ]);
-    expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/backup-shipper.json', 'lab/lake/policies/ingest-transactions.json']);
+    expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/airflow-worker-curation.json', 'lab/lake/policies/backup-shipper.json', 'lab/lake/policies/ingest-transactions.json']);
+    // Z3 curation reads raw and nothing else of the lake: no write, no other bucket.
+    expect(JSON.parse(assembly.file('lab/lake/policies/airflow-worker-curation.json')).Statement.map((x: { Action: string[]; Resource: string[] }) => [x.Action, x.Resource])).toEqual([
+      [['s3:GetObject'], ['arn:aws:s3:::raw/*']], [['s3:ListBucket'], ['arn:aws:s3:::raw']],
+    ]);
     const hba = assembly.file('lab/curated-db/pg_hba.conf');
     expect(hba.split('\n').filter((l) => l.startsWith('hostssl ') && !l.includes('reject'))).toEqual([
-      'hostssl   postgres vault_admin     samenet scram-sha-256',
-      'hostssl   curated  +curated_backup samenet scram-sha-256 clientcert=verify-ca',
+      'hostssl   postgres vault_admin              samenet scram-sha-256',
+      'hostssl   curated  +airflow_worker_curation samenet scram-sha-256 clientcert=verify-ca',
+      'hostssl   curated  +curated_backup          samenet scram-sha-256 clientcert=verify-ca',
     ]);
     const sql = assembly.file('lab/curated-db/initdb/10-mlsec-roles.sql');
+    // Curation writes curated tables; it never gets DELETE or DDL.
+    expect(sql).toMatch(/GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "curated_core" TO "airflow_worker_curation";/);
     expect(sql).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "curated_core" TO "curated_backup";');
     expect(sql).toContain('ALTER ROLE "curated_backup" NOLOGIN'); // a group: Vault issues its short-lived members
     // Every consumer credential comes from a file its Vault Agent renders (memory-only volume at /run/vault).
@@ -179,7 +202,7 @@ describe('reference lab (apps/lab.ts)', () => {
     // gateway's public certificate names the public hosts, which no Vault role may issue.
     expect(fromBootstrap).toEqual({
       'gateway': ['publictls.crt', 'publictls.key'],
-      'vault': ['seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-grafana-secret-key', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-core-banking', 'seed-keycloak-client-fraud-engine', 'seed-keycloak-client-grafana', 'seed-keycloak-client-sso-auth', 'seed-keycloak-client-sso-grafana', 'seed-keycloak-client-sso-mlflow', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-llm-gateway-api-key-sk', 'seed-model-store-kms-key', 'seed-model-store-root-password', 'seed-model-store-root-user', 'seed-model-store-user-mlflow', 'seed-pki-intermediate.pem', 'seed-registry-db-admin-password', 'seed-registry-db-vault-admin-password', 'seed-registry-db-vault-admin.scram', 'seed-sso-auth-cookie-secret', 'seed-sso-grafana-cookie-secret', 'seed-sso-mlflow-cookie-secret', 'tls.crt', 'tls.key'],
+      'vault': ['seed-airflow-api-secret-key', 'seed-airflow-broker-user-airflow-scheduler', 'seed-airflow-broker-user-airflow-scheduler.sha256', 'seed-airflow-broker-user-airflow-worker-curation', 'seed-airflow-broker-user-airflow-worker-curation.sha256', 'seed-airflow-broker-user-airflow-worker-training', 'seed-airflow-broker-user-airflow-worker-training.sha256', 'seed-airflow-db-admin-password', 'seed-airflow-db-vault-admin-password', 'seed-airflow-db-vault-admin.scram', 'seed-airflow-fernet-key', 'seed-airflow-jwt-secret', 'seed-curated-db-admin-password', 'seed-curated-db-vault-admin-password', 'seed-curated-db-vault-admin.scram', 'seed-feature-store-user-model-server', 'seed-feature-store-user-model-server.sha256', 'seed-grafana-secret-key', 'seed-identity-db-admin-password', 'seed-identity-db-vault-admin-password', 'seed-identity-db-vault-admin.scram', 'seed-keycloak-bootstrap-admin', 'seed-keycloak-client-core-banking', 'seed-keycloak-client-fraud-engine', 'seed-keycloak-client-grafana', 'seed-keycloak-client-sso-auth', 'seed-keycloak-client-sso-grafana', 'seed-keycloak-client-sso-mlflow', 'seed-lake-kms-key', 'seed-lake-root-password', 'seed-lake-root-user', 'seed-lake-user-airflow-worker-curation', 'seed-lake-user-backup-shipper', 'seed-lake-user-ingest-transactions', 'seed-llm-gateway-api-key-sk', 'seed-model-store-kms-key', 'seed-model-store-root-password', 'seed-model-store-root-user', 'seed-model-store-user-mlflow', 'seed-pki-intermediate.pem', 'seed-registry-db-admin-password', 'seed-registry-db-vault-admin-password', 'seed-registry-db-vault-admin.scram', 'seed-sso-auth-cookie-secret', 'seed-sso-grafana-cookie-secret', 'seed-sso-mlflow-cookie-secret', 'tls.crt', 'tls.key'],
     });
   });
 

@@ -37,7 +37,7 @@ describe("the reference lab's Vault files", () => {
   it('lets every agent template read only what its workload policy allows', async () => {
     const { app, vault } = lab();
     const assembly = Testing.synth(app);
-    expect([...vault.grantHolders.keys()].sort()).toEqual(['backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'model-server', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'registry-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
+    expect([...vault.grantHolders.keys()].sort()).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'model-server', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'registry-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     for (const [name] of vault.grantHolders) {
       const rules = await rulesOf(assembly.file(`lab/vault/policies/${name}.hcl`));
       const templates = assembly.paths().filter((p) => p.startsWith(`lab/vault/agent/${name}/`) && p.endsWith('.ctmpl'));
@@ -69,10 +69,15 @@ describe("the reference lab's Vault files", () => {
       'ingest-transactions -> lake-bootstrap:kv/data/lab/core/ingest-transactions/lake',
       'lake-bootstrap -> ingest-transactions:kv/data/lab/core/ingest-transactions/lake',
       'lake-bootstrap -> lake:kv/data/lab/core/lake/root',
+      'airflow-worker-curation -> lake-bootstrap:kv/data/lab/core/airflow-worker-curation/lake',
+      'lake-bootstrap -> airflow-worker-curation:kv/data/lab/core/airflow-worker-curation/lake',
       'model-store -> model-store-bootstrap:kv/data/lab/core/model-store/root',
       'model-store-bootstrap -> model-store:kv/data/lab/core/model-store/root',
       'mlflow -> model-store-bootstrap:kv/data/lab/core/mlflow/model-store',
       'model-store-bootstrap -> mlflow:kv/data/lab/core/mlflow/model-store',
+      // Airflow's task-token key: the scheduler signs each task's token, the API server checks it.
+      'airflow-api-server -> airflow-scheduler:kv/data/lab/core/airflow/jwt',
+      'airflow-scheduler -> airflow-api-server:kv/data/lab/core/airflow/jwt',
       // An OIDC client secret is held by the IdP (it imports it) and by that one client.
       ...['sso-auth', 'sso-mlflow', 'sso-grafana', 'grafana'].flatMap((c) => [`keycloak -> ${c}:kv/data/lab/core/${c}/client`, `${c} -> keycloak:kv/data/lab/core/${c}/client`]),
     ]);

@@ -20,7 +20,7 @@ import { REDIS_APP_CATEGORIES, REDIS_FORBIDDEN_CATEGORIES, RedisCategory, RedisG
 export interface RedisServerProps {
   /** The zone (Z3 for the online feature store). */
   readonly zone: Zone;
-  /** Cache (no persistence, LRU eviction) or feature store (append-only file, no eviction). */
+  /** Cache (no persistence, LRU eviction), feature store or Celery broker (append-only file, no eviction). */
   readonly use: RedisUse;
   /**
    * The image: an official `redis` 7 image.
@@ -110,7 +110,7 @@ export class RedisServer extends Workload {
     this.node.addValidation({
       validate: () => [
         ...this.grantProblems,
-        ...collect(p.use === 'cache' || p.use === 'feature-store' ? undefined : `prop 'use' must be 'cache' or 'feature-store' (got ${describeValue(p.use)})`),
+        ...collect(p.use === 'cache' || p.use === 'feature-store' || p.use === 'broker' ? undefined : `prop 'use' must be 'cache' or 'feature-store', or 'broker' for a Celery broker (got ${describeValue(p.use)})`),
       ],
     });
   }
@@ -159,7 +159,8 @@ export class RedisServer extends Workload {
     for (const g of this.grants) {
       const theirWrites = g.commands.includes('write');
       const clash = validKeys.find((k) => g.keys.some((other) => patternsOverlap(k, other)));
-      if (clash !== undefined && writes && theirWrites) {
+      // A broker's queues are written by their producers and their consumers alike.
+      if (clash !== undefined && writes && theirWrites && this.use !== 'broker') {
         problems.push(`${where}: key pattern '${clash}' overlaps a pattern that '${g.consumerPath}' may write, and this grant writes too; write grants must not overlap (CONTROLS.md Z3-K06: one writer per feature group, explicit readers)`);
       }
     }

@@ -33,6 +33,9 @@ mc encrypt set sse-s3 mlsec/staging
 mc ilm import mlsec/staging < "$C/lifecycle/staging.json"
 
 # One policy and one user per grantee; each user gets its own policy only.
+mc admin policy create mlsec airflow-worker-curation "$C/policies/airflow-worker-curation.json"
+mc admin user add mlsec airflow-worker-curation < "$S/user-airflow-worker-curation.secret"
+mc admin policy attach mlsec airflow-worker-curation --user airflow-worker-curation >/dev/null 2>&1 || mc admin user info mlsec airflow-worker-curation --json | grep -q '"policyName": *"airflow-worker-curation"'
 mc admin policy create mlsec backup-shipper "$C/policies/backup-shipper.json"
 mc admin user add mlsec backup-shipper < "$S/user-backup-shipper.secret"
 mc admin policy attach mlsec backup-shipper --user backup-shipper >/dev/null 2>&1 || mc admin user info mlsec backup-shipper --json | grep -q '"policyName": *"backup-shipper"'

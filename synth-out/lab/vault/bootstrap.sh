@@ -29,6 +29,14 @@ has secrets transit || "$V" secrets enable -path=transit transit
 has auth approle || "$V" auth enable approle
 
 # Policies: one per workload, derived from its grants.
+"$V" policy write airflow-api-server "$C/policies/airflow-api-server.hcl"
+"$V" policy write airflow-broker "$C/policies/airflow-broker.hcl"
+"$V" policy write airflow-dag-processor "$C/policies/airflow-dag-processor.hcl"
+"$V" policy write airflow-db "$C/policies/airflow-db.hcl"
+"$V" policy write airflow-db-migrate "$C/policies/airflow-db-migrate.hcl"
+"$V" policy write airflow-scheduler "$C/policies/airflow-scheduler.hcl"
+"$V" policy write airflow-worker-curation "$C/policies/airflow-worker-curation.hcl"
+"$V" policy write airflow-worker-training "$C/policies/airflow-worker-training.hcl"
 "$V" policy write backup-shipper "$C/policies/backup-shipper.hcl"
 "$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
@@ -57,6 +65,14 @@ has auth approle || "$V" auth enable approle
 "$V" policy write waf "$C/policies/waf.hcl"
 
 # AppRole: one role per workload; secret IDs are single-use and short-lived, delivered response-wrapped.
+"$V" write auth/approle/role/airflow-api-server token_policies=airflow-api-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/airflow-broker token_policies=airflow-broker token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/airflow-dag-processor token_policies=airflow-dag-processor token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/airflow-db token_policies=airflow-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/airflow-db-migrate token_policies=airflow-db-migrate token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/airflow-scheduler token_policies=airflow-scheduler token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/airflow-worker-curation token_policies=airflow-worker-curation token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/airflow-worker-training token_policies=airflow-worker-training token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-db token_policies=curated-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -113,6 +129,7 @@ if ! "$V" kv get -mount=kv mlsec/rotated/curated-db >/dev/null 2>&1; then
     echo "vault bootstrap: curated-db is not reachable yet; run this script again once it is up, to rotate its admin password"
   fi
 fi
+"$V" write database/roles/curated-db-airflow-worker-curation db_name=curated-db default_ttl=5m max_ttl=1h creation_statements=@"$C/database/curated-db-airflow-worker-curation.create.sql" revocation_statements=@"$C/database/curated-db-airflow-worker-curation.revoke.sql"
 "$V" write database/roles/curated-db-curated-backup db_name=curated-db default_ttl=5m max_ttl=1h creation_statements=@"$C/database/curated-db-curated-backup.create.sql" revocation_statements=@"$C/database/curated-db-curated-backup.revoke.sql"
 if ! "$V" read database/config/registry-db >/dev/null 2>&1; then
   "$V" write database/config/registry-db plugin_name=postgresql-database-plugin allowed_roles="registry-db-*" username=vault_admin password=@"$S/seed-registry-db-vault-admin-password" verify_connection=false \
@@ -125,6 +142,17 @@ if ! "$V" kv get -mount=kv mlsec/rotated/registry-db >/dev/null 2>&1; then
     echo "vault bootstrap: registry-db is not reachable yet; run this script again once it is up, to rotate its admin password"
   fi
 fi
+if ! "$V" read database/config/airflow-db >/dev/null 2>&1; then
+  "$V" write database/config/airflow-db plugin_name=postgresql-database-plugin allowed_roles="airflow-db-*" username=vault_admin password=@"$S/seed-airflow-db-vault-admin-password" verify_connection=false \
+    connection_url="postgresql://{{username}}:{{password}}@airflow-db:5432/postgres?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt" password_authentication=scram-sha-256
+fi
+if ! "$V" kv get -mount=kv mlsec/rotated/airflow-db >/dev/null 2>&1; then
+  if "$V" write -f database/rotate-root/airflow-db >/dev/null 2>&1; then
+    "$V" kv put -mount=kv mlsec/rotated/airflow-db rotated=true >/dev/null && echo "vault bootstrap: airflow-db admin password rotated"
+  else
+    echo "vault bootstrap: airflow-db is not reachable yet; run this script again once it is up, to rotate its admin password"
+  fi
+fi
 
 # CI: GitHub Actions OIDC tokens, bound to repository, ref and environment.
 has auth jwt || "$V" auth enable jwt
@@ -134,6 +162,14 @@ has auth jwt || "$V" auth enable jwt
 # PKI: Vault issues short-lived leaves from the host's intermediate CA (the root stays offline).
 has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pki
 "$V" read -field=certificate pki_int/cert/ca 2>/dev/null | grep -q BEGIN || "$V" write pki_int/config/ca pem_bundle=@"$S/seed-pki-intermediate.pem" >/dev/null
+"$V" write pki_int/roles/airflow-api-server @"$C/pki/airflow-api-server.json"
+"$V" write pki_int/roles/airflow-broker @"$C/pki/airflow-broker.json"
+"$V" write pki_int/roles/airflow-dag-processor @"$C/pki/airflow-dag-processor.json"
+"$V" write pki_int/roles/airflow-db @"$C/pki/airflow-db.json"
+"$V" write pki_int/roles/airflow-db-migrate @"$C/pki/airflow-db-migrate.json"
+"$V" write pki_int/roles/airflow-scheduler @"$C/pki/airflow-scheduler.json"
+"$V" write pki_int/roles/airflow-worker-curation @"$C/pki/airflow-worker-curation.json"
+"$V" write pki_int/roles/airflow-worker-training @"$C/pki/airflow-worker-training.json"
 "$V" write pki_int/roles/curated-backup @"$C/pki/curated-backup.json"
 "$V" write pki_int/roles/curated-db @"$C/pki/curated-db.json"
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
@@ -169,6 +205,18 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/registry-db/vault-admin scram=@"$S/seed-registry-db-vault-admin.scram" >/dev/null
 "$V" kv put -mount=kv lab/core/model-store/root kms_key=@"$S/seed-model-store-kms-key" password=@"$S/seed-model-store-root-password" user=@"$S/seed-model-store-root-user" >/dev/null
 "$V" kv put -mount=kv lab/core/mlflow/model-store secret_key=@"$S/seed-model-store-user-mlflow" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-db/admin password=@"$S/seed-airflow-db-admin-password" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-db/vault-admin scram=@"$S/seed-airflow-db-vault-admin.scram" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-scheduler/airflow-broker password=@"$S/seed-airflow-broker-user-airflow-scheduler" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-broker/acl-airflow-scheduler sha256=@"$S/seed-airflow-broker-user-airflow-scheduler.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow/fernet fernet_key=@"$S/seed-airflow-fernet-key" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow/jwt jwt_secret=@"$S/seed-airflow-jwt-secret" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow/api-session secret_key=@"$S/seed-airflow-api-secret-key" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-worker-training/airflow-broker password=@"$S/seed-airflow-broker-user-airflow-worker-training" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-broker/acl-airflow-worker-training sha256=@"$S/seed-airflow-broker-user-airflow-worker-training.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-worker-curation/airflow-broker password=@"$S/seed-airflow-broker-user-airflow-worker-curation" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-broker/acl-airflow-worker-curation sha256=@"$S/seed-airflow-broker-user-airflow-worker-curation.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-worker-curation/lake secret_key=@"$S/seed-lake-user-airflow-worker-curation" >/dev/null
 "$V" kv put -mount=kv lab/core/model-server/feature-store password=@"$S/seed-feature-store-user-model-server" >/dev/null
 "$V" kv put -mount=kv lab/core/feature-store/acl-model-server sha256=@"$S/seed-feature-store-user-model-server.sha256" >/dev/null
 "$V" kv put -mount=kv lab/core/llm-gateway/api-key api_key=@"$S/seed-llm-gateway-api-key-sk" >/dev/null

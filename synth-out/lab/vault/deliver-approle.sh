@@ -21,6 +21,14 @@ deliver() { # <agent service> <uid:gid> <role>
   done
   echo "delivered $1 (role $3)"
 }
+deliver airflow-api-server-vault-agent 50000:0 airflow-api-server
+deliver airflow-broker-vault-agent 999:999 airflow-broker
+deliver airflow-dag-processor-vault-agent 50000:0 airflow-dag-processor
+deliver airflow-db-migrate-vault-agent 50000:0 airflow-db-migrate
+deliver airflow-db-vault-agent 999:999 airflow-db
+deliver airflow-scheduler-vault-agent 50000:0 airflow-scheduler
+deliver airflow-worker-curation-vault-agent 50000:0 airflow-worker-curation
+deliver airflow-worker-training-vault-agent 50000:0 airflow-worker-training
 deliver backup-shipper-vault-agent 10001:10001 backup-shipper
 deliver curated-backup-vault-agent 999:999 curated-backup
 deliver curated-db-vault-agent 999:999 curated-db

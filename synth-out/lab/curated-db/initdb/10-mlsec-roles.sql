@@ -19,6 +19,9 @@ SELECT 'CREATE ROLE "vault_admin"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE 
 ALTER ROLE "vault_admin" LOGIN NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 5 PASSWORD :'verifier';
 
 -- Login roles: one per consumer service, nothing but LOGIN (Vault-issued grants: a NOLOGIN group).
+SELECT 'CREATE ROLE "airflow_worker_curation"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airflow_worker_curation')\gexec
+ALTER ROLE "airflow_worker_curation" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
+GRANT "airflow_worker_curation" TO "vault_admin" WITH ADMIN OPTION;
 SELECT 'CREATE ROLE "curated_backup"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'curated_backup')\gexec
 ALTER ROLE "curated_backup" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
 GRANT "curated_backup" TO "vault_admin" WITH ADMIN OPTION;
@@ -26,6 +29,7 @@ GRANT "curated_backup" TO "vault_admin" WITH ADMIN OPTION;
 
 -- Database curated
 GRANT CONNECT ON DATABASE "curated" TO "curated_backup";
+GRANT CONNECT ON DATABASE "curated" TO "airflow_worker_curation";
 \connect curated
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS "curated_core" AUTHORIZATION "curated_owner";
@@ -34,7 +38,14 @@ REVOKE ALL ON ALL TABLES IN SCHEMA "curated_core" FROM "curated_backup";
 GRANT USAGE ON SCHEMA "curated_core" TO "curated_backup";
 GRANT SELECT ON ALL TABLES IN SCHEMA "curated_core" TO "curated_backup";
 ALTER DEFAULT PRIVILEGES FOR ROLE "curated_owner" IN SCHEMA "curated_core" GRANT SELECT ON TABLES TO "curated_backup";
+REVOKE ALL ON ALL TABLES IN SCHEMA "curated_core" FROM "airflow_worker_curation";
+GRANT USAGE ON SCHEMA "curated_core" TO "airflow_worker_curation";
+GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "curated_core" TO "airflow_worker_curation";
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA "curated_core" TO "airflow_worker_curation";
+ALTER DEFAULT PRIVILEGES FOR ROLE "curated_owner" IN SCHEMA "curated_core" GRANT SELECT, INSERT, UPDATE ON TABLES TO "airflow_worker_curation";
+ALTER DEFAULT PRIVILEGES FOR ROLE "curated_owner" IN SCHEMA "curated_core" GRANT USAGE ON SEQUENCES TO "airflow_worker_curation";
 ALTER ROLE "curated_backup" IN DATABASE "curated" SET search_path = "curated_core";
+ALTER ROLE "airflow_worker_curation" IN DATABASE "curated" SET search_path = "curated_core";
 
 -- Database features
 \connect features

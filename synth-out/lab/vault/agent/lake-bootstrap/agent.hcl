@@ -53,6 +53,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/user-airflow-worker-curation.secret.ctmpl"
+  destination = "/run/vault/user-airflow-worker-curation.secret"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   contents = "ready"
   destination = "/run/vault/.ready"
   perms = "0400"
