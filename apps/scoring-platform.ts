@@ -2,14 +2,14 @@
  * A second, smaller platform composed from individual zones — how a user picks parts instead of
  * taking the whole `MlopsSecurityLab`. A card issuer scores transactions with models trained
  * elsewhere: it needs the ingestion door (two partner feeds, the WAF still in detect mode), the
- * raw lake, curated data and features, online serving and its two consumer apps, on Vault and
- * Keycloak. No model factory or registry runs here (no Z4/Z5), so the posture report lists those
- * zones' controls nowhere and the diagram draws no factory.
+ * raw lake, curated data and features, the registry its models are released into, online serving
+ * and its consumer app, on Vault and Keycloak. No model factory runs here (no Z4): the posture
+ * report lists no factory controls and the diagram draws no factory.
  *
  * `npx projen synth:example` writes it to synth-out-scoring/ (not committed; its posture is
  * pinned by test/apps/scoring-platform.test.ts).
  */
-import { App, ArchitectureDiagram, DataSourceProps, Vps, Z0Sources, Z1Ingestion, Z2RawLake, Z3CuratedData, Z6Serving, Z7Consumers, Z8SecurityServices } from '../lib';
+import { App, ArchitectureDiagram, DataSourceProps, MlflowServer, Vps, Z0Sources, Z1Ingestion, Z2RawLake, Z3CuratedData, Z5ModelRegistry, Z6Serving, Z7Consumers, Z8SecurityServices, Zone } from '../lib';
 
 const CARD_CONTRACT: DataSourceProps['contract'] = {
   fields: {
@@ -45,7 +45,15 @@ export function createScoringPlatform(app: App): Vps {
     name: 'cards_authorizations_v1', owner: 'card-risk@issuer.example', classification: 'restricted', piiColumns: ['pan_token'],
     purpose: 'fraud features per card', legalBasis: 'LGPD art. 7, IX (legitimate interest: fraud prevention)', retentionDays: 730,
   });
-  new Z6Serving(vps, 'Serving', { vault: security.vault, gateway: ingestion.gateway, featureStore: curated.featureStore, modelSignKey: security.modelSignKey });
+  // Models are trained elsewhere; this platform keeps only the registry they are released into (no
+  // Z4 factory): MLflow on the Z5 stores, and the CI role that signs each release.
+  const registry = new Z5ModelRegistry(vps, 'Registry', { vault: security.vault });
+  const mlflow = new MlflowServer(registry, 'mlflow', { zone: Zone.Z5_REGISTRY, database: registry.registryDb, artifacts: registry.artifactsBucket, vault: security.vault });
+  const releaseRole = security.vault.addCiRole('Release', { name: 'release', repository: 'issuer/card-models', ref: 'refs/heads/main', environment: 'production' });
+  const serving = new Z6Serving(vps, 'Serving', {
+    vault: security.vault, gateway: ingestion.gateway, featureStore: curated.featureStore, modelSignKey: security.modelSignKey, registry: mlflow, releaseRole,
+  });
+  serving.addModelServer({ name: 'card-fraud' });
   security.exposeSignIn(ingestion.gateway, { allowFrom: ['198.51.100.64/26'] });
   const consumers = new Z7Consumers(vps, 'Consumers', { keycloak: security.keycloak });
   consumers.addConsumer('Authorizer', { clientId: 'card-authorizer', purpose: 'fraud_prevention', scopes: ['predict:online'] });

@@ -36,7 +36,7 @@ export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
 /**
  * A JWT auth role for CI: GitHub Actions' OIDC token logs in only from one repository, one ref
  * (and one environment when given), for one audience, with a 10-minute token bound to a policy
- * of exactly what the role is allowed (`allowRead`, `allowSign`). The role definition is a JSON
+ * of exactly what the role is allowed (`allowRead`, `allowWrite`, `allowSign`). The role definition is a JSON
  * file the bootstrap writes with `vault write auth/jwt/role/<name> @file`.
  */
 export class VaultCiRole extends Construct {
@@ -81,6 +81,14 @@ export class VaultCiRole extends Construct {
   /** Lets the CI job read `secret`. */
   public allowRead(secret: VaultKvSecret): void {
     this.policy.addRule(secret.dataPath, ['read']);
+  }
+
+  /**
+   * Lets the CI job write `secret` (`create` and `update` on exactly its `kv/data/<path>`, no read,
+   * no delete, no metadata), e.g. a model's release record at release.
+   */
+  public allowWrite(secret: VaultKvSecret): void {
+    this.policy.addRule(secret.dataPath, ['create', 'update']);
   }
 
   /** Lets the CI job sign with `key` (e.g. model signing at release). */

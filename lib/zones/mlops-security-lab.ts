@@ -3,6 +3,7 @@ import { Vps } from '../core/vps';
 import { Zone } from '../workload/zone';
 import { ArchitectureDiagram } from '../diagram/architecture-diagram';
 import { WafMode } from '../services/waf/crs-waf';
+import { ServedModel } from '../services/model-serving/served-model';
 import { VaultCiRoleProps } from '../vault/vault-auth-roles';
 import { DataSourceProps } from './data-source';
 import { ThresholdProfile } from './threshold-profile';
@@ -39,12 +40,19 @@ export interface MlopsSecurityLabProps {
    */
   readonly consumers?: ConsumerOptions[];
   /**
+   * The models Z6 serves, one model server each (the artifact comes from the registry as the
+   * release record in Vault names it, verified before the server starts).
+   * @default none
+   */
+  readonly models?: ServedModel[];
+  /**
    * The LLM gateway (Z6): its system prompt, filters, egress allow-list and models.
    * @default none (no LLM use, no egress at all)
    */
   readonly llm?: ServingLlmOptions;
   /**
-   * The CI identity allowed to sign model releases with the `model-sign` key (GitHub OIDC).
+   * The CI identity allowed to sign model releases with the `model-sign` key and write their
+   * release records (GitHub OIDC); required to serve models.
    * @default none (nothing may sign)
    */
   readonly release?: VaultCiRoleProps;
@@ -126,7 +134,13 @@ export class MlopsSecurityLab extends Vps {
     const curation = this.factory.airflow.addWorkerPool('Curation', { queue: 'curation', zone: Zone.Z3_CURATED });
     this.lake.rawBucket.grantRead(curation.worker);
     this.curated.curatedDb.grantConnect(curation.worker, { database: 'curated', privileges: ['SELECT', 'INSERT', 'UPDATE'] });
-    this.serving = new Z6Serving(vps, 'Z6', { vault, gateway: this.ingestion.gateway, featureStore: this.curated.featureStore, modelSignKey: this.security.modelSignKey, modelServerMemoryMiB: standard ? 2048 : 1024 });
+    // The model servers give it exactly what a release needs: sign with model-sign, write the record.
+    const releaseRole = p.release ? vault.addCiRole('Release', p.release) : undefined;
+    this.serving = new Z6Serving(vps, 'Z6', {
+      vault, gateway: this.ingestion.gateway, featureStore: this.curated.featureStore, modelSignKey: this.security.modelSignKey,
+      registry: this.factory.mlflow, releaseRole, modelServerMemoryMiB: standard ? 2048 : 1024,
+    });
+    for (const model of p.models ?? []) this.serving.addModelServer(model);
     if (p.llm) this.serving.addLlmGateway(p.llm);
     this.security.exposeSignIn(this.ingestion.gateway, { allowFrom: p.operators });
     this.factory.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });
@@ -134,7 +148,6 @@ export class MlopsSecurityLab extends Vps {
     for (const [i, consumer] of (p.consumers ?? []).entries()) this.consumers.addConsumer(`Consumer${i + 1}`, consumer);
     this.observability = new Z9Observability(vps, 'Z9', { vault, keycloak: this.security.keycloak, thresholds: this.thresholds, alertReceivers: p.alertReceivers });
     this.observability.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });
-    if (p.release) vault.addCiRole('Release', p.release).allowSign(this.security.modelSignKey);
     if (p.diagram ?? true) new ArchitectureDiagram(vps);
     this.node.addValidation({ validate: () => this.thresholds.problems() });
   }

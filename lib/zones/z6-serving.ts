@@ -5,10 +5,11 @@ import { RouteAuth } from '../gateway/route-auth';
 import { LLM_GATEWAY_PORT, LlmGateway, LlmGatewayProps, LlmModelOptions } from '../services/llm-gateway/llm-gateway';
 import { RedisServer } from '../services/redis/redis-server';
 import { VaultServer } from '../vault/vault-server';
+import { MlflowServer } from '../services/mlflow/mlflow-server';
+import { ModelServer } from '../services/model-serving/model-server';
+import { ServedModel } from '../services/model-serving/served-model';
+import { VaultCiRole } from '../vault/vault-auth-roles';
 import { VaultTransitKey } from '../vault/vault-grants';
-import { HealthCheck } from '../workload/health-check';
-import { Image } from '../workload/image';
-import { Workload } from '../workload/workload';
 import { Zone } from '../workload/zone';
 import { SecurityZone } from './security-zone';
 
@@ -25,38 +26,49 @@ export interface ServingLlmOptions extends Omit<LlmGatewayProps, 'vault'> {
 
 /** Props of {@link Z6Serving}. */
 export interface Z6ServingProps {
-  /** Vault: the LLM gateway's certificate and keys come from it. */
+  /** Vault: certificates, the release records and the LLM gateway's keys come from it. */
   readonly vault: VaultServer;
   /** The edge gateway: the inference door is one of its two public doors. */
   readonly gateway: Gateway;
-  /** The online feature store the model server reads. */
+  /** The online feature store the model servers read. */
   readonly featureStore: RedisServer;
-  /** The Transit key models are signed with; the server may only verify with it. */
+  /** The Transit key models are signed with; the fetch jobs may only verify with it. */
   readonly modelSignKey: VaultTransitKey;
+  /**
+   * The registry model artifacts are fetched from (MLflow, mTLS).
+   * @default none: no model server can be added
+   */
+  readonly registry?: MlflowServer;
+  /**
+   * The CI role that signs releases and writes their records in Vault.
+   * @default none: no model server can be added
+   */
+  readonly releaseRole?: VaultCiRole;
   /**
    * Public host name of the inference door.
    * @default infer.<the Vps domain>
    */
   readonly inferenceHost?: string;
   /**
-   * Memory of the model server, MiB.
+   * Memory of each model server, MiB.
    * @default 1024
    */
   readonly modelServerMemoryMiB?: number;
 }
 
 /**
- * Z6, serving and inference (L3; CONTROLS.md Z6): the online model server behind the inference
- * door (`POST /v2/models/…`, client certificates, 512 KiB bodies, per-client limits), reading
- * features from the Z3 store with a key-pattern-scoped Redis user and allowed only to *verify*
- * with the model-signing key.
+ * Z6, serving and inference (L3; CONTROLS.md Z6): one model server per served model behind the
+ * inference door (`POST /v2/models/<name>/…`, client certificates, 512 KiB bodies, per-client
+ * limits). Each serves only what its one-shot fetch job installed: the artifact named by the
+ * release record CI wrote to Vault, downloaded from the registry over mTLS, its digest checked and
+ * its signature verified with the `model-sign` key, on a volume the server mounts read-only
+ * (INV-06). The LLM gateway (`addLlmGateway`) is the platform's only egress.
  */
 export class Z6Serving extends SecurityZone {
-  /** The online model server. */
-  public readonly modelServer: Workload;
   /** The inference door's host name. */
   public readonly inferenceHost: string;
   private llm?: LlmGateway;
+  private readonly servers: ModelServer[] = [];
   private readonly servingProps: Z6ServingProps;
 
   constructor(scope: Vps, id: string, props: Z6ServingProps) {
@@ -64,24 +76,36 @@ export class Z6Serving extends SecurityZone {
     const p = props ?? ({} as Z6ServingProps);
     this.servingProps = p;
     this.inferenceHost = p.inferenceHost ?? `infer.${Vps.of(this).domain}`;
-    this.modelServer = new Workload(this, 'model-server', {
-      zone: Zone.Z6_SERVING,
-      image: Image.fromRegistry('seldonio/mlserver', '1.6.1'),
-      ports: [8080],
-      command: ['mlserver', 'start', '/mnt/models'],
-      resources: { memoryMiB: p.modelServerMemoryMiB ?? 1024, cpus: 1 },
-      environment: { MLSERVER_HTTP_PORT: '8080', MLSERVER_GRPC_PORT: '8081', MLSERVER_METRICS_PORT: '8082' },
-      healthCheck: HealthCheck.command(['python', '-c', "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/v2/health/ready', timeout=3)"]),
-    });
-    this.modelServer.addDataVolume('models', '/mnt/models');
-    p.featureStore?.grantAccess(this.modelServer, { keys: ['features:*'], commands: ['read', 'string', 'hash', 'connection'] });
-    p.modelSignKey?.grantVerify(this.modelServer);
-    p.gateway?.expose(this.modelServer, {
-      host: this.inferenceHost, pathPrefix: '/v2/models/', methods: ['POST'], auth: RouteAuth.mtls(),
-      plainHttpBackendReason: 'MLServer 1.6 serves plain HTTP only; the hop stays on the internal z1-z6 network, which only the gateway and the model server join',
-    });
     this.addControl({ id: 'INV-08', title: 'all LLM use goes through the LLM gateway, the only holder of provider keys', rules: ['ZONE-08'] });
-    this.addControl({ id: 'INV-06', title: 'only signed registry models are served (fetch and verify before start)', gap: 'the model volume is filled by the operator; the fetch-and-verify job is not built in this release' });
+    this.addControl({ id: 'INV-06', title: 'only signed registry models are served (fetch and verify before start)', gap: 'no model server is added to this zone' });
+  }
+
+  /** The model servers, in order. */
+  public get modelServers(): readonly ModelServer[] {
+    return this.servers;
+  }
+
+  /**
+   * Serves `model` (MLServer): its fetch job installs the released, verified artifact; the server
+   * reads features and is routed on the inference door at `/v2/models/<name>/`.
+   */
+  public addModelServer(model: ServedModel): ModelServer {
+    const p = this.servingProps;
+    if (!p.registry || !p.releaseRole) {
+      throw new MlsecError(`[${this.node.path}] addModelServer('${model?.name}'): props 'registry' (the MLflow server) and 'releaseRole' (the CI role that signs releases) are required to serve a model`);
+    }
+    const server = new ModelServer(this, this.servers.length === 0 ? 'model-server' : `model-${model?.name}`, {
+      model, release: { ciRole: p.releaseRole }, registry: p.registry, signingKey: p.modelSignKey, vault: p.vault,
+      resources: { memoryMiB: p.modelServerMemoryMiB ?? 1024, cpus: 1 },
+    });
+    this.servers.push(server);
+    p.featureStore?.grantAccess(server, { keys: ['features:*'], commands: ['read', 'string', 'hash', 'connection'] });
+    p.gateway?.expose(server, {
+      host: this.inferenceHost, pathPrefix: `/v2/models/${model?.name}/`, methods: ['POST'], auth: RouteAuth.mtls(),
+      plainHttpBackendReason: 'MLServer 1.6 serves plain HTTP only; the hop stays on the internal z1-z6 network, which only the gateway and the serving workloads join',
+    });
+    this.addControl({ id: 'INV-06', title: 'only signed registry models are served (fetch and verify before start)', builtBy: 'ModelServer (fetch job: release record from Vault, mTLS download, digest and Transit signature checked, read-only volume)' });
+    return server;
   }
 
   /** The LLM gateway, once added. */

@@ -40,7 +40,7 @@ describe('reference lab (apps/lab.ts)', () => {
     const published = Object.entries(compose.findServices(Match.anyValue()) as Record<string, any>).filter(([, s]) => s.ports !== undefined);
     expect(published.map(([n, s]) => [n, s.ports])).toEqual([['gateway', ['203.0.113.10:443:8443/tcp', '203.0.113.10:80:8080/tcp']]]);
     // Long-running services: non-root, no capability, a health check.
-    const jobs = ['airflow-db-migrate', 'backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-store-bootstrap', 'model-store-volume-init'];
+    const jobs = ['airflow-db-migrate', 'backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-server-fetch', 'model-server-fetch-volume-init', 'model-store-bootstrap', 'model-store-volume-init'];
     // Images with nothing in them that can probe (FROM scratch, distroless); each reason says so.
     const unprobed = ['ingest-transactions', 'loki', 'otel-collector'];
     for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch|distroless|no shell/);
@@ -113,9 +113,12 @@ describe('reference lab (apps/lab.ts)', () => {
       'llm-gateway-vault-agent': ['z8'],
       'loki': ['z9'],
       'loki-vault-agent': ['z8'],
-      'mlflow': ['z1-z4', 'z4', 'z4-z5'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
+      'mlflow': ['z1-z4', 'z4', 'z4-z5', 'z4-z6'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
       'mlflow-vault-agent': ['z8'],
-      'model-server': ['z1-z6', 'z3-z6', 'z6-z8'], // it verifies model signatures with Vault Transit itself
+      'model-server': ['z1-z6', 'z3-z6'], // the door and the feature store only: no registry, no Vault Transit
+      'model-server-fetch': ['z4-z6', 'z6-z8'], // the registry (MLflow, mTLS) and Vault (release record, signature check)
+      'model-server-fetch-vault-agent': ['z8'],
+      'model-server-fetch-volume-init': 'none',
       'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks
       'model-store': ['z4-z5', 'z5'],
       'model-store-bootstrap': ['z5'],
@@ -138,7 +141,8 @@ describe('reference lab (apps/lab.ts)', () => {
       'waf': ['z1'],
       'waf-vault-agent': ['z8'],
     });
-    compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' } } }));
+    compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' }, 'model-server-fetch': { condition: 'service_completed_successfully' } } }));
+    expect(compose.service('model-server').volumes).toContainEqual({ type: 'volume', source: 'model-server-models', target: '/mnt/models', read_only: true });
   });
 
   it('grants exactly what each consumer needs, and delivers its credentials as files', () => {
@@ -184,8 +188,11 @@ describe('reference lab (apps/lab.ts)', () => {
     const policy = (name: string) => assembly.file(`lab/vault/policies/${name}.hcl`).split('\n').filter((l) => l.startsWith('path ')).map((l) => l.slice(5, -2));
     // Client certificates for mTLS to the data services are Vault-issued too (its own name only).
     expect(policy('curated-backup')).toEqual(['"database/creds/curated-db-curated-backup"', '"pki_int/issue/curated-backup"']);
-    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"', '"pki_int/issue/model-server"', '"transit/verify/model-sign"']);
-    expect(policy('ci-release')).toEqual(['"transit/sign/model-sign"']);
+    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"', '"pki_int/issue/model-server"']);
+    // The fetch job, not the server, reads the release record and verifies the signature (it cannot sign).
+    expect(policy('model-server-fetch')).toEqual(['"kv/data/lab/release/fraud-score/record"', '"pki_int/issue/model-server-fetch"', '"transit/verify/model-sign"']);
+    // CI signs a release and writes its record; it can read neither back, nor anything else.
+    expect(policy('ci-release')).toEqual(['"kv/data/lab/release/fraud-score/record"', '"transit/sign/model-sign"']);
     expect(policy('backup-shipper')).toEqual(['"kv/data/lab/core/backup-shipper/lake"']);
   });
 

@@ -15,7 +15,7 @@ describe('the scoring platform (zones picked one by one)', () => {
   it('synthesizes with no open error and only the zones it picked', () => {
     expect(report.summary.blocking).toBe(0);
     expect(report.zones.map((z: { zone: string; construct: string }) => `${z.zone} ${z.construct}`)).toEqual([
-      'z0 scoring/Sources', 'z1 scoring/Ingestion', 'z2 scoring/Lake', 'z3 scoring/Curated', 'z6 scoring/Serving', 'z7 scoring/Consumers', 'z8 scoring/Security',
+      'z0 scoring/Sources', 'z1 scoring/Ingestion', 'z2 scoring/Lake', 'z3 scoring/Curated', 'z5 scoring/Registry', 'z6 scoring/Serving', 'z7 scoring/Consumers', 'z8 scoring/Security',
     ]);
     expect(Object.keys(compose.findServices(Match.objectLike({ labels: Match.objectLike({ 'mlsec.zone': 'z4' }) })))).toEqual([]);
   });

@@ -1,14 +1,14 @@
 import { Construct } from 'constructs';
-import { canonicalJson } from '../../core/canonical-json';
 import { VpsFile } from '../../core/vps-file';
 import { ComposeVolume } from '../../compose/compose-volume';
-import type { VaultTransitKey } from '../../vault/vault-grants';
+import type { VaultKvSecret, VaultTransitKey } from '../../vault/vault-grants';
 import { Image } from '../../workload/image';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
 import type { MlflowServer } from '../mlflow/mlflow-server';
 import { renderModelFetchScript } from './model-fetch-script';
-import { artifactFileName, MODEL_SETTINGS_FILE, ServedModel } from './served-model';
+import { MODEL_RELEASE_FIELDS } from './model-release';
+import { ServedModel } from './served-model';
 
 /** The curl image of the fetch job: busybox sh, sha256sum and base64 next to curl. */
 export const MODEL_FETCH_IMAGE = Image.fromRegistry('curlimages/curl', '8.11.1');
@@ -22,8 +22,10 @@ export interface ModelFetchJobProps {
   readonly zone: Zone;
   /** The compose service name, `<server>-fetch`. */
   readonly serviceName: string;
-  /** The pinned model. */
+  /** The served model. */
   readonly model: ServedModel;
+  /** Its release record in Vault KV (written by the CI release role; the job may only read it). */
+  readonly releaseRecord: VaultKvSecret;
   /** The MLflow registry it downloads from (over mTLS). */
   readonly registry: MlflowServer;
   /** The Transit key it verifies the signature with (verify only). */
@@ -44,17 +46,17 @@ export interface ModelFetchJobProps {
 /**
  * The one-shot `<server>-fetch` job of a model server (CONTROLS.md INV-06, Z6-K04): a hardened
  * curl container (non-root, read-only root, no capabilities) that runs the generated
- * `<server>/fetch.sh` — download over mTLS from the registry, pinned digest, Transit signature
- * check, atomic install into the model volume. Its only grants: a registry client certificate
- * (`registry.allowClient`) and `transit/verify/<key>` (with the agent's token for the call).
+ * `<server>/fetch.sh` — the release record read from Vault KV (its agent renders the artifact
+ * path, digest and signature), download over mTLS from the registry, digest check, Transit
+ * signature check, atomic install into the model volume. Its only grants: a registry client
+ * certificate (`registry.allowClient`), `read` on the release record, and `transit/verify/<key>`
+ * (with the agent's token for the call).
  * A second one-shot job, `<server>-volume-init` (root with CHOWN only, no network), hands the
  * fresh volume to the job's user first.
  */
 export class ModelFetchJob extends Workload {
   /** The generated script. */
   public readonly script: VpsFile;
-  /** The generated MLServer settings it installs next to the artifact. */
-  public readonly settings: VpsFile;
 
   constructor(scope: Construct, id: string, props: ModelFetchJobProps) {
     const p = props;
@@ -69,6 +71,11 @@ export class ModelFetchJob extends Workload {
     this.noHealthCheck('a one-shot job that fetches and verifies the model, then exits; the server waits for it to complete successfully');
     this.mountVolume(p.volume, FETCH_MODELS_DIR);
     p.registry.allowClient(this);
+    const fields = MODEL_RELEASE_FIELDS;
+    p.releaseRecord.grantRead(this, {
+      fields: { artifact_path: fields.artifact_path.envVar, sha256: fields.sha256.envVar, signature: fields.signature.envVar },
+      fileNames: { artifact_path: fields.artifact_path.fileName, sha256: fields.sha256.fileName, signature: fields.signature.fileName },
+    });
     p.signingKey.grantVerify(this);
 
     const volumeInit = new Workload(this, 'VolumeInit', {
@@ -84,24 +91,14 @@ export class ModelFetchJob extends Workload {
     volumeInit.noHealthCheck('a one-shot job that exits; the fetch job waits for it to complete successfully');
     this.startsAfterCompletionOf(volumeInit);
 
-    const model = p.model;
-    const fileName = artifactFileName(model);
-    this.settings = new VpsFile(this, 'Settings', {
-      path: `${p.serviceName}/${MODEL_SETTINGS_FILE}`,
-      content: () => canonicalJson({ name: model.name, implementation: p.runtime, parameters: { uri: `./${fileName}` } }),
-    });
-    this.mountFile(this.settings, `${CONFIG_DIR}/${MODEL_SETTINGS_FILE}`);
     this.script = new VpsFile(this, 'Script', {
       path: `${p.serviceName}/fetch.sh`,
       content: () => renderModelFetchScript({
         producer: this.node.path,
-        model: model.name,
-        artifactPath: model.artifactPath,
-        fileName,
-        sha256: model.sha256,
-        signature: model.signature,
+        model: p.model.name,
+        runtime: p.runtime,
+        recordPath: p.releaseRecord.dataPath,
         verifyPath: `${p.signingKey.transitMountPath}/verify/${p.signingKey.keyName}`,
-        settingsFile: `${CONFIG_DIR}/${MODEL_SETTINGS_FILE}`,
         maxBytes: p.maxArtifactMiB * 1024 * 1024,
       }),
     });

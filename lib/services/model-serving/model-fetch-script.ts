@@ -1,3 +1,4 @@
+import { MODEL_RELEASE_FIELDS } from './model-release';
 import { MODEL_SETTINGS_FILE } from './served-model';
 
 /** What the fetch script needs (every value validated by the construct first: no quote, space or glob character). */
@@ -6,58 +7,97 @@ export interface ModelFetchScriptOptions {
   readonly producer: string;
   /** The model's name (its folder in the volume). */
   readonly model: string;
-  /** The artifact's path below the registry's proxied artifact root. */
-  readonly artifactPath: string;
-  /** The artifact's file name in the model's folder. */
-  readonly fileName: string;
-  /** The pinned SHA-256 (hex). */
-  readonly sha256: string;
-  /** The pinned Transit signature of the digest. */
-  readonly signature: string;
+  /** The MLServer runtime written into the model's settings. */
+  readonly runtime: string;
   /** `<transit mount>/verify/<key>`. */
   readonly verifyPath: string;
-  /** Where the generated model-settings.json is mounted in the job. */
-  readonly settingsFile: string;
+  /** `<kv mount>/data/<record path>`, for messages. */
+  readonly recordPath: string;
   /** Largest artifact accepted, bytes. */
   readonly maxBytes: number;
 }
 
 /**
  * The variables the script reads: the registry's (from `MlflowServer.allowClient`), Vault's
- * (from the Transit grant), and the model volume.
+ * (from the Transit grant), the release record's rendered fields, and the model volume.
  */
 export const MODEL_FETCH_VARIABLES = [
   'MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_SERVER_CERT_PATH', 'MLSEC_MLFLOW_CLIENT_CERT_FILE', 'MLSEC_MLFLOW_CLIENT_KEY_FILE',
-  'VAULT_ADDR', 'VAULT_CACERT', 'VAULT_TOKEN_FILE', 'MLSEC_MODELS_DIR',
+  'VAULT_ADDR', 'VAULT_CACERT', 'VAULT_TOKEN_FILE',
+  MODEL_RELEASE_FIELDS.artifact_path.envVar, MODEL_RELEASE_FIELDS.sha256.envVar, MODEL_RELEASE_FIELDS.signature.envVar,
+  'MLSEC_MODELS_DIR',
 ] as const;
 
 /**
+ * The record checks, as sh functions (return 0 when valid): the same rules as
+ * `modelReleaseRecordProblems`. A value is what its file holds, trailing newlines dropped; an
+ * embedded newline or any other character outside the class fails.
+ */
+export const RELEASE_RECORD_CHECKS = [
+  'valid_sha256() { # 64 lower-case hex digits',
+  '  v=$1',
+  '  case "$v" in *[!0-9a-f]*) return 1 ;; esac',
+  '  [ "${#v}" -eq 64 ]',
+  '}',
+  'valid_signature() { # vault:v<N>:<standard base64, 8 to 128 characters, then at most two "=">',
+  '  case "$1" in vault:v*:*) ;; *) return 1 ;; esac',
+  '  v=${1#vault:v}',
+  '  n=${v%%:*}',
+  '  v=${v#*:}',
+  '  case "$n" in \'\'|0*|*[!0-9]*) return 1 ;; esac',
+  '  [ "${#n}" -le 6 ] || return 1',
+  '  v=${v%=}',
+  '  v=${v%=}',
+  '  case "$v" in *[!A-Za-z0-9+/]*) return 1 ;; esac',
+  '  [ "${#v}" -ge 8 ] && [ "${#v}" -le 128 ]',
+  '}',
+  'valid_artifact() { # 1 to 16 segments of letters, digits and ._- (at most 128 each), none starting with "."',
+  '  case "$1" in \'\'|/*|*/|*//*|.*|*/.*|*[!A-Za-z0-9._/-]*) return 1 ;; esac',
+  '  v=$1 n=0',
+  '  while :; do',
+  '    seg=${v%%/*}',
+  '    n=$((n + 1))',
+  '    [ "${#seg}" -le 128 ] && [ "$n" -le 16 ] || return 1',
+  '    [ "$seg" != "$v" ] || return 0',
+  '    v=${v#*/}',
+  '  done',
+  '}',
+];
+
+/**
  * The one-shot job's script (POSIX sh; busybox ash in the curl image, dash elsewhere):
+ * 0. reads the release record the agent rendered (artifact path, digest, signature, written by
+ *    the CI release role) and checks each field strictly: a missing, empty or malformed field
+ *    stops it before any network call;
  * 1. downloads the artifact from the registry over mTLS into a private work folder *in the
  *    volume* (so step 4 is a rename on one filesystem), bounded in size and time, no redirects;
- * 2. compares its SHA-256 with the pinned digest;
+ * 2. compares its SHA-256 with the record's digest;
  * 3. asks Vault (`transit/verify/<key>`, the agent's token, sent from a file so it is never in
- *    argv) whether the pinned signature is valid for that digest, and requires `"valid":true`;
- * 4. renames the artifact, then the generated `model-settings.json`, into `<volume>/<model>/`
- *    (each rename atomic) and removes anything else from the volume, so only this model is served.
+ *    argv) whether the record's signature is valid for that digest, and requires `"valid":true`;
+ * 4. renames the artifact, then its `model-settings.json`, into `<volume>/<model>/` (each rename
+ *    atomic) and removes anything else from the volume, so only this model is served.
  * Any failure exits non-zero with the reason, and the work folder goes: nothing is installed.
  */
 export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
   const curl = 'curl -q --fail --silent --show-error --proto =https --tlsv1.2 --max-redirs 0 --connect-timeout 10';
+  // The settings around the artifact's file name, known only from the record (keys in canonical order;
+  // "@" is in neither a model name nor a runtime).
+  const marker = '@FILE@';
+  const [settingsHead, settingsTail] = JSON.stringify({ implementation: o.runtime, name: o.model, parameters: { uri: `./${marker}` } }).split(marker);
+  const f = MODEL_RELEASE_FIELDS;
   return [
     '#!/bin/sh',
     `# Generated by mlsec-cdk from ${o.producer}. Do not edit: change the construct and synth again.`,
-    '# Fetch-and-verify of the served model (CONTROLS.md INV-06, Z6-K04): only an artifact with the',
-    '# pinned digest and a valid model-sign signature of it reaches the read-only model volume.',
+    '# Fetch-and-verify of the served model (CONTROLS.md INV-06, Z6-K04): only the artifact of the release',
+    '# record the CI release role wrote to Vault, with its digest and a valid model-sign signature of it,',
+    '# reaches the read-only model volume.',
     'set -eu',
     'umask 022',
     `MODEL='${o.model}'`,
-    `ARTIFACT='${o.artifactPath}'`,
-    `FILE='${o.fileName}'`,
-    `SHA256='${o.sha256}'`,
-    `SIGNATURE='${o.signature}'`,
+    `RECORD='${o.recordPath}'`,
     `VERIFY_PATH='${o.verifyPath}'`,
-    `SETTINGS='${o.settingsFile}'`,
+    `SETTINGS_HEAD='${settingsHead}'`,
+    `SETTINGS_TAIL='${settingsTail}'`,
     `MAX_BYTES=${o.maxBytes}`,
     '',
     'fail() { echo "model-fetch $MODEL: $*; nothing installed" >&2; exit 1; }',
@@ -65,10 +105,25 @@ export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
     '  eval "value=\\${$v:-}"',
     '  [ -n "$value" ] || fail "$v is not set"',
     'done',
-    'for f in "$MLFLOW_TRACKING_SERVER_CERT_PATH" "$MLSEC_MLFLOW_CLIENT_CERT_FILE" "$MLSEC_MLFLOW_CLIENT_KEY_FILE" "$VAULT_CACERT" "$VAULT_TOKEN_FILE" "$SETTINGS"; do',
+    `for f in "$MLFLOW_TRACKING_SERVER_CERT_PATH" "$MLSEC_MLFLOW_CLIENT_CERT_FILE" "$MLSEC_MLFLOW_CLIENT_KEY_FILE" "$VAULT_CACERT" "$VAULT_TOKEN_FILE"; do`,
     '  [ -s "$f" ] || fail "$f is missing or empty"',
     'done',
     '[ -d "$MLSEC_MODELS_DIR" ] && [ -w "$MLSEC_MODELS_DIR" ] || fail "$MLSEC_MODELS_DIR is not a writable folder"',
+    '',
+    '# 0. The release record (written by the CI release role, rendered by the agent): checked strictly',
+    '# before anything goes on the network; its values are never echoed.',
+    ...RELEASE_RECORD_CHECKS,
+    `for f in "$${f.artifact_path.envVar}" "$${f.sha256.envVar}" "$${f.signature.envVar}"; do`,
+    '  [ -s "$f" ] || fail "the release record $RECORD is incomplete: $f is missing or empty"',
+    'done',
+    `ARTIFACT="$(cat "$${f.artifact_path.envVar}")"`,
+    `SHA256="$(cat "$${f.sha256.envVar}")"`,
+    `SIGNATURE="$(cat "$${f.signature.envVar}")"`,
+    'valid_artifact "$ARTIFACT" || fail "the release record $RECORD has a malformed artifact_path (1 to 16 segments of letters, digits and ._-, none starting with .)"',
+    'valid_sha256 "$SHA256" || fail "the release record $RECORD has a malformed sha256 (64 lower-case hex digits)"',
+    'valid_signature "$SIGNATURE" || fail "the release record $RECORD has a malformed signature (vault:v<N>:<base64>)"',
+    'FILE="${ARTIFACT##*/}"',
+    `[ "$FILE" != ${MODEL_SETTINGS_FILE} ] || fail "the release record $RECORD names an artifact called ${MODEL_SETTINGS_FILE}, the file the job writes itself"`,
     '',
     'work=\'\'',
     'auth=\'\'',
@@ -85,10 +140,10 @@ export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
     '  --output "$work/$FILE" "$MLFLOW_TRACKING_URI/api/2.0/mlflow-artifacts/artifacts/$ARTIFACT" \\',
     '  || fail "the registry did not deliver $ARTIFACT"',
     '',
-    '# 2. The digest pinned at synth.',
+    '# 2. The digest of the release record.',
     'set -- $(sha256sum "$work/$FILE")',
     'digest="$1"',
-    '[ "$digest" = "$SHA256" ] || fail "digest mismatch: $ARTIFACT has sha256 $digest, pinned $SHA256"',
+    '[ "$digest" = "$SHA256" ] || fail "digest mismatch: $ARTIFACT has sha256 $digest, the release record says $SHA256"',
     '',
     '# 3. The signature, checked by Vault: ECDSA over the digest bytes (prehashed), key model-sign.',
     'digest_base64() { # hex → base64 of the bytes, with printf octal escapes (dash and busybox alike)',
@@ -115,7 +170,7 @@ export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
     '# 4. Install: each rename is atomic; the server mounts the volume read-only and starts after this job.',
     'dest="$MLSEC_MODELS_DIR/$MODEL"',
     'mkdir -p "$dest"',
-    'cp "$SETTINGS" "$work/.settings"',
+    'printf \'%s%s%s\\n\' "$SETTINGS_HEAD" "$FILE" "$SETTINGS_TAIL" > "$work/.settings"',
     'chmod 0444 "$work/$FILE" "$work/.settings"',
     'mv -f "$work/$FILE" "$dest/$FILE"',
     `mv -f "$work/.settings" "$dest/${MODEL_SETTINGS_FILE}"`,

@@ -2,8 +2,9 @@ import { Construct } from 'constructs';
 import { ComposeVolume } from '../../compose/compose-volume';
 import { MlsecError } from '../../core/errors';
 import { checkInteger, collect, describeValue } from '../../core/prop-rules';
+import { Vps } from '../../core/vps';
 import type { VaultServer } from '../../vault/vault-server';
-import type { VaultTransitKey } from '../../vault/vault-grants';
+import type { VaultKvSecret, VaultTransitKey } from '../../vault/vault-grants';
 import { HealthCheck } from '../../workload/health-check';
 import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
@@ -11,6 +12,7 @@ import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
 import type { MlflowServer } from '../mlflow/mlflow-server';
 import { ModelFetchJob } from './model-fetch-job';
+import { ModelReleaseProps, modelReleasePath } from './model-release';
 import { ServedModel, servedModelProblems } from './served-model';
 
 /** The port MLServer serves inference on (HTTP, v2 protocol). */
@@ -21,13 +23,15 @@ const DEFAULT_RUNTIME = 'mlserver_sklearn.SKLearnModel';
 
 /** Props of a {@link ModelServer}. */
 export interface ModelServerProps {
-  /** The one model it serves, pinned by digest and signature. */
+  /** The one model it serves (which artifact is its release record's business, not the app's). */
   readonly model: ServedModel;
+  /** Who publishes the model's release record (artifact path, digest, signature) to Vault KV. */
+  readonly release: ModelReleaseProps;
   /** The model registry the fetch job downloads from (MLflow's proxied artifacts, mTLS). */
   readonly registry: MlflowServer;
   /** The Transit key models are signed with (`ecdsa-p256`); the fetch job may only verify with it. */
   readonly signingKey: VaultTransitKey;
-  /** Vault: issues the fetch job's registry client certificate and checks the signature. */
+  /** Vault: holds the release record, issues the fetch job's registry client certificate and checks the signature. */
   readonly vault: VaultServer;
   /**
    * The serving image.
@@ -74,10 +78,13 @@ export interface ModelServerProps {
 /**
  * The Z6 online model server (CONTROLS.md Z6-2.3, INV-06, Z6-K04): MLServer serving exactly one
  * registry model, which it reads from a named volume mounted **read-only** and filled only by
- * its one-shot fetch job (`fetchJob`): download from the registry over mTLS, pinned SHA-256,
- * Transit signature of the digest verified by Vault, atomic install. Compose starts the server
- * only after the job completed successfully, so a tampered, unsigned or wrongly signed artifact
- * means no server. The server itself holds no registry certificate and no Vault grant.
+ * its one-shot fetch job (`fetchJob`): the model's release record read from Vault KV
+ * (`<vps>/release/<model>/record`: artifact path, SHA-256, Transit signature, written by the CI
+ * release role only — see {@link ModelReleaseRecord}), download from the registry over mTLS,
+ * digest check, signature of the digest verified by Vault, atomic install. Compose starts the
+ * server only after the job completed successfully, so a missing or malformed record, or a
+ * tampered, unsigned or wrongly signed artifact means no server. The server itself holds no
+ * registry certificate and no Vault grant.
  * Route it with the gateway (the Z6 inference door).
  */
 export class ModelServer extends Workload {
@@ -87,6 +94,8 @@ export class ModelServer extends Workload {
   public readonly modelVolume: ComposeVolume;
   /** The served model. */
   public readonly model: ServedModel;
+  /** Its release record in Vault KV: written by the CI release role, read by the fetch job. */
+  public readonly releaseRecord: VaultKvSecret;
   /** The inference port. */
   public readonly port: number;
 
@@ -97,6 +106,8 @@ export class ModelServer extends Workload {
       typeof p.registry?.allowClient === 'function' ? undefined : `prop 'registry' must be the MlflowServer models are fetched from (got ${describeValue(p.registry)})`,
       typeof p.signingKey?.grantVerify === 'function' ? undefined : `prop 'signingKey' must be the VaultTransitKey models are signed with (got ${describeValue(p.signingKey)})`,
       typeof p.vault?.agentOf === 'function' ? undefined : `prop 'vault' must be the VaultServer of the signing key (got ${describeValue(p.vault)})`,
+      typeof p.release?.ciRole?.allowWrite === 'function' ? undefined
+        : `prop 'release.ciRole' must be the VaultCiRole (vault.addCiRole) that signs and publishes the model's releases (got ${describeValue(p.release?.ciRole ?? p.release)})`,
     );
     if (missing.length > 0) throw new MlsecError(`[${scope?.node?.path || '<app>'}/${id}] ${missing.join('; ')}`);
     const port = p.port ?? MODEL_SERVER_PORT;
@@ -114,10 +125,15 @@ export class ModelServer extends Workload {
     this.port = port;
     this.modelVolume = new ComposeVolume(this, 'models', { name: `${this.serviceName}-models` });
     this.mountVolume(this.modelVolume, SERVER_MODELS_DIR, { readOnly: true });
+    // Not seeded: the bootstrap writes nothing here; the CI release role does, at each release.
+    this.releaseRecord = p.vault.addKvSecret(`ModelRelease-${this.serviceName}`, { path: modelReleasePath(Vps.of(this).name, p.model?.name) });
+    p.release.ciRole.allowWrite(this.releaseRecord);
+    p.release.ciRole.allowSign(p.signingKey);
     this.fetchJob = new ModelFetchJob(this, 'Fetch', {
       zone: Zone.Z6_SERVING,
       serviceName: `${this.serviceName}-fetch`,
       model: p.model ?? ({} as ServedModel),
+      releaseRecord: this.releaseRecord,
       registry: p.registry,
       signingKey: p.signingKey,
       volume: this.modelVolume,
@@ -135,6 +151,7 @@ export class ModelServer extends Workload {
           p.maxArtifactMiB === undefined ? undefined : checkInteger('maxArtifactMiB', p.maxArtifactMiB, 1, 65536),
           p.signingKey.type === 'ecdsa-p256' ? undefined : `prop 'signingKey' must be an ecdsa-p256 Transit key (CONTROLS.md Z8-K05 model-sign; got '${p.signingKey.node.path}' of type ${describeValue(p.signingKey.type)})`,
           p.vault.agentOf(this.fetchJob) ? undefined : `prop 'vault' must be the VaultServer the signing key and the registry's certificates belong to (its fetch job holds no grant there)`,
+          p.release.ciRole.node.scope === p.vault ? undefined : `prop 'release.ciRole' must be a CI role of prop 'vault' (vault.addCiRole; got '${p.release.ciRole.node.path}')`,
         ),
       ],
     });

@@ -54,6 +54,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write mlflow "$C/policies/mlflow.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
 "$V" policy write model-server "$C/policies/model-server.hcl"
+"$V" policy write model-server-fetch "$C/policies/model-server-fetch.hcl"
 "$V" policy write model-store "$C/policies/model-store.hcl"
 "$V" policy write model-store-bootstrap "$C/policies/model-store-bootstrap.hcl"
 "$V" policy write otel-collector "$C/policies/otel-collector.hcl"
@@ -88,6 +89,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/loki token_policies=loki token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/mlflow token_policies=mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/model-server-fetch token_policies=model-server-fetch token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store token_policies=model-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store-bootstrap token_policies=model-store-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/otel-collector token_policies=otel-collector token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -183,6 +185,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/loki @"$C/pki/loki.json"
 "$V" write pki_int/roles/mlflow @"$C/pki/mlflow.json"
 "$V" write pki_int/roles/model-server @"$C/pki/model-server.json"
+"$V" write pki_int/roles/model-server-fetch @"$C/pki/model-server-fetch.json"
 "$V" write pki_int/roles/model-store @"$C/pki/model-store.json"
 "$V" write pki_int/roles/otel-collector @"$C/pki/otel-collector.json"
 "$V" write pki_int/roles/prometheus @"$C/pki/prometheus.json"

@@ -43,6 +43,7 @@ deliver lake-vault-agent 10001:10001 lake
 deliver llm-gateway-vault-agent 10001:10001 llm-gateway
 deliver loki-vault-agent 10001:10001 loki
 deliver mlflow-vault-agent 10001:10001 mlflow
+deliver model-server-fetch-vault-agent 10001:10001 model-server-fetch
 deliver model-server-vault-agent 10001:10001 model-server
 deliver model-store-bootstrap-vault-agent 10001:10001 model-store-bootstrap
 deliver model-store-vault-agent 10001:10001 model-store

@@ -1,6 +1,6 @@
 /** Bad inputs of ModelServer: each ends in a clear MlsecError naming the construct path and the prop. */
 import { describe, expect, it } from 'vitest';
-import { Testing } from '../../../lib';
+import { Testing, VaultServer, Vps } from '../../../lib';
 import { ModelServer, ModelServerProps, ServedModel } from '../../../lib/services/model-serving';
 import { factoryHost } from '../mlflow/support';
 import { expectClearError } from '../../property/support';
@@ -17,23 +17,15 @@ function rejects(model: Record<string, unknown>, prop: string | RegExp, allowed:
 describe('ModelServer bad input', () => {
   it('accepts the valid baseline (so each case below fails for its own reason)', () => {
     expect(() => Testing.synth(servingHost().app)).not.toThrow();
-    expect(() => Testing.synth(servingHost({ port: 9000, maxArtifactMiB: 1 }, { artifactPath: 'm.onnx', runtime: 'mlserver_onnx.OnnxModel', signature: 'vault:v12:AbCd+/09xyzw==' }).app)).not.toThrow();
+    expect(() => Testing.synth(servingHost({ port: 9000, maxArtifactMiB: 1 }, { runtime: 'mlserver_onnx.OnnxModel' }).app)).not.toThrow();
   });
 
-  it.each([['ABC'], ['6c1f'], [MODEL.sha256.toUpperCase()], [`sha256:${MODEL.sha256}`], [`${MODEL.sha256}0`], [''], [42], [undefined]])('refuses the digest %j', (sha256) => {
-    rejects({ sha256 }, "prop 'model.sha256'", /64 lower-case hex digits/);
-  });
-
-  it.each([['MEUCIQDx0jv3Ow8G0q4yTq5W'], ['vault:v0:MEUCIQDx0jv3Ow8G'], ['vault:v1:'], ['vault:v1:MEUC IQDx0jv3Ow8G'], ["vault:v1:MEUCIQDx0jv3'; rm -rf /"], ['vault:v1:MEUCIQDx0jv3Ow8G\n'], [null]])('refuses the signature %j', (signature) => {
-    rejects({ signature }, "prop 'model.signature'", /Transit signature "vault:v<N>:<base64>"/);
-  });
-
-  it.each([['../secrets/model.bin'], ['a/../../b'], ['/etc/passwd'], ['a//b'], ['a/b/'], ['a/./b'], ['.hidden'], ['a/.ssh/key'], ['a b/c'], ['a/$(id)'], ["a/'b"], ['a\\b'], [''], ['x/'.repeat(16) + 'y']])('refuses the artifact path %j (no traversal, no shell characters)', (artifactPath) => {
-    rejects({ artifactPath }, "prop 'model.artifactPath'", /relative path of 1 to 16 segments/);
-  });
-
-  it('refuses an artifact named like the settings file the job writes', () => {
-    rejects({ artifactPath: 'models/model-settings.json' }, "prop 'model.artifactPath'", /must not end in 'model-settings.json'/);
+  it.each([
+    [{ artifactPath: '1/abc/artifacts/model/model.joblib' }, 'model.artifactPath'],
+    [{ sha256: '6c1f4cb6e8e6c8b3b7e7f5e4d0b6a1c2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8' }, 'model.sha256'],
+    [{ signature: 'vault:v1:MEUCIQDx0jv3Ow8G' }, 'model.signature'],
+  ])('refuses a pin in the app (%j): it is the release record in Vault KV now', (pin, prop) => {
+    rejects(pin, `prop '${prop}'`, /release record the CI release role writes to Vault KV/);
   });
 
   it.each([['Fraud'], ['-a'], ['a_b'], ['a/b'], [''], ['x'.repeat(65)]])('refuses the model name %j', (name) => {
@@ -45,7 +37,7 @@ describe('ModelServer bad input', () => {
   });
 
   it('refuses a missing model', () => {
-    rejects({}, "prop 'model'", /is required: \{ name, artifactPath, sha256, signature \}/, { model: undefined });
+    rejects({}, "prop 'model'", /is required: \{ name, runtime\? \}/, { model: undefined });
   });
 
   it.each([[80], [70000], [8081], [8082], [1.5]])('refuses the port %j', (port) => {
@@ -60,17 +52,38 @@ describe('ModelServer bad input', () => {
     ['registry', /prop 'registry' must be the MlflowServer/],
     ['signingKey', /prop 'signingKey' must be the VaultTransitKey/],
     ['vault', /prop 'vault' must be the VaultServer/],
+    ['release', /prop 'release.ciRole' must be the VaultCiRole \(vault.addCiRole\)/],
+    ['release.ciRole', /prop 'release.ciRole' must be the VaultCiRole \(vault.addCiRole\)/],
   ])('refuses a missing %s at construction, naming the construct path', (missing, message) => {
     const h = factoryHost();
     const signingKey = h.vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
-    const props: Record<string, unknown> = { model: MODEL, registry: h.mlflow, signingKey, vault: h.vault, [missing]: missing === 'vault' ? undefined : { not: 'a construct' } };
-    expectClearError(() => new ModelServer(h.vps, 'model-server', props as unknown as ModelServerProps), { paths: [PATH], prop: `prop '${missing}'`, allowed: message });
+    const ciRole = h.vault.addCiRole('Release', { name: 'release', repository: 'acme/lab', ref: 'refs/heads/main' });
+    const props: Record<string, unknown> = { model: MODEL, release: { ciRole }, registry: h.mlflow, signingKey, vault: h.vault };
+    if (missing === 'release.ciRole') props.release = { ciRole: { not: 'a role' } };
+    else props[missing] = missing === 'vault' ? undefined : { not: 'a construct' };
+    expectClearError(() => new ModelServer(h.vps, 'model-server', props as unknown as ModelServerProps), { paths: [PATH], prop: `prop '${missing === 'release' ? 'release.ciRole' : missing}'`, allowed: message });
+  });
+
+  it('refuses a CI role of another Vault server', () => {
+    const h = factoryHost();
+    const signingKey = h.vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
+    const other = new VaultServer(new Vps(h.app, 'other', { domain: 'other.example.com' }), 'vault');
+    const ciRole = other.addCiRole('Release', { name: 'release', repository: 'acme/lab', ref: 'refs/heads/main' });
+    new ModelServer(h.vps, 'model-server', { model: MODEL, release: { ciRole }, registry: h.mlflow, signingKey, vault: h.vault });
+    expectClearError(() => Testing.synth(h.app), { paths: [PATH], prop: "prop 'release.ciRole'", allowed: /must be a CI role of prop 'vault'/ });
+  });
+
+  it('refuses two servers of one model on one Vault (one release record per model)', () => {
+    const h = servingHost();
+    new ModelServer(h.vps, 'model-server-b', { model: MODEL, release: { ciRole: h.ciRole }, registry: h.mlflow, signingKey: h.signingKey, vault: h.vault, serviceName: 'model-server-b' });
+    expectClearError(() => Testing.synth(h.app), { paths: ['lab/vault'], prop: /path "lab\/release\/fraud-score\/record"/, allowed: /is already the secret/ });
   });
 
   it('refuses a signing key that is not ecdsa-p256', () => {
     const h = factoryHost();
     const signingKey = h.vault.addTransitKey('Data', { name: 'envelope-data' });
-    new ModelServer(h.vps, 'model-server', { model: MODEL, registry: h.mlflow, signingKey, vault: h.vault });
+    const ciRole = h.vault.addCiRole('Release', { name: 'release', repository: 'acme/lab', ref: 'refs/heads/main' });
+    new ModelServer(h.vps, 'model-server', { model: MODEL, release: { ciRole }, registry: h.mlflow, signingKey, vault: h.vault });
     expectClearError(() => Testing.synth(h.app), { paths: [PATH], prop: "prop 'signingKey'", allowed: /ecdsa-p256 Transit key/ });
   });
 });

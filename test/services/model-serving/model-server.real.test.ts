@@ -1,13 +1,14 @@
 /**
  * The generated model fetch job end to end on real servers: OpenBao bootstrapped by its generated
- * script (the `model-sign` Transit key, the job's policy and the CI role's), the registry stack as
- * in the MLflow real test (PostgreSQL, MinIO and MLflow 3.17.2 from their generated files and
- * agents), the job's own Vault Agent rendering its registry client certificate and token, and the
- * generated fetch.sh run by busybox sh with curl (the curl image's tools). The artifact's digest is
- * signed with a token of the CI role's generated policy, and the app is synthesized again with the
- * pins — every other file stays byte-identical. Re-pointed only what a test host must: /run/vault,
- * /run/secrets, /models and /etc/mlsec paths, and the service names, through a CONNECT proxy
- * (HTTPS_PROXY, so curl still verifies `mlflow` and `vault` by their certificates).
+ * script (the `model-sign` Transit key, the job's policy and the CI release role's), the registry
+ * stack as in the MLflow real test (PostgreSQL, MinIO and MLflow 3.17.2 from their generated files
+ * and agents), and the generated fetch.sh run by busybox sh with curl (the curl image's tools).
+ * The release as CI makes it: the release role logs in with a GitHub-style OIDC token, signs the
+ * artifact's digest and writes the release record (artifact path, digest, signature) to Vault KV
+ * with its own token; the job's own Vault Agent renders the record, its registry client
+ * certificate and token. The app is synthesized once: no pin is in it. Re-pointed only what a
+ * test host must: /run/vault, /run/secrets and /models paths, and the service names, through a
+ * CONNECT proxy (HTTPS_PROXY, so curl still verifies `mlflow` and `vault` by their certificates).
  */
 import { spawn, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
@@ -16,7 +17,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsBootstrap, Testing } from '../../../lib';
-import { modelSigningRequest, ServedModel } from '../../../lib/services/model-serving';
+import { ModelReleaseRecord, modelSigningRequest } from '../../../lib/services/model-serving';
 import { freePorts } from '../../support/real-servers/free-port';
 import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
 import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../../support/real-servers/minio';
@@ -28,6 +29,8 @@ import { ServiceProxy, startServiceProxy } from '../../support/real-servers/trae
 import { servingHost } from './support';
 
 const JOB = 'model-server-fetch';
+/** The release record's API path (KV v2 data). */
+const RECORD = 'kv/data/lab/release/fraud-score/record';
 let host: GeneratedHost;
 let compose: any;
 let vault: GeneratedVault;
@@ -36,8 +39,10 @@ let minio: RunningMinio;
 let proxy: ServiceProxy;
 let mlflow: RunningMlflow;
 let trainer: MlflowCaller;
-/** What the job's agent rendered (its /run/vault). */
+/** What the job's agent rendered (its /run/vault) from the first, good release record. */
 let jobOut: string;
+/** The generated fetch script (one synth, no pin). */
+let script: string;
 let work: string;
 /** The artifact, its digest, its registry path, and a token of the CI role's policy. */
 const artifact = Buffer.concat([Buffer.from('fraud-score model v1\n'), crypto.randomBytes(4096)]);
@@ -93,24 +98,27 @@ async function upload(at: string, bytes: Buffer): Promise<void> {
   expect(r.status, `${r.body}\n${mlflow.log().slice(-3000)}`).toBe(200);
 }
 
-/** The app synthesized again with `model` pinned: the fetch script, after checking nothing else changed. */
-function pinnedScript(model: Partial<ServedModel>): string {
-  const assembly = Testing.synth(servingHost({}, model).app);
-  const changed = Object.keys(host.files).filter((rel) => assembly.file(`lab/${rel}`) !== host.files[rel]);
-  expect(changed.filter((rel) => !['model-server-fetch/fetch.sh', 'model-server-fetch/model-settings.json'].includes(rel))).toEqual([]);
-  return assembly.file(`lab/${JOB}/fetch.sh`);
+/** Writes the release record with `token` (the CI role's by default), as the release workflow does. */
+function publish(record: Partial<Record<keyof ModelReleaseRecord, string>>, token = ciToken) {
+  return vault.bao.api('POST', RECORD, token, { data: record });
 }
 
-/** Runs the generated script into a fresh (or the given) models folder; container paths re-rooted only. */
-async function fetchInto(script: string, modelsDir?: string, envPatch: Record<string, string> = {}): Promise<FetchRun & { models: string }> {
+/** Publishes `record` with the CI role's token, then has a fresh agent of the job render it: its /run/vault. */
+async function release(record: Partial<Record<keyof ModelReleaseRecord, string>>): Promise<string> {
+  const written = await publish(record);
+  expect(written.status, JSON.stringify(written.body)).toBe(200);
+  return renderAgentFiles(host, vault, JOB);
+}
+
+/** Runs the generated script with the agent output `out`, into a fresh (or the given) models folder; container paths re-rooted only. */
+async function fetchInto(out: string, modelsDir?: string, envPatch: Record<string, string> = {}): Promise<FetchRun & { models: string }> {
   const models = modelsDir ?? fs.mkdtempSync(path.join(work, 'models-'));
-  const settings = path.join(work, 'etc', 'model-settings.json');
   const secrets = path.dirname(deliveredPath(host, JOB, 'x'));
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(compose.services[JOB].environment as Record<string, string>)) env[k] = String(v).replace(/^\/run\/vault\//, `${jobOut}/`).replace(/^\/run\/secrets\//, `${secrets}/`);
+  for (const [k, v] of Object.entries(compose.services[JOB].environment as Record<string, string>)) env[k] = String(v).replace(/^\/run\/vault\//, `${out}/`).replace(/^\/run\/secrets\//, `${secrets}/`);
   env.MLSEC_MODELS_DIR = models;
   env.HTTPS_PROXY = `http://127.0.0.1:${proxy.port}`;
-  const r = await runFetchScript(script.replace(/'\/etc\/mlsec\/model-fetch\/model-settings\.json'/, `'${settings}'`), { ...env, ...envPatch });
+  const r = await runFetchScript(script, { ...env, ...envPatch });
   return { ...r, models };
 }
 
@@ -157,6 +165,7 @@ beforeAll(async () => {
   SecretsBootstrap.run(app, { secretsDir, chown: false });
   host = { files: Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/')).map((p) => [p.slice('lab/'.length), assembly.file(p)])), secretsDir, vps: 'lab' };
   compose = parse(host.files['docker-compose.yml']);
+  script = host.files[`${JOB}/fetch.sh`];
 
   const [pgPort] = await freePorts(1);
   // GitHub's OIDC discovery is out of reach here: the JWT method verifies the test's own issuer key instead.
@@ -169,13 +178,10 @@ beforeAll(async () => {
     },
   });
   work = fs.mkdtempSync(path.join(vault.bao.dir, 'fetch-'));
-  fs.mkdirSync(path.join(work, 'etc'));
-  fs.writeFileSync(path.join(work, 'etc', 'model-settings.json'), host.files[`${JOB}/model-settings.json`]);
   pg = await startGeneratedPostgres(host, 'factory-db', { renderedDir: await renderAgentFiles(host, vault, 'factory-db'), port: pgPort });
   await startModelStore();
   proxy = await startServiceProxy({ [`model-store:${minio.port}`]: minio.port, 'vault:8200': vault.bao.apiPort });
   await startRegistry();
-  jobOut = await renderAgentFiles(host, vault, JOB);
 
   // The release: a run's model artifact in the registry, and a tampered copy next to it.
   const experiment = (JSON.parse((await mlflowRequest(trainer, 'POST', '/api/2.0/mlflow/experiments/create', JSON.stringify({ name: 'fraud-score' }), { 'content-type': 'application/json' })).body)).experiment_id as string;
@@ -194,6 +200,8 @@ beforeAll(async () => {
   const signed = await vault.bao.api('POST', 'transit/sign/model-sign', ciToken, modelSigningRequest(digest));
   expect(signed.status, JSON.stringify(signed.body)).toBe(200);
   signature = signed.body.data.signature;
+  // …and publishes the release record with the same token; the job's agent renders it.
+  jobOut = await release({ artifact_path: artifactPath, sha256: digest, signature });
 }, 480_000);
 
 afterAll(async () => {
@@ -207,18 +215,21 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the generated model fetch job on real OpenBao and MLflow', () => {
-  it('installs the signed artifact with the pinned digest: exit 0, the file and its settings in the volume, read-only, and nothing else', async () => {
-    const script = pinnedScript({ artifactPath, sha256: digest, signature });
+  it('installs the artifact of the CI-written release record: exit 0, the file and its settings in the volume, read-only, and nothing else', async () => {
+    // What the agent rendered is the record, byte for byte.
+    expect(fs.readFileSync(path.join(jobOut, 'release-artifact-path'), 'utf8')).toBe(artifactPath);
+    expect(fs.readFileSync(path.join(jobOut, 'release-sha256'), 'utf8')).toBe(digest);
+    expect(fs.readFileSync(path.join(jobOut, 'release-signature'), 'utf8')).toBe(signature);
     const models = fs.mkdtempSync(path.join(work, 'models-'));
     // A model left from an earlier release and a stray file: only the pinned model may be served.
     fs.mkdirSync(path.join(models, 'old-model'));
     fs.writeFileSync(path.join(models, 'old-model', 'model.joblib'), 'old');
-    const r = await fetchInto(script, models);
+    const r = await fetchInto(jobOut, models);
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain(`model-fetch fraud-score: installed model.joblib (sha256 ${digest}, signature valid)`);
     expect(tree(models)).toEqual(['fraud-score/', 'fraud-score/model-settings.json', 'fraud-score/model.joblib']);
     expect(read(path.join(models, 'fraud-score', 'model.joblib')).equals(artifact)).toBe(true);
-    expect(fs.readFileSync(path.join(models, 'fraud-score', 'model-settings.json'), 'utf8')).toBe(host.files[`${JOB}/model-settings.json`]);
+    expect(JSON.parse(fs.readFileSync(path.join(models, 'fraud-score', 'model-settings.json'), 'utf8'))).toEqual({ name: 'fraud-score', implementation: 'mlserver_sklearn.SKLearnModel', parameters: { uri: './model.joblib' } });
     for (const f of ['model.joblib', 'model-settings.json']) expect(fs.statSync(path.join(models, 'fraud-score', f)).mode & 0o777).toBe(0o444);
     // What is signed, as documented: an ECDSA-SHA256 signature over the artifact's bytes, checkable offline with the public key from Vault.
     const key = (await vault.bao.api('GET', 'transit/keys/model-sign', vault.admin)).body.data.keys['1'].public_key as string;
@@ -230,16 +241,17 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
   }, 60_000);
 
   it('refuses a tampered artifact (digest mismatch): exit ≠ 0, nothing written, an installed model untouched', async () => {
-    const script = pinnedScript({ artifactPath: tamperedPath, sha256: digest, signature });
-    const fresh = await fetchInto(script);
+    const tamperedOut = await release({ artifact_path: tamperedPath, sha256: digest, signature });
+    const fresh = await fetchInto(tamperedOut);
     expect(fresh.status).not.toBe(0);
     expect(fresh.stderr).toContain(`model-fetch fraud-score: digest mismatch: ${tamperedPath} has sha256`);
+    expect(fresh.stderr).toContain(`the release record says ${digest}`);
     expect(fresh.stderr).toContain('nothing installed');
     expect(tree(fresh.models)).toEqual([]);
     // Over a volume holding the good model: it stays as it was.
-    const good = await fetchInto(pinnedScript({ artifactPath, sha256: digest, signature }));
+    const good = await fetchInto(jobOut);
     expect(good.status, good.stderr).toBe(0);
-    const again = await fetchInto(script, good.models);
+    const again = await fetchInto(tamperedOut, good.models);
     expect(again.status).not.toBe(0);
     expect(tree(good.models)).toEqual(['fraud-score/', 'fraud-score/model-settings.json', 'fraud-score/model.joblib']);
     expect(read(path.join(good.models, 'fraud-score', 'model.joblib')).equals(artifact)).toBe(true);
@@ -260,7 +272,7 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
       ['not a signature', 'vault:v1:MEUCIQAAAAAAAAAAAAAAAAAAAAAA', /Vault refused to verify the signature|is not valid for its digest/],
     ] as const) {
       expect(sig, what).toMatch(/^vault:v1:/);
-      const r = await fetchInto(pinnedScript({ artifactPath, sha256: digest, signature: sig }));
+      const r = await fetchInto(await release({ artifact_path: artifactPath, sha256: digest, signature: sig }));
       expect(r.status, `${what}: ${r.stdout}\n${r.stderr}`).not.toBe(0);
       if (typeof message === 'string') expect(r.stderr, what).toContain(message);
       else expect(r.stderr, what).toMatch(message);
@@ -270,12 +282,11 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
   }, 120_000);
 
   it('is refused by the registry without a client certificate of the internal CA; nothing written', async () => {
-    const script = pinnedScript({ artifactPath, sha256: digest, signature });
     // A certificate for the job's own name, but self-signed (not the internal CA).
     const dir = fs.mkdtempSync(path.join(work, 'rogue-'));
     const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-subj', `/CN=${JOB}`, '-days', '1'], { encoding: 'utf8' });
     expect(gen.status, gen.stderr).toBe(0);
-    const r = await fetchInto(script, undefined, { MLSEC_MLFLOW_CLIENT_CERT_FILE: path.join(dir, 'c.pem'), MLSEC_MLFLOW_CLIENT_KEY_FILE: path.join(dir, 'k.pem') });
+    const r = await fetchInto(jobOut, undefined, { MLSEC_MLFLOW_CLIENT_CERT_FILE: path.join(dir, 'c.pem'), MLSEC_MLFLOW_CLIENT_KEY_FILE: path.join(dir, 'k.pem') });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`the registry did not deliver ${artifactPath}`);
     expect(tree(r.models)).toEqual([]);
@@ -297,4 +308,52 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
     const verified = await vault.bao.api('POST', 'transit/verify/model-sign', token, { ...modelSigningRequest(digest), signature });
     expect(verified.body.data.valid).toBe(true);
   });
+
+  it('lets only the CI role write the release record: the fetch job, another workload and the signing-only path get 403; the record is unchanged', async () => {
+    const before = (await vault.bao.api('GET', RECORD, vault.admin)).body.data;
+    const forged = { artifact_path: tamperedPath, sha256: crypto.createHash('sha256').update('forged').digest('hex'), signature };
+    // The fetch job's own token (what its agent holds) reads the record, and cannot write it.
+    const jobToken = fs.readFileSync(path.join(jobOut, 'token'), 'utf8').trim();
+    expect((await vault.bao.api('GET', RECORD, jobToken)).body.data.data).toEqual(before.data);
+    expect((await publish(forged, jobToken)).status).toBe(403);
+    // Another workload of the platform (the trainer, which uploads to the registry) and a fresh login of the job: refused.
+    expect((await publish(forged, await vault.login('trainer'))).status).toBe(403);
+    expect((await publish(forged, await vault.login(JOB))).status).toBe(403);
+    // The CI role writes exactly this record: not another model's, not its metadata, no delete, no read-back.
+    expect((await vault.bao.api('POST', 'kv/data/lab/release/other-model/record', ciToken, { data: forged })).status).toBe(403);
+    expect((await vault.bao.api('DELETE', RECORD, ciToken)).status).toBe(403);
+    expect((await vault.bao.api('DELETE', 'kv/metadata/lab/release/fraud-score/record', ciToken)).status).toBe(403);
+    expect((await vault.bao.api('GET', RECORD, ciToken)).status).toBe(403);
+    const after = (await vault.bao.api('GET', RECORD, vault.admin)).body.data;
+    expect(after.data).toEqual(before.data);
+    expect(after.metadata.version).toBe(before.metadata.version);
+  }, 60_000);
+
+  it('fails closed on a malformed, incomplete or empty record: exit ≠ 0 before any download (or no render at all), nothing written', async () => {
+    for (const [what, record, message] of [
+      ['a digest in upper case', { artifact_path: artifactPath, sha256: digest.toUpperCase(), signature }, 'has a malformed sha256'],
+      ['a path out of the artifact root', { artifact_path: `${artifactPath.split('/')[0]}/../../../etc/passwd`, sha256: digest, signature }, 'has a malformed artifact_path'],
+      ['a path with a shell command', { artifact_path: `${artifactPath}$(id)`, sha256: digest, signature }, 'has a malformed artifact_path'],
+      ['a signature with a newline', { artifact_path: artifactPath, sha256: digest, signature: `${signature.slice(0, 20)}\n${signature.slice(20)}` }, 'has a malformed signature'],
+      ['a signature of another scheme', { artifact_path: artifactPath, sha256: digest, signature: signature.replace('vault:v1:', 'sig:') }, 'has a malformed signature'],
+    ] as const) {
+      const out = await release(record);
+      const connects = proxy.connects.filter((c) => c === 'mlflow:5000').length;
+      const r = await fetchInto(out);
+      expect(r.status, `${what}: ${r.stdout}\n${r.stderr}`).not.toBe(0);
+      expect(r.stderr, what).toContain(`model-fetch fraud-score: the release record ${RECORD} ${message}`);
+      expect(r.stderr, what).toContain('nothing installed');
+      expect(tree(r.models), what).toEqual([]);
+      expect(proxy.connects.filter((c) => c === 'mlflow:5000').length, `${what}: no download`).toBe(connects);
+    }
+    // A record without a field: the agent refuses to render it and exits, so it never turns healthy and compose never starts the job.
+    await expect(release({ artifact_path: artifactPath, signature })).rejects.toThrow(/the agent did not write [\s\S]*release-sha256.ctmpl: execute: [\s\S]*map has no entry for key \\?"sha256/);
+    // An empty field renders an empty file (the agent's health check then holds the job back); the script refuses it too.
+    const empty = path.join(work, 'empty-field');
+    fs.writeFileSync(empty, '');
+    const r = await fetchInto(jobOut, undefined, { MLSEC_MODEL_SHA256_FILE: empty });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`the release record ${RECORD} is incomplete: ${empty} is missing or empty`);
+    expect(tree(r.models)).toEqual([]);
+  }, 180_000);
 });

@@ -1,7 +1,8 @@
 /**
  * ModelServer and its fetch job: the compose services (hardening, the read-only model volume,
  * the start order), what each may reach and hold, the generated fetch script (checked by dash
- * and busybox `-n`, run piecewise, and by assertions next to its snapshot) and model-settings.json.
+ * and busybox `-n`, run piecewise and whole against malformed records, and by assertions next to its
+ * snapshot), the release record's KV secret and the grants on it.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,8 +11,17 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Image, Testing } from '../../../lib';
-import { MODEL_FETCH_IMAGE, MODEL_FETCH_VARIABLES, modelSigningRequest } from '../../../lib/services/model-serving';
-import { MODEL, servingHost } from './support';
+import {
+  MODEL_FETCH_IMAGE, MODEL_FETCH_VARIABLES, ModelReleaseRecord, modelReleaseRecordProblems, modelSigningRequest, RELEASE_RECORD_CHECKS,
+} from '../../../lib/services/model-serving';
+import { servingHost } from './support';
+
+/** A well-formed release record (the digest and signature need not match anything here). */
+const GOOD: ModelReleaseRecord = {
+  artifact_path: '1/0f4c2a9e5b7d4e21a3c8b6d9e0f1a2b3/artifacts/model/model.joblib',
+  sha256: '6c1f4cb6e8e6c8b3b7e7f5e4d0b6a1c2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8',
+  signature: 'vault:v1:MEUCIQDx0jv3Ow8G0q4yTq5WAbcdefghijklmnopqrstuvwxyzAIgcNYnF0mR5b4Yk0Vh0z4kq2F8o0J3dWv6pQ1bLq5H2kE=',
+};
 
 function build(...args: Parameters<typeof servingHost>) {
   const h = servingHost(...args);
@@ -114,14 +124,13 @@ describe('ModelServer: the fetch job', () => {
     expect(b.job.tmpfs).toEqual(['/tmp:rw,noexec,nosuid,size=64m']);
   });
 
-  it('writes the same volume read-write, with the script and settings mounted read-only', () => {
+  it('writes the same volume read-write, with the script mounted read-only', () => {
     expect(b.job.volumes).toEqual(expect.arrayContaining([
       { type: 'volume', source: 'model-server-models', target: '/models', read_only: false },
       { type: 'bind', source: './model-server-fetch/fetch.sh', target: '/etc/mlsec/model-fetch/fetch.sh', read_only: true },
-      { type: 'bind', source: './model-server-fetch/model-settings.json', target: '/etc/mlsec/model-fetch/model-settings.json', read_only: true },
       { type: 'volume', source: 'model-server-fetch-vault', target: '/run/vault', read_only: true },
     ]));
-    expect(b.job.volumes).toHaveLength(4);
+    expect(b.job.volumes).toHaveLength(3);
   });
 
   it('reaches the registry and Vault only, after its agent, the registry and the volume init', () => {
@@ -141,21 +150,70 @@ describe('ModelServer: the fetch job', () => {
       VAULT_ADDR: 'https://vault:8200',
       VAULT_CACERT: '/run/secrets/ca.crt',
       VAULT_TOKEN_FILE: '/run/vault/token',
+      MLSEC_MODEL_ARTIFACT_PATH_FILE: '/run/vault/release-artifact-path',
+      MLSEC_MODEL_SHA256_FILE: '/run/vault/release-sha256',
+      MLSEC_MODEL_SIGNATURE_FILE: '/run/vault/release-signature',
     });
     for (const v of MODEL_FETCH_VARIABLES) expect(Object.keys(b.job.environment)).toContain(v);
     expect(b.job.secrets).toEqual([{ source: 'model-server-fetch.ca.crt', target: 'ca.crt' }]);
   });
 
-  it('holds a client certificate for its own name and transit/verify/model-sign, never sign', () => {
+  it('holds a client certificate for its own name, read on its release record and transit/verify/model-sign; never sign, never write', () => {
     const hcl = b.assembly.file('lab/vault/policies/model-server-fetch.hcl');
-    expect([...hcl.matchAll(/^path "([^"]+)"/gm)].map((m) => m[1])).toEqual(['pki_int/issue/model-server-fetch', 'transit/verify/model-sign']);
+    expect(b.vault.policyOf(b.server.fetchJob)!.ruleList).toEqual([
+      { path: 'kv/data/lab/release/fraud-score/record', capabilities: ['read'] },
+      { path: 'pki_int/issue/model-server-fetch', capabilities: ['update'] },
+      { path: 'transit/verify/model-sign', capabilities: ['update'] },
+    ]);
+    expect([...hcl.matchAll(/^path "([^"]+)"/gm)].map((m) => m[1])).toEqual(['kv/data/lab/release/fraud-score/record', 'pki_int/issue/model-server-fetch', 'transit/verify/model-sign']);
     expect(hcl).not.toMatch(/transit\/sign/);
     expect(JSON.parse(b.assembly.file('lab/vault/pki/model-server-fetch.json'))).toMatchObject({ allowed_domains: ['model-server-fetch'], server_flag: false, client_flag: true });
     // The agent keeps its token for the Transit call, 0400 in the memory-only volume.
     const agent = b.assembly.file('lab/vault/agent/model-server-fetch/agent.hcl');
     expect(agent).toMatch(/sink "file" \{\s*config \{\s*path = "\/run\/vault\/token"\s*mode = 256/);
-    // Only the CI role may sign.
-    expect(b.assembly.file('lab/vault/policies/ci-release.hcl')).toContain('path "transit/sign/model-sign"');
+  });
+
+  it('has its agent render the three fields of the release record, each into its own file', () => {
+    for (const [field, file] of [['artifact_path', 'release-artifact-path'], ['sha256', 'release-sha256'], ['signature', 'release-signature']]) {
+      expect(b.assembly.file(`lab/vault/agent/model-server-fetch/${file}.ctmpl`)).toBe(`{{- with secret "kv/data/lab/release/fraud-score/record" -}}{{ .Data.data.${field} }}{{- end -}}\n`);
+      expect(b.assembly.file('lab/vault/agent/model-server-fetch/agent.hcl')).toContain(`destination = "/run/vault/${file}"`);
+    }
+  });
+
+  it('gives the CI release role exactly create/update on the release record, and sign; no read, no delete, no metadata', () => {
+    expect(b.server.releaseRecord.path).toBe('lab/release/fraud-score/record');
+    expect(b.server.releaseRecord.dataPath).toBe('kv/data/lab/release/fraud-score/record');
+    expect(b.ciRole.policy.ruleList).toEqual([
+      { path: 'kv/data/lab/release/fraud-score/record', capabilities: ['create', 'update'] },
+      { path: 'transit/sign/model-sign', capabilities: ['update'] },
+    ]);
+    const hcl = b.assembly.file('lab/vault/policies/ci-release.hcl');
+    expect(hcl).toContain('path "kv/data/lab/release/fraud-score/record" {\n  capabilities = ["create", "update"]\n}');
+    expect(hcl).not.toMatch(/metadata|delete|destroy|"read"/);
+    // No other policy may write the record.
+    for (const rel of b.assembly.paths().filter((p) => p.startsWith('lab/vault/policies/') && !p.endsWith('/ci-release.hcl'))) {
+      const text = b.assembly.file(rel);
+      const stanza = text.slice(text.indexOf('path "kv/data/lab/release/'));
+      if (text.includes('kv/data/lab/release/')) expect(stanza.slice(0, stanza.indexOf('}')), rel).not.toMatch(/create|update/);
+    }
+  });
+
+  it('puts no pin in the synth output: no artifact path, digest or signature, and the bootstrap does not seed the record', () => {
+    for (const rel of b.assembly.paths()) {
+      const text = b.assembly.file(rel);
+      expect(text, rel).not.toMatch(/vault:v[0-9]+:[A-Za-z0-9+/]{8}/);
+      expect(text, rel).not.toMatch(/artifacts\/model\//);
+    }
+    expect(b.script).not.toMatch(/^(ARTIFACT|SHA256|SIGNATURE)='/m);
+    expect(b.assembly.file('lab/vault/bootstrap.sh')).not.toContain('release/fraud-score');
+    expect(b.server.releaseRecord.seed).toEqual({});
+    expect(b.assembly.paths().filter((p) => /model-settings/.test(p))).toEqual([]);
+  });
+
+  it('keeps the CI role grant when the lab also grants sign itself (merged, one stanza each)', () => {
+    const h = servingHost();
+    h.ciRole.allowSign(h.signingKey);
+    expect(h.ciRole.policy.ruleList.map((r) => r.path)).toEqual(['kv/data/lab/release/fraud-score/record', 'transit/sign/model-sign']);
   });
 
   it('has a volume-init job: root with CHOWN only, no network, chowning the volume to the job user', () => {
@@ -168,14 +226,19 @@ describe('ModelServer: the fetch job', () => {
     expect(b.init['x-mlsec'].overrides.map((o: { control: string }) => o.control).sort()).toEqual(['cap_add', 'healthcheck', 'user']);
   });
 
-  it('installs generated MLServer settings naming the model, its runtime and its file', () => {
-    expect(JSON.parse(b.assembly.file('lab/model-server-fetch/model-settings.json'))).toEqual({
-      name: 'fraud-score', implementation: 'mlserver_sklearn.SKLearnModel', parameters: { uri: './model.joblib' },
-    });
-    const c = build({}, { runtime: 'mlserver_xgboost.XGBoostModel', artifactPath: 'models/m.json' });
-    expect(JSON.parse(c.assembly.file('lab/model-server-fetch/model-settings.json'))).toEqual({
-      name: 'fraud-score', implementation: 'mlserver_xgboost.XGBoostModel', parameters: { uri: './m.json' },
-    });
+  it('writes MLServer settings naming the model, its runtime and the file of the record (dash and busybox)', () => {
+    const settingsOf = (script: string, file: string, shell: 'dash' | 'busybox') => {
+      const vars = script.split('\n').filter((l) => /^(MODEL|SETTINGS_HEAD|SETTINGS_TAIL)=/.test(l)).join('\n');
+      const line = script.split('\n').find((l) => l.startsWith('printf \'%s%s%s\\n\' "$SETTINGS_HEAD"'))!.replace('> "$work/.settings"', '');
+      const r = runShell(shell, `${vars}\nFILE='${file}'\n${line}\n`, [], shell === 'busybox' ? { PATH: fakeBusyboxPath() } : {});
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const c = build({}, { runtime: 'mlserver_xgboost.XGBoostModel' });
+    for (const shell of ['dash', 'busybox'] as const) {
+      expect(settingsOf(b.script, 'model.joblib', shell)).toEqual({ name: 'fraud-score', implementation: 'mlserver_sklearn.SKLearnModel', parameters: { uri: './model.joblib' } });
+      expect(settingsOf(c.script, 'm.json', shell)).toEqual({ name: 'fraud-score', implementation: 'mlserver_xgboost.XGBoostModel', parameters: { uri: './m.json' } });
+    }
   });
 });
 
@@ -187,10 +250,88 @@ describe('ModelServer: the fetch script', () => {
     }
   });
 
-  it('pins the artifact, digest, signature and verify path', () => {
-    expect(b.script).toContain(`MODEL='fraud-score'\nARTIFACT='${MODEL.artifactPath}'\nFILE='model.joblib'\nSHA256='${MODEL.sha256}'\nSIGNATURE='${MODEL.signature}'\nVERIFY_PATH='transit/verify/model-sign'`);
+  it('names the model, the record and the verify path, and reads the pin from the agent-rendered record only', () => {
+    expect(b.script).toContain("MODEL='fraud-score'\nRECORD='kv/data/lab/release/fraud-score/record'\nVERIFY_PATH='transit/verify/model-sign'\n");
+    expect(b.script).toContain('ARTIFACT="$(cat "$MLSEC_MODEL_ARTIFACT_PATH_FILE")"\nSHA256="$(cat "$MLSEC_MODEL_SHA256_FILE")"\nSIGNATURE="$(cat "$MLSEC_MODEL_SIGNATURE_FILE")"');
     expect(b.script).toContain('MAX_BYTES=2147483648');
     expect(build({ maxArtifactMiB: 10 }).script).toContain('MAX_BYTES=10485760');
+    // Every field is checked before the work folder and before any network call.
+    const checks = ['valid_artifact "$ARTIFACT" || fail', 'valid_sha256 "$SHA256" || fail', 'valid_signature "$SIGNATURE" || fail', '[ "$FILE" != model-settings.json ] || fail'].map((c) => b.script.indexOf(c));
+    for (const i of checks) expect(i).toBeGreaterThan(0);
+    expect(Math.max(...checks)).toBeLessThan(b.script.indexOf('work="$(mktemp'));
+    expect(Math.max(...checks)).toBeLessThan(b.script.indexOf('curl '));
+  });
+
+  it('checks the record in sh exactly as modelReleaseRecordProblems does (dash and busybox)', () => {
+    const fns = RELEASE_RECORD_CHECKS.join('\n');
+    expect(b.script).toContain(fns);
+    const cases: [keyof ModelReleaseRecord, string][] = [
+      ...[GOOD.sha256, '00'.repeat(32), GOOD.sha256.toUpperCase(), GOOD.sha256.slice(1), `${GOOD.sha256}0`, `sha256:${GOOD.sha256}`, `${GOOD.sha256.slice(0, 63)}g`,
+        `${GOOD.sha256.slice(0, 32)}\n${GOOD.sha256.slice(32)}`, ` ${GOOD.sha256.slice(1)}`, '<no value>', '*'.repeat(64), ''].map((v) => ['sha256', v] as [keyof ModelReleaseRecord, string]),
+      ...[GOOD.signature, 'vault:v12:AbCd+/09xyzw==', 'vault:v1:AAAAAAAA', 'vault:v123456:AAAAAAAA=', 'vault:v1234567:AAAAAAAA', 'vault:v0:AAAAAAAA', 'vault:v01:AAAAAAAA', 'vault:v:AAAAAAAA',
+        'vault:v1:', 'vault:v1:AAAAAAA', 'vault:v1:AAAA====', 'vault:v1:AAAA=AAAA', `vault:v1:${'A'.repeat(128)}==`, `vault:v1:${'A'.repeat(129)}`, 'vault:v1:MEUC IQDx0jv3Ow8G', "vault:v1:MEUCIQDx0jv3'; rm -rf /",
+        'vault:v1:MEUCIQDx\nOw8Gabcd', 'vault:v1:MEUCIQDx0jv3Ow8G:x', 'VAULT:v1:AAAAAAAA', 'MEUCIQDx0jv3Ow8G0q4yTq5W', 'vault:v1:AAAAAAAA-_', '<no value>', '*', ''].map((v) => ['signature', v] as [keyof ModelReleaseRecord, string]),
+      ...[GOOD.artifact_path, 'm.onnx', 'a/b_c/-d/e.f', `${'x/'.repeat(15)}y`, `${'x/'.repeat(16)}y`, `${'a'.repeat(128)}/m`, `${'a'.repeat(129)}/m`, '../secrets/model.bin', 'a/../../b', '/etc/passwd', 'a//b', 'a/b/', 'a/./b',
+        '.hidden', 'a/.ssh/key', 'a b/c', 'a/$(id)', "a/'b", 'a\\b', 'a/b\nc', 'a/*', 'a/?', 'a/[b]', 'a%2f..', '<no value>', '', 'models/model-settings.json'].map((v) => ['artifact_path', v] as [keyof ModelReleaseRecord, string]),
+    ];
+    const fnOf = { sha256: 'valid_sha256', signature: 'valid_signature', artifact_path: 'valid_artifact' } as const;
+    // One run per shell: each case prints its index and the verdict.
+    const body = cases.map(([field, value], i) => `if ${fnOf[field]} "$(printf '%s' '${Buffer.from(value).toString('base64')}' | base64 -d)"; then echo ${i}:ok; else echo ${i}:bad; fi`).join('\n');
+    for (const shell of ['dash', 'busybox'] as const) {
+      const r = runShell(shell, `${fns}\n${body}\n`, [], shell === 'busybox' ? { PATH: fakeBusyboxPath() } : {});
+      expect(r.status, `${shell}: ${r.stderr}`).toBe(0);
+      const verdicts = r.stdout.trim().split('\n');
+      cases.forEach(([field, value], i) => {
+        const problems = modelReleaseRecordProblems({ ...GOOD, [field]: value }).filter((p) => p.startsWith(field) && !/model-settings/.test(p));
+        expect(verdicts[i], `${shell} ${field} ${JSON.stringify(value)}`).toBe(`${i}:${problems.length === 0 ? 'ok' : 'bad'}`);
+      });
+      // The cases include both verdicts for every field.
+      for (const field of Object.keys(fnOf)) expect(new Set(cases.map(([f], i) => (f === field ? verdicts[i].split(':')[1] : undefined)).filter(Boolean))).toEqual(new Set(['ok', 'bad']));
+    }
+  });
+
+  it('fails closed on a missing, empty or malformed record before any download: exit 1, nothing written (dash and busybox)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-fetch-record-'));
+    try {
+      for (const f of ['ca.crt', 'tls.crt', 'tls.key', 'token']) fs.writeFileSync(path.join(dir, f), 'x');
+      const models = path.join(dir, 'models');
+      fs.mkdirSync(models);
+      const record = (name: string, value: string | undefined) => {
+        const file = path.join(dir, `${name}-${Math.random().toString(16).slice(2)}`);
+        if (value !== undefined) fs.writeFileSync(file, value);
+        return file;
+      };
+      const env = (r: Partial<Record<keyof ModelReleaseRecord, string | undefined>>) => ({
+        // An address nothing listens on: the script must stop before it would matter.
+        MLFLOW_TRACKING_URI: 'https://127.0.0.1:9', MLFLOW_TRACKING_SERVER_CERT_PATH: path.join(dir, 'ca.crt'), MLSEC_MLFLOW_CLIENT_CERT_FILE: path.join(dir, 'tls.crt'),
+        MLSEC_MLFLOW_CLIENT_KEY_FILE: path.join(dir, 'tls.key'), VAULT_ADDR: 'https://127.0.0.1:9', VAULT_CACERT: path.join(dir, 'ca.crt'), VAULT_TOKEN_FILE: path.join(dir, 'token'), MLSEC_MODELS_DIR: models,
+        MLSEC_MODEL_ARTIFACT_PATH_FILE: record('a', 'artifact_path' in r ? r.artifact_path : GOOD.artifact_path),
+        MLSEC_MODEL_SHA256_FILE: record('s', 'sha256' in r ? r.sha256 : GOOD.sha256),
+        MLSEC_MODEL_SIGNATURE_FILE: record('g', 'signature' in r ? r.signature : GOOD.signature),
+      });
+      for (const [r, message] of [
+        [{ sha256: undefined }, /release record kv\/data\/lab\/release\/fraud-score\/record is incomplete: .* is missing or empty/],
+        [{ signature: '' }, /is incomplete: .* is missing or empty/],
+        [{ artifact_path: '\n' }, /malformed artifact_path/],
+        [{ sha256: '<no value>' }, /malformed sha256 \(64 lower-case hex digits\)/],
+        [{ sha256: GOOD.sha256.toUpperCase() }, /malformed sha256/],
+        [{ signature: 'vault:v1:$(id)AAAAAAAA' }, /malformed signature/],
+        [{ artifact_path: '1/../../etc/passwd' }, /malformed artifact_path/],
+        [{ artifact_path: 'models/model-settings.json' }, /names an artifact called model-settings.json/],
+      ] as const) {
+        for (const shell of ['dash', 'busybox'] as const) {
+          const e = env(r);
+          const r2 = runShell(shell, b.script, [], shell === 'busybox' ? { ...e, PATH: fakeBusyboxPath() } : e);
+          expect(r2.status, `${shell} ${JSON.stringify(r)}: ${r2.stderr}`).toBe(1);
+          expect(r2.stderr).toMatch(message);
+          expect(r2.stderr).toContain('nothing installed');
+          expect(r2.stderr, 'the malformed value is never echoed').not.toMatch(/\$\(id\)|etc\/passwd|<no value>/);
+          expect(fs.readdirSync(models)).toEqual([]);
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('downloads over mTLS only: no curlrc, https only, no redirects, bounded size and time', () => {
@@ -204,7 +345,7 @@ describe('ModelServer: the fetch script', () => {
   });
 
   it('compares the digest, then has Vault verify the prehashed signature, sending the token from a file', () => {
-    const digest = b.script.indexOf('[ "$digest" = "$SHA256" ] || fail "digest mismatch');
+    const digest = b.script.indexOf('[ "$digest" = "$SHA256" ] || fail "digest mismatch: $ARTIFACT has sha256 $digest, the release record says $SHA256"');
     const verify = b.script.indexOf('"$VAULT_ADDR/v1/$VERIFY_PATH"');
     const install = b.script.indexOf('mv -f "$work/$FILE" "$dest/$FILE"');
     expect(digest).toBeGreaterThan(0);
@@ -220,7 +361,7 @@ describe('ModelServer: the fetch script', () => {
 
   it('turns the digest into the same Transit input the release pipeline signs (dash and busybox)', () => {
     const fn = b.script.slice(b.script.indexOf('digest_base64() {'), b.script.indexOf('auth="$(mktemp'));
-    for (const hex of [MODEL.sha256, '00'.repeat(32), 'ff00250a'.repeat(8)]) {
+    for (const hex of [GOOD.sha256, '00'.repeat(32), 'ff00250a'.repeat(8)]) {
       for (const shell of ['dash', 'busybox'] as const) {
         const r = runShell(shell, `${fn}\ndigest_base64 ${hex}\n`, [], shell === 'busybox' ? { PATH: fakeBusyboxPath() } : {});
         expect(r.stdout.trim(), `${shell} ${hex}: ${r.stderr}`).toBe(modelSigningRequest(hex).input);
@@ -230,6 +371,7 @@ describe('ModelServer: the fetch script', () => {
 
   it('installs by rename, read-only files, and then removes every other model', () => {
     const install = b.script.slice(b.script.indexOf('# 4.'));
+    expect(install).toContain('printf \'%s%s%s\\n\' "$SETTINGS_HEAD" "$FILE" "$SETTINGS_TAIL" > "$work/.settings"');
     expect(install).toContain('chmod 0444 "$work/$FILE" "$work/.settings"');
     expect(install).toContain('mv -f "$work/.settings" "$dest/model-settings.json"');
     expect(install).toContain('find "$MLSEC_MODELS_DIR" -mindepth 1 -maxdepth 1 ! -name "$MODEL" ! -path "$work" -exec rm -rf {} +');
@@ -266,7 +408,7 @@ let busyboxBin: string | undefined;
 function fakeBusyboxPath(): string {
   if (busyboxBin) return busyboxBin;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-busybox-'));
-  for (const applet of ['sh', 'base64', 'printf']) fs.symlinkSync(busyboxBinary(), path.join(dir, applet));
+  for (const applet of ['sh', 'base64', 'printf', 'cat', 'rm', 'mktemp', 'tr']) fs.symlinkSync(busyboxBinary(), path.join(dir, applet));
   busyboxBin = dir;
   return dir;
 }

@@ -6,7 +6,3 @@ path "kv/data/lab/core/model-server/feature-store" {
 path "pki_int/issue/model-server" {
   capabilities = ["update"]
 }
-
-path "transit/verify/model-sign" {
-  capabilities = ["update"]
-}

@@ -8,13 +8,6 @@ vault {
 }
 
 auto_auth {
-  sink "file" {
-    config {
-      path = "/run/vault/token"
-      mode = 256
-    }
-  }
-
   method "approle" {
     mount_path = "auth/approle"
 
