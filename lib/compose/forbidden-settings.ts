@@ -14,7 +14,7 @@ export function forbiddenServiceSettings(service: Service): string[] {
   if (service.network_mode === 'host') problems.push("CMP-04: 'network_mode: host' is never allowed; declare flows between workloads instead");
   if (service.pid === 'host') problems.push("CMP-05: 'pid: host' is never allowed (it exposes every host process)");
   if (service.ipc === 'host') problems.push("CMP-05: 'ipc: host' is never allowed (it shares host IPC)");
-  for (const volume of service.volumes ?? []) {
+  for (const volume of Array.isArray(service.volumes) ? service.volumes : []) { // anything else is a schema error, reported as such
     const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source;
     if (typeof source === 'string' && RUNTIME_SOCKET.test(source.replace(/\/+$/, ''))) {
       problems.push(`CMP-02: mounting the container runtime socket '${source}' is never allowed (it is root on the host)`);

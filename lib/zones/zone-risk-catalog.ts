@@ -119,6 +119,7 @@ export const ZONE_CATALOG: readonly ZoneCatalogEntry[] = [
       { id: 'Z6-K02', title: 'the gateway verifies backend certificates; no plain HTTP to models', rules: ['TRF-16', 'ZONE-15'] },
       { id: 'Z6-K03', title: 'model servers: no host port, internal networks only', rules: ['ZONE-02', 'ZONE-30'] },
       { id: 'Z6-K05', title: 'container baseline on model servers', rules: ['ZONE-13'] },
+      { id: 'Z6-K04', title: 'model servers start only after a fetch job verified the released model; models read-only, never from a host path', rules: ['ZONE-06'] },
       { id: 'Z6-K07', title: 'the LLM gateway is the only way to a model provider', rules: ['ZONE-08'] },
     ],
   },

@@ -99,6 +99,18 @@ describe('one mutation per invariant makes synth fail with that rule', () => {
     expect(failingRules(app)).toEqual(['ZONE-05']);
   });
 
+  it('ZONE-06: the model server writes its own model volume (or skips the fetch job)', () => {
+    const { app, w } = lab();
+    w('model-server').service.addOverride('volumes', [
+      { type: 'volume', source: 'model-server-models', target: '/mnt/models', read_only: false },
+      { type: 'volume', source: 'model-server-vault', target: '/run/vault', read_only: true },
+    ]);
+    expect(failingRules(app)).toEqual(['ZONE-06']);
+    const again = lab();
+    again.w('model-server').service.addOverride('depends_on.model-server-fetch', undefined);
+    expect(failingRules(again.app)).toEqual(['ZONE-06']);
+  });
+
   it('ZONE-08: a second service on the non-internal edge network (egress)', () => {
     const { app, w, vps } = lab();
     WorkloadGraph.of(vps).addEdgeMember(w('model-server'));

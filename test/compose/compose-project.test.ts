@@ -39,6 +39,13 @@ describe('ComposeProject', () => {
     expect(() => synthesize(app)).toThrow(/\[lab\/edge\] compose schema: \/networks\/edge\/driver must be string/);
   });
 
+  it('reports an override that turns a list into a map as a schema error, not a crash', () => {
+    const { app, vps } = labApp();
+    const svc = new ComposeService(vps, 'raw', { spec: { image: 'busybox:1.36.1', volumes: ['data:/data:ro'] } });
+    svc.addOverride('volumes.0.read_only', false); // a numeric key makes a map, not an array
+    expect(() => synthesize(app)).toThrow(/\[lab\/raw\] compose schema: \/services\/raw\/volumes must be array/);
+  });
+
   it('escapes $ so that compose interpolation passes every value through literally', () => {
     const { app, vps } = labApp();
     const w = simpleWorkload(vps, 'api');

@@ -68,6 +68,7 @@ export class ModelFetchJob extends Workload {
       resources: { cpus: 0.5, memoryMiB: 128, pids: 32 },
       environment: { MLSEC_MODELS_DIR: FETCH_MODELS_DIR },
     });
+    this._role = 'model-fetch';
     this.noHealthCheck('a one-shot job that fetches and verifies the model, then exits; the server waits for it to complete successfully');
     this.mountVolume(p.volume, FETCH_MODELS_DIR);
     p.registry.allowClient(this);

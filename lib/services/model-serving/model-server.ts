@@ -121,6 +121,7 @@ export class ModelServer extends Workload {
       environment: { MLSERVER_HTTP_PORT: String(port), MLSERVER_GRPC_PORT: '8081', MLSERVER_METRICS_PORT: '8082' },
       healthCheck: p.healthCheck ?? HealthCheck.command(['python', '-c', `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}/v2/health/ready', timeout=3)`]),
     });
+    this._role = 'model-server';
     this.model = p.model;
     this.port = port;
     this.modelVolume = new ComposeVolume(this, 'models', { name: `${this.serviceName}-models` });

@@ -9,6 +9,7 @@ describe('zones pack membership', () => {
       ['ZONE-03', 'error'],
       ['ZONE-04', 'error'],
       ['ZONE-05', 'error'],
+      ['ZONE-06', 'error'],
       ['ZONE-08', 'error'],
       ['ZONE-10', 'error'],
       ['ZONE-11', 'error'],
