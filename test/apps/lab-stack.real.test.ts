@@ -139,10 +139,8 @@ describe('the reference lab on real servers', () => {
     expect(cli('model-server', password, 'PING').stdout.trim()).toBe('PONG');
     expect(cli('model-server', password, 'GET', 'features:user:1').stdout).not.toMatch(/WRONGPASS|NOPERM/);
     expect(cli('model-server', password, 'SET', 'features:user:1', 'x').stdout).toMatch(/NOPERM/);
-    // The token it keeps for Transit can verify model signatures and nothing else.
-    const token = fs.readFileSync(path.join(out, 'token'), 'utf8').trim();
-    expect((await vault.bao.api('POST', 'transit/sign/model-sign', token, { input: 'eA==' })).status).toBe(403);
-    expect((await vault.bao.api('GET', 'kv/data/lab/core/backup-shipper/lake', token)).status).toBe(403);
+    // The server keeps no Vault token: verifying the model's signature is its fetch job's work.
+    expect(fs.existsSync(path.join(out, 'token'))).toBe(false);
   }, 60_000);
 
   it("runs the lake on its agent's files only, and the backup shipper's own command uploads with its write-only grant", async () => {

@@ -24,8 +24,10 @@ async function errorFindings(text: string): Promise<{ open: string[]; acknowledg
 /** The lab's only error-level opt-outs: the one-shot job that hands the MinIO volume to the non-root server. */
 const LAB_ACKNOWLEDGED = [
   'CMP-09[lake-volume-init/CHOWN]: chown of the freshly created data volume to the non-root server user',
+  'CMP-09[model-server-fetch-volume-init/CHOWN]: chown of the model volume to the non-root fetch job',
   'CMP-09[model-store-volume-init/CHOWN]: chown of the freshly created data volume to the non-root server user',
   'CMP-11[lake-volume-init]: changing the owner of the data volume needs root; the job exits at once and has no network',
+  'CMP-11[model-server-fetch-volume-init]: changing the owner of the fresh model volume needs root; the job exits at once and has no network',
   'CMP-11[model-store-volume-init]: changing the owner of the data volume needs root; the job exits at once and has no network',
 ];
 
