@@ -39,6 +39,10 @@ describe('MlopsSecurityLab bad input', () => {
     expectClearError(() => Testing.synth(labWith({ consumers: [{ clientId: 'bi', purpose: 'Whatever they need', scopes: ['predict:online'] }] })), { paths: ['lab/Z7'], prop: /purpose/, allowed: /snake_case/ });
   });
 
+  it('refuses to serve a model without a release role (nothing could sign or publish its release)', () => {
+    expectClearError(() => labWith({ models: [{ name: 'fraud-score' }] }), { paths: ['lab/Z6'], prop: /releaseRole/, allowed: /the CI role that signs releases/ });
+  });
+
   it('refuses a second LLM gateway and a model on a host outside the egress allow-list', () => {
     const llm = { systemPrompt: 'You are the assistant.', allowedHosts: ['api.openai.com'], allowedRegions: ['us'], models: [{ name: 'chat', provider: 'openai' as const, model: 'gpt-4o-mini', apiBase: 'https://evil.example.net/v1', region: 'us' }] };
     expectClearError(() => Testing.synth(labWith({ llm })), { paths: ['lab/Z6/llm-gateway'], prop: /apiBase/, allowed: /allowedHosts/ });
