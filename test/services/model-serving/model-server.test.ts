@@ -67,7 +67,7 @@ describe('ModelServer: the server', () => {
     expect(b.svc.image).toBe('seldonio/mlserver:1.6.1');
     expect(b.svc.user).toBe('10001:10001');
     expect(b.svc.cap_add).toBeUndefined();
-    expect(b.svc['x-mlsec']).toEqual({ construct: 'lab/model-server', zone: 'z6' });
+    expect(b.svc['x-mlsec']).toEqual({ construct: 'lab/model-server', role: 'model-server', zone: 'z6' });
     expect(b.svc.expose).toEqual(['8080']);
     expect(b.svc.command).toEqual(['mlserver', 'start', '/mnt/models']);
     expect(b.svc.environment).toEqual({ MLSERVER_HTTP_PORT: '8080', MLSERVER_GRPC_PORT: '8081', MLSERVER_METRICS_PORT: '8082' });
