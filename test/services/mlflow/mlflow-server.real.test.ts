@@ -8,7 +8,6 @@
  * `factory-db` through libpq's PGHOSTADDR (so verify-full still checks the name), `model-store`
  * through a CONNECT proxy (HTTPS_PROXY, so boto3 verifies MinIO's certificate for its name).
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -17,9 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsBootstrap, Testing } from '../../../lib';
 import { freePorts } from '../../support/real-servers/free-port';
 import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
-import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../../support/real-servers/minio';
+import { minioBinaries, MinioServer as RunningMinio } from '../../support/real-servers/minio';
 import { MlflowCaller, mlflowBinDir, mlflowRequest, RunningMlflow, runMlflowScript, startMlflow } from '../../support/real-servers/mlflow';
 import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
+import { startGeneratedModelStore } from '../../support/real-servers/model-store';
 import { stopAll } from '../../support/real-servers/process-registry';
 import { ServiceProxy, startServiceProxy } from '../../support/real-servers/traefik';
 import { factoryHost } from './support';
@@ -63,25 +63,7 @@ function mcAsRoot(storeOut: string, ...args: string[]) {
 let storeOut: string;
 
 async function startModelStore(): Promise<void> {
-  storeOut = await renderAgentFiles(host, vault, 'model-store');
-  const minioEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(compose.services['model-store'].environment as Record<string, string>)) if (k.startsWith('MINIO_')) minioEnv[k] = String(v).replace(/^\/run\/vault\//, `${storeOut}/`);
-  minio = await startMinio({ dir: path.join(vault.bao.dir, 'minio'), env: minioEnv, certsDir: storeOut });
-  const jobOut = await renderAgentFiles(host, vault, 'model-store-bootstrap');
-  const config = path.join(vault.bao.dir, 'model-store-config');
-  for (const [rel, text] of Object.entries(host.files).filter(([rel]) => rel.startsWith('model-store/'))) {
-    fs.mkdirSync(path.dirname(path.join(config, rel.slice('model-store/'.length))), { recursive: true });
-    fs.writeFileSync(path.join(config, rel.slice('model-store/'.length)), text);
-  }
-  const job = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
-    cwd: vault.bao.dir, encoding: 'utf8',
-    env: {
-      PATH: `${path.dirname(minioBinaries()!.mc)}:/usr/bin:/bin`, HOME: vault.bao.dir, MLSEC_FILES_DIR: jobOut, MLSEC_CONFIG_DIR: config,
-      MLSEC_CA_FILE: deliveredPath(host, 'model-store-bootstrap', 'ca.crt'), MC_CONFIG_DIR: path.join(vault.bao.dir, 'mc-job'),
-      MINIO_URL: `https://model-store:${minio.port}`, MC_RESOLVE: `model-store:${minio.port}=127.0.0.1`,
-    },
-  });
-  expect(job.status, `${job.stdout}\n${job.stderr}\n${minio.log()}`).toBe(0);
+  ({ minio, storeOut } = await startGeneratedModelStore(host, vault, compose));
 }
 
 beforeAll(async () => {

@@ -20,10 +20,11 @@ import { SecretsBootstrap, Testing } from '../../../lib';
 import { ModelReleaseRecord, modelSigningRequest } from '../../../lib/services/model-serving';
 import { freePorts } from '../../support/real-servers/free-port';
 import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
-import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../../support/real-servers/minio';
+import { minioBinaries, MinioServer as RunningMinio } from '../../support/real-servers/minio';
 import { MlflowCaller, mlflowBinDir, mlflowRequest, RunningMlflow, startMlflow } from '../../support/real-servers/mlflow';
 import { busyboxCurlPath, FetchRun, runFetchScript } from '../../support/real-servers/model-fetch';
 import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
+import { startGeneratedModelStore } from '../../support/real-servers/model-store';
 import { stopAll } from '../../support/real-servers/process-registry';
 import { ServiceProxy, startServiceProxy } from '../../support/real-servers/traefik';
 import { servingHost } from './support';
@@ -54,27 +55,9 @@ let signature: string;
 
 const read = (file: string) => fs.readFileSync(file);
 
-/** The model store's bootstrap job, as in the MLflow real test. */
+/** The model store and its bootstrap job, as in the MLflow real test. */
 async function startModelStore(): Promise<void> {
-  const storeOut = await renderAgentFiles(host, vault, 'model-store');
-  const minioEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(compose.services['model-store'].environment as Record<string, string>)) if (k.startsWith('MINIO_')) minioEnv[k] = String(v).replace(/^\/run\/vault\//, `${storeOut}/`);
-  minio = await startMinio({ dir: path.join(vault.bao.dir, 'minio'), env: minioEnv, certsDir: storeOut });
-  const bootstrapOut = await renderAgentFiles(host, vault, 'model-store-bootstrap');
-  const config = path.join(vault.bao.dir, 'model-store-config');
-  for (const [rel, text] of Object.entries(host.files).filter(([rel]) => rel.startsWith('model-store/'))) {
-    fs.mkdirSync(path.dirname(path.join(config, rel.slice('model-store/'.length))), { recursive: true });
-    fs.writeFileSync(path.join(config, rel.slice('model-store/'.length)), text);
-  }
-  const job = spawnSync('/bin/sh', [path.join(config, 'bootstrap.sh')], {
-    cwd: vault.bao.dir, encoding: 'utf8',
-    env: {
-      PATH: `${path.dirname(minioBinaries()!.mc)}:/usr/bin:/bin`, HOME: vault.bao.dir, MLSEC_FILES_DIR: bootstrapOut, MLSEC_CONFIG_DIR: config,
-      MLSEC_CA_FILE: deliveredPath(host, 'model-store-bootstrap', 'ca.crt'), MC_CONFIG_DIR: path.join(vault.bao.dir, 'mc-job'),
-      MINIO_URL: `https://model-store:${minio.port}`, MC_RESOLVE: `model-store:${minio.port}=127.0.0.1`,
-    },
-  });
-  expect(job.status, `${job.stdout}\n${job.stderr}\n${minio.log()}`).toBe(0);
+  ({ minio } = await startGeneratedModelStore(host, vault, compose));
 }
 
 /** MLflow from its generated start script, as in the MLflow real test (its model-store name through the proxy). */
