@@ -67,7 +67,6 @@ export class Z9Observability extends SecurityZone {
   public readonly collector: OtelCollector;
   /** Dashboards. */
   public readonly grafana: GrafanaServer;
-  private readonly observed: Workload[] = [];
 
   constructor(scope: Vps, id: string, props: Z9ObservabilityProps) {
     super(scope, id, Zone.Z9_OBSERVABILITY);
@@ -114,6 +113,5 @@ export class Z9Observability extends SecurityZone {
   /** Lets `workload` ship OTLP logs to the collector (flow, client certificate, OTEL_EXPORTER_OTLP_* variables). */
   public observe(workload: Workload): void {
     this.collector.acceptFrom(workload);
-    this.observed.push(workload);
   }
 }

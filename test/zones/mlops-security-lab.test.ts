@@ -53,3 +53,15 @@ describe('Z8 policy decision point', () => {
     expect(after.file('pdp/opa/bundle/z5/registry/download/policy.rego')).toMatch(/^default allow := false$/m);
   });
 });
+
+describe('Z9 observe()', () => {
+  it('gives a workload the flow to the collector, a client certificate and the OTLP variables', () => {
+    const app = Testing.app();
+    const lab = new MlopsSecurityLab(app, 'obs', { domain: 'obs.example.com', publicAddress: '192.0.2.9', operators: ['198.51.100.0/28'] });
+    lab.observability.observe(lab.factory.mlflow);
+    const compose = ComposeTemplate.fromAssembly(Testing.synth(app), 'obs');
+    const mlflow = compose.service('mlflow');
+    expect(mlflow['x-mlsec'].flows).toContainEqual({ to: 'otel-collector', port: 4318 });
+    expect(mlflow.environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('https://otel-collector:4318');
+  });
+});
