@@ -40,7 +40,8 @@ export interface Z1IngestionProps {
  * Z1, ingestion and the security gateway (L3; CONTROLS.md Z1): the platform's single public
  * entry (Traefik on 443, and 80 that only redirects) and one contract-checking connector per Z0
  * source behind the ingestion door. `admit(source)` creates the source's connector (write-only on
- * `staging/<source>/` and `quarantine/<source>/`), puts the zone's OWASP CRS WAF in front of it
+ * `staging/<source>/` and `quarantine/<source>/`), puts the zone's OWASP CRS WAF (created with
+ * the first source, so a zone without sources runs none) in front of it
  * and routes the door to the WAF: exact host and path, POST only, client certificates of the
  * internal CA, and the door's limits. The connector itself is never routed (the WAF refuses that
  * bypass at synth).
@@ -50,9 +51,8 @@ export class Z1Ingestion extends SecurityZone {
   public readonly gateway: Gateway;
   /** The ingestion door's host name. */
   public readonly ingestHost: string;
-  /** The WAF hop between the gateway and the connectors. */
-  public readonly waf: CrsWaf;
   private readonly admitted: IngestionEndpoint[] = [];
+  private wafHop?: CrsWaf;
   private readonly ingestionProps: Z1IngestionProps;
 
   constructor(scope: Vps, id: string, props: Z1IngestionProps) {
@@ -60,9 +60,13 @@ export class Z1Ingestion extends SecurityZone {
     this.ingestionProps = props ?? ({} as Z1IngestionProps);
     this.ingestHost = this.ingestionProps.ingestHost ?? `ingest.${Vps.of(this).domain}`;
     this.gateway = new Gateway(this, 'gateway', { publicAddress: this.ingestionProps.publicAddress, vault: this.ingestionProps.vault, trustedProxies: this.ingestionProps.trustedProxies });
-    this.waf = new CrsWaf(this, 'waf', { mode: this.ingestionProps.wafMode ?? 'detect', vault: this.ingestionProps.vault });
-    this.addControl({ id: 'Z1-K08', title: 'OWASP CRS WAF hop in front of /ingest, detect then block', builtBy: `CrsWaf (mode ${this.waf.mode}; the gateway reaches connectors only through it)` });
+    this.addControl({ id: 'Z1-K08', title: 'OWASP CRS WAF hop in front of /ingest, detect then block', gap: 'no source is admitted, so there is no ingestion route to protect' });
     this.addControl({ id: 'Z1-K09', title: 'malware scan of uploaded files with ClamAV limits', gap: 'the sources are JSON records, which the catalog exempts from AV scanning (Z1-2.5); ClamavScanner is there for file sources, with no scan service calling it yet' });
+  }
+
+  /** The WAF hop between the gateway and the connectors, created with the first admitted source. */
+  public get waf(): CrsWaf | undefined {
+    return this.wafHop;
   }
 
   /** The connectors admitted so far. */
@@ -75,7 +79,11 @@ export class Z1Ingestion extends SecurityZone {
     const { lake, vault } = this.ingestionProps;
     if (!lake) throw new MlsecError(`[${this.node.path}] admit('${source?.sourceName}'): prop 'lake' is required (the Z2RawLake whose staging and quarantine buckets the connector writes)`);
     const connector = source.addIngestion({ staging: lake.stagingBucket, quarantine: lake.quarantineBucket, vault });
-    const hop = this.waf.protect(connector, { port: INGESTION_PORT, pathPrefix: connector.path });
+    if (!this.wafHop) {
+      this.wafHop = new CrsWaf(this, 'waf', { mode: this.ingestionProps.wafMode ?? 'detect', vault });
+      this.addControl({ id: 'Z1-K08', title: 'OWASP CRS WAF hop in front of /ingest, detect then block', builtBy: `CrsWaf (mode ${this.wafHop.mode}; the gateway reaches connectors only through it)` });
+    }
+    const hop = this.wafHop.protect(connector, { port: INGESTION_PORT, pathPrefix: connector.path });
     this.gateway.expose(hop.workload, { name: `ingest-${connector.source}`, host: this.ingestHost, pathPrefix: hop.pathPrefix, port: hop.port, auth: RouteAuth.mtls(), methods: ['POST'] });
     this.admitted.push(connector);
     return connector;

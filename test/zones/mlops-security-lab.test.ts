@@ -18,6 +18,8 @@ describe('MlopsSecurityLab defaults', () => {
     expect(lab.thresholds.name).toBe('bank-default');
     expect(lab.thresholds.values).toEqual(ThresholdProfile.bank().values);
     expect(lab.serving.llmGateway).toBeUndefined();
+    expect(lab.ingestion.waf, 'no source, no WAF to run idle').toBeUndefined();
+    expect(report.zones.find((z: { zone: string }) => z.zone === 'z1').controls.find((c: { id: string }) => c.id === 'Z1-K08')).toMatchObject({ status: 'gap' });
   });
 
   it('has no egress network without an LLM gateway, and only the gateway on the edge', () => {
