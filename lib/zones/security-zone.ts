@@ -3,7 +3,7 @@ import { checkedId } from '../core/names';
 import { Vps } from '../core/vps';
 import { IZoneProfileSource, ZoneProfile, ZoneProfiles } from '../posture/zone-profile';
 import { Zone } from '../workload/zone';
-import { ZONE_CATALOG, ZoneControl, ZoneRisk } from './zone-risk-catalog';
+import { ZONE_CATALOG, ZoneControl, ZoneControlCoverage, ZoneRisk } from './zone-risk-catalog';
 
 /**
  * The base of the L3 zones (`Z0Sources` … `Z9Observability`): a construct that owns one zone's
@@ -31,14 +31,15 @@ export abstract class SecurityZone extends Construct implements IZoneProfileSour
     return [...ZONE_CATALOG[this.zone.index].controls, ...this.extraControls];
   }
 
-  /**
-   * Records a control this zone's parts add beyond the catalog (e.g. an optional service); a
-   * control recorded again (a gap that a part later closes) replaces the earlier entry.
-   */
+  /** Records a control this zone's parts add beyond the catalog (e.g. an optional service). */
   public addControl(control: ZoneControl): void {
-    const i = this.extraControls.findIndex((c) => c.id === control.id);
-    if (i >= 0) this.extraControls.splice(i, 1, control);
-    else this.extraControls.push(control);
+    this.extraControls.push(control);
+  }
+
+  /** Changes how an added control is covered (a gap that a part, built later, closes). */
+  protected cover(id: string, coverage: ZoneControlCoverage): void {
+    const i = this.extraControls.findIndex((c) => c.id === id);
+    if (i >= 0) this.extraControls[i] = { id, title: this.extraControls[i].title, ...coverage };
   }
 
   /** @internal */

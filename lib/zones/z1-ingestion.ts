@@ -81,7 +81,7 @@ export class Z1Ingestion extends SecurityZone {
     const connector = source.addIngestion({ staging: lake.stagingBucket, quarantine: lake.quarantineBucket, vault });
     if (!this.wafHop) {
       this.wafHop = new CrsWaf(this, 'waf', { mode: this.ingestionProps.wafMode ?? 'detect', vault });
-      this.addControl({ id: 'Z1-K08', title: 'OWASP CRS WAF hop in front of /ingest, detect then block', builtBy: `CrsWaf (mode ${this.wafHop.mode}; the gateway reaches connectors only through it)` });
+      this.cover('Z1-K08', { builtBy: `CrsWaf (mode ${this.wafHop.mode}; the gateway reaches connectors only through it)` });
     }
     const hop = this.wafHop.protect(connector, { port: INGESTION_PORT, pathPrefix: connector.path });
     this.gateway.expose(hop.workload, { name: `ingest-${connector.source}`, host: this.ingestHost, pathPrefix: hop.pathPrefix, port: hop.port, auth: RouteAuth.mtls(), methods: ['POST'] });

@@ -104,7 +104,7 @@ export class Z6Serving extends SecurityZone {
       host: this.inferenceHost, pathPrefix: `/v2/models/${model?.name}/`, methods: ['POST'], auth: RouteAuth.mtls(),
       plainHttpBackendReason: 'MLServer 1.6 serves plain HTTP only; the hop stays on the internal z1-z6 network, which only the gateway and the serving workloads join',
     });
-    this.addControl({ id: 'INV-06', title: 'only signed registry models are served (fetch and verify before start)', builtBy: 'ModelServer (fetch job: release record from Vault, mTLS download, digest and Transit signature checked, read-only volume)' });
+    this.cover('INV-06', { builtBy: 'ModelServer (fetch job: release record from Vault, mTLS download, digest and Transit signature checked, read-only volume)' });
     return server;
   }
 

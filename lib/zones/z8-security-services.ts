@@ -86,7 +86,7 @@ export class Z8SecurityServices extends SecurityZone {
   public addPolicyDecisionPoint(...policies: IOpaPolicy[]): OpaServer {
     if (!this.pdp) {
       this.pdp = new OpaServer(this, 'opa', { vault: this.vault });
-      this.addControl({ id: 'Z8-K09', title: 'OPA fails closed; decision logs redacted', builtBy: 'OpaServer (default allow := false in every package, mTLS, system authz, masked decision logs)' });
+      this.cover('Z8-K09', { builtBy: 'OpaServer (default allow := false in every package, mTLS, system authz, masked decision logs)' });
     }
     for (const policy of policies) this.pdp.addPolicy(policy);
     return this.pdp;
