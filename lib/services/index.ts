@@ -1,6 +1,7 @@
 export * from './postgres';
 export * from './redis';
 export * from './minio';
+export * from './benthos';
 export * from './ingestion';
 export * from './mlflow';
 export * from './opa';
