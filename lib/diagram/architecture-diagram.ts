@@ -8,7 +8,7 @@ import { VaultAgent } from '../vault/agent/vault-agent';
 import { Workload } from '../workload/workload';
 import { WorkloadGraph } from '../workload/workload-graph';
 import { architectureDot, detailOf, DiagramEdge, DiagramNode } from './architecture-dot';
-import { PendingSvg, startDotToSvg } from './graphviz-renderer';
+import { GraphvizEngine, PendingSvg, startDotToSvg, startGraphvizEngine } from './graphviz-renderer';
 
 /** Props of an {@link ArchitectureDiagram}. */
 export interface ArchitectureDiagramProps {
@@ -30,18 +30,22 @@ export interface ArchitectureDiagramProps {
 export class ArchitectureDiagram extends Construct implements IDocumentProducer {
   private readonly fileName: string;
   private pending?: { readonly dot: string; readonly job: PendingSvg };
+  private engine?: GraphvizEngine;
 
   constructor(scope: Vps, id = 'Architecture', props: ArchitectureDiagramProps = {}) {
     super(scope, checkedId(scope, id));
     DocumentProducers.mark(this);
     this.fileName = props.fileName ?? 'architecture';
+    // Graphviz loads on another core while the rest of the tree is built.
+    this.engine = startGraphvizEngine();
     this.node.addValidation({
       validate: () => {
         if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(this.fileName)) return [`prop 'fileName' must be lower-case letters, digits and "-" (got ${JSON.stringify(this.fileName)})`];
         // The tree is complete once synth validates it: start the layout now, on another core,
         // so it overlaps with rendering the other files (it was the longest single step of synth).
         const dot = this.toDot();
-        this.pending = { dot, job: startDotToSvg(dot) };
+        this.pending = { dot, job: this.engine ? this.engine.render(dot) : startDotToSvg(dot) };
+        this.engine = undefined;
         return [];
       },
     });

@@ -7,45 +7,66 @@ export interface PendingSvg {
   svg(): string;
 }
 
+/** A Graphviz engine loading in a worker thread, ready to lay out one graph. */
+export interface GraphvizEngine {
+  /** Sends `dot` to the engine (once per engine) and returns at once. */
+  render(dot: string, timeoutMs?: number): PendingSvg;
+}
+
 /**
- * Starts rendering DOT to SVG with Graphviz compiled to WebAssembly (`@viz-js/viz`) in a worker
- * thread and returns at once, so the layout runs on another core while synth renders the rest.
- * `svg()` then waits synchronously: synth is synchronous and the WebAssembly module loads
- * asynchronously, so this thread waits on a shared counter (`Atomics.wait`) and reads the answer
- * from the message port without an event-loop turn.
+ * Starts Graphviz compiled to WebAssembly (`@viz-js/viz`) in a worker thread and returns at once:
+ * the thread starts, instantiates the module and lays out a small graph (so the WebAssembly code
+ * is compiled by the time the real graph arrives) while this thread goes on building the tree.
+ * `render(dot)` posts the graph; `svg()` then waits synchronously: synth is synchronous, so this
+ * thread waits on a shared counter (`Atomics.wait`) and reads the answer from the message port
+ * without an event-loop turn.
  */
-export function startDotToSvg(dot: string, timeoutMs = 30_000): PendingSvg {
+export function startGraphvizEngine(): GraphvizEngine {
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { dot, port: port2, signal, viz: require.resolve('@viz-js/viz') },
+    workerData: { port: port2, signal, viz: require.resolve('@viz-js/viz') },
     transferList: [port2],
   });
-  // A rendering nobody collects (synth failed later) must not keep the process alive.
+  // An engine nobody uses (no synth, or synth failed earlier) must not keep the process alive.
   worker.unref();
-  const started = Date.now();
-  let answer: string | MlsecError | undefined;
+  port1.unref();
+  let used = false;
   return {
-    svg() {
-      if (answer === undefined) {
-        try {
-          const left = Math.max(0, timeoutMs - (Date.now() - started));
-          if (Atomics.wait(signal, 0, 0, left) === 'timed-out') {
-            answer = new MlsecError(`Graphviz did not answer within ${timeoutMs} ms`);
-          } else {
-            const reply = receiveMessageOnPort(port1)?.message as { svg?: string; error?: string } | undefined;
-            answer = reply && typeof reply.svg === 'string' ? reply.svg : new MlsecError(`Graphviz could not render the diagram: ${reply?.error ?? 'no answer'}`);
+    render(dot: string, timeoutMs = 30_000): PendingSvg {
+      if (used) throw new MlsecError('a Graphviz engine renders one graph; start another');
+      used = true;
+      port1.postMessage(dot);
+      const started = Date.now();
+      let answer: string | MlsecError | undefined;
+      return {
+        svg() {
+          if (answer === undefined) {
+            try {
+              const left = Math.max(0, timeoutMs - (Date.now() - started));
+              if (Atomics.wait(signal, 0, 0, left) === 'timed-out') {
+                answer = new MlsecError(`Graphviz did not answer within ${timeoutMs} ms`);
+              } else {
+                const reply = receiveMessageOnPort(port1)?.message as { svg?: string; error?: string } | undefined;
+                answer = reply && typeof reply.svg === 'string' ? reply.svg : new MlsecError(`Graphviz could not render the diagram: ${reply?.error ?? 'no answer'}`);
+              }
+            } finally {
+              port1.close();
+              void worker.terminate();
+            }
           }
-        } finally {
-          port1.close();
-          void worker.terminate();
-        }
-      }
-      if (answer instanceof MlsecError) throw answer;
-      return answer;
+          if (answer instanceof MlsecError) throw answer;
+          return answer;
+        },
+      };
     },
   };
+}
+
+/** Starts rendering DOT to SVG in a new engine (see {@link startGraphvizEngine}). */
+export function startDotToSvg(dot: string, timeoutMs = 30_000): PendingSvg {
+  return startGraphvizEngine().render(dot, timeoutMs);
 }
 
 /** Renders DOT to SVG and waits for it (see {@link startDotToSvg}). */
@@ -55,13 +76,19 @@ export function renderDotToSvg(dot: string, timeoutMs = 30_000): string {
 
 const WORKER_SOURCE = `
 const { workerData } = require('worker_threads');
-const { dot, port, signal, viz } = workerData;
+const { port, signal, viz } = workerData;
 const answer = (message) => { port.postMessage(message); Atomics.store(signal, 0, 1); Atomics.notify(signal, 0); };
-require(viz).instance()
-  .then((graphviz) => {
-    const result = graphviz.render(dot, { format: 'svg' });
-    if (result.status === 'success') answer({ svg: result.output });
-    else answer({ error: result.errors.map((e) => e.message).join('; ') });
-  })
-  .catch((err) => answer({ error: String(err && err.message || err) }));
+const engine = require(viz).instance().then((graphviz) => {
+  graphviz.render('digraph warm { subgraph cluster_a { a -> b [label="x"] } b -> c }', { format: 'svg' });
+  return graphviz;
+});
+port.once('message', (dot) => {
+  engine
+    .then((graphviz) => {
+      const result = graphviz.render(dot, { format: 'svg' });
+      if (result.status === 'success') answer({ svg: result.output });
+      else answer({ error: result.errors.map((e) => e.message).join('; ') });
+    })
+    .catch((err) => answer({ error: String(err && err.message || err) }));
+});
 `;
