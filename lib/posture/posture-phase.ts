@@ -66,7 +66,9 @@ function modelOf(vps: Vps, documents: readonly RenderedDocument[]): PostureModel
         ? SourceDocument.fromHcl(kind, d.path, d.content, d.data)
         : d.data !== undefined && d.locations !== undefined
           ? SourceDocument.fromData(kind, d.path, d.content, d.data, d.locations)
-          : SourceDocument.parseYaml(kind, d.path, d.content);
+          : kind === 'keycloak-realm' || kind === 's3-policy'
+            ? SourceDocument.fromJson(kind, d.path, d.content)
+            : SourceDocument.parseYaml(kind, d.path, d.content);
       source.producer = d.producer;
       return source;
     });

@@ -81,8 +81,13 @@ export function contractProblems(contract: IngestionContract | undefined): strin
  * the quoted strings they appear in.
  */
 export function contractMapping(contract: IngestionContract): string {
-  // Plain decimal, never exponent notation (1e-7 would not parse as Bloblang).
-  const num = (n: number) => n.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 });
+  // Plain decimal, never exponent notation (1e-7 would not parse as Bloblang). String() writes
+  // exponents only below 1e-6 here (bounds are within ±1e15); toFixed spells those out.
+  // (Not toLocaleString: loading ICU's number formatting costs ~20 ms at first use.)
+  const num = (n: number) => {
+    const s = String(n);
+    return s.includes('e') ? n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '') : s;
+  };
   const lines = ['root = if this.type() != "object" { throw("the body must be a JSON object") } else { {} }'];
   for (const [name, rule] of Object.entries(contract.fields)) {
     const v = `this.${name}`;
