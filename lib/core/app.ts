@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { Assembly } from './assembly';
 import { AtomicWriter } from './atomic-writer';
+import { StagedOutput } from './staged-output';
 import { MlsecError } from './errors';
 import { NameRegistry } from './names';
 import { checkReason } from './prop-rules';
@@ -81,20 +82,30 @@ export class App extends Construct {
    * environment variable MLSEC_SYNTH_CHECK=1 it writes nothing and throws when the outdir is stale.
    */
   public synth(): Assembly {
-    const assembly = synthesize(this);
-    if (process.env.MLSEC_SYNTH_CHECK === '1') {
-      const drift = new AtomicWriter().diff(assembly, this.outdir);
-      const lines = [
-        ...drift.missing.map((f) => `  missing: ${f}`),
-        ...drift.changed.map((f) => `  changed: ${f}`),
-        ...drift.extra.map((f) => `  extra:   ${f}`),
-      ];
-      if (lines.length > 0) {
-        throw new MlsecError(`${this.outdir} is stale; run \`npx projen synth\` and commit the result:\n${lines.join('\n')}`);
+    if (process.env.MLSEC_SYNTH_CHECK !== '1') {
+      // Files are written by a worker thread as they are settled, overlapping the posture check;
+      // only a complete, successful synth replaces the outdir.
+      const writer = new AtomicWriter();
+      const staged = StagedOutput.start(this.outdir, (target) => writer.assertOwned(target));
+      try {
+        const assembly = synthesize(this, { onFiles: (files) => staged.write(files) });
+        staged.commit();
+        return assembly;
+      } catch (err) {
+        staged.abort();
+        throw err;
       }
-      return assembly;
     }
-    new AtomicWriter().write(assembly, this.outdir);
+    const assembly = synthesize(this);
+    const drift = new AtomicWriter().diff(assembly, this.outdir);
+    const lines = [
+      ...drift.missing.map((f) => `  missing: ${f}`),
+      ...drift.changed.map((f) => `  changed: ${f}`),
+      ...drift.extra.map((f) => `  extra:   ${f}`),
+    ];
+    if (lines.length > 0) {
+      throw new MlsecError(`${this.outdir} is stale; run \`npx projen synth\` and commit the result:\n${lines.join('\n')}`);
+    }
     return assembly;
   }
 }

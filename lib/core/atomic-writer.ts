@@ -86,7 +86,7 @@ export class AtomicWriter {
   }
 
   /** Refuses to replace a directory that a synth did not write (it would be deleted). */
-  private assertOwned(target: string): void {
+  public assertOwned(target: string): void {
     if (!this.fs.existsSync(target)) return;
     if (!this.fs.statSync(target).isDirectory()) {
       throw new MlsecError(`outdir '${target}' exists and is not a directory; choose another outdir`);
