@@ -88,6 +88,11 @@ project.addTask('gen:traefik', {
   exec: 'tsx tools/generate-traefik-types.ts',
 });
 
+project.addTask('gen:s3-policy', {
+  description: 'Regenerate lib/services/minio/generated/ (the precompiled MinIO policy validator) from s3-policy-schema.ts',
+  exec: 'tsx tools/generate-s3-policy-validator.ts',
+});
+
 project.addTask('gen:rules', {
   description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',
   exec: 'tsx tools/generate-rules-doc.ts',

@@ -6,11 +6,11 @@ import standaloneCode from 'ajv/dist/standalone';
  * a large schema at run time costs 80–250 ms per process, loading the module about 10 ms. The
  * options must match those the callers used to compile with (`allErrors`, not strict).
  */
-export function standaloneValidatorModule(schema: object, header: string): string {
-  const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true } });
+export function standaloneValidatorModule(schema: object, header: string, options: { strict?: boolean; allowUnionTypes?: boolean; verbose?: boolean } = {}): string {
+  const ajv = new Ajv({ allErrors: true, strict: false, ...options, code: { source: true, esm: true } });
   const code = standaloneCode(ajv, ajv.compile(schema));
   const imports: string[] = [];
-  const body = code.replace(/require\("ajv\/dist\/runtime\/([a-z]+)"\)\.default/g, (_m, name: string) => {
+  const body = code.replace(/require\("ajv\/dist\/runtime\/([a-z0-9]+)"\)\.default/g, (_m, name: string) => {
     const local = `ajvRuntime_${name}`;
     if (!imports.some((i) => i.includes(local))) imports.push(`import ${local} from 'ajv/dist/runtime/${name}';`);
     return local;

@@ -1,5 +1,6 @@
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { S3_POLICY_SCHEMA } from './s3-policy-schema';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+// The schema of s3-policy-schema.ts, precompiled by `npx projen gen:s3-policy` (a test fails when it is stale).
+import validateSchema from './generated/s3-policy.validator';
 
 /**
  * The s3: actions MinIO supports (minio/pkg `policy/action.go`, `supportedActions`, without the
@@ -78,14 +79,6 @@ export const KNOWN_S3_ACTIONS: readonly string[] = Object.freeze([
 const LISTING_CONDITION_KEYS = ['s3:prefix', 's3:delimiter', 's3:max-keys'];
 const LISTING_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions', 's3:*'];
 
-let compiled: ValidateFunction | undefined;
-
-/** Compiled on first use: most processes never synthesize a MinIO policy. */
-function validator(): ValidateFunction {
-  // verbose: the errors carry their schema, whose `description` words the messages.
-  compiled ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(S3_POLICY_SCHEMA);
-  return compiled;
-}
 
 /**
  * Checks a MinIO user (identity) policy document: the IAM grammar MinIO parses (see
@@ -95,7 +88,8 @@ function validator(): ValidateFunction {
  * lines, empty when MinIO would accept the document.
  */
 export function s3PolicyProblems(doc: unknown): string[] {
-  const validate = validator();
+  // Compiled with `verbose`: the errors carry their schema, whose `description` words the messages.
+  const validate = validateSchema as unknown as ValidateFunction;
   const problems = validate(doc) ? [] : schemaMessages(validate.errors ?? []);
   return [...problems, ...semanticProblems(doc)];
 }
