@@ -3,6 +3,7 @@ export * from './redis';
 export * from './minio';
 export * from './benthos';
 export * from './ingestion';
+export * from './feature-api';
 export * from './mlflow';
 export * from './opa';
 export * from './waf';

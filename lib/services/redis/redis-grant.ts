@@ -1,3 +1,5 @@
+import type { Credential } from '../../secrets/credential';
+import type { VaultKvSecret } from '../../vault/vault-grants';
 /** Redis ACL command categories an application may be granted (never @admin, @dangerous, …). */
 export const REDIS_APP_CATEGORIES = ['read', 'write', 'keyspace', 'string', 'hash', 'list', 'set', 'sortedset', 'stream', 'bitmap', 'hyperloglog', 'geo', 'fast', 'transaction', 'connection', 'pubsub'] as const;
 
@@ -43,4 +45,8 @@ export interface RedisGrant {
   readonly commands: readonly RedisCategory[];
   /** Channel patterns. */
   readonly channels: readonly string[];
+  /** The user's password, for a client that cannot read a password file (a dotenv file rendered from it). */
+  readonly credential?: Credential;
+  /** With Vault: the KV secret the grantee's agent reads the password from (field `password`). */
+  readonly passwordSecret?: VaultKvSecret;
 }

@@ -174,8 +174,9 @@ export class RedisServer extends Workload {
     this.credentials.set(user, credential);
     const vault = this.redisProps.vault;
     let password: string;
+    let passwordSecret: VaultKvSecret | undefined;
     if (vault) {
-      const secret = vault.addKvSecret(`Redis-${this.serviceName}-${user}`, { path: `${Vps.of(this).name}/core/${user}/${this.serviceName}`, seed: { password: credential } });
+      const secret = passwordSecret = vault.addKvSecret(`Redis-${this.serviceName}-${user}`, { path: `${Vps.of(this).name}/core/${user}/${this.serviceName}`, seed: { password: credential } });
       secret.grantRead(workload, { fields: { password: `${envPrefix}PASSWORD_FILE` } });
       // The server checks, never knows, the password: only its SHA-256, at a path of its own.
       const hash = vault.addKvSecret(`Redis-${this.serviceName}-${user}-sha256`, { path: `${Vps.of(this).name}/core/${this.serviceName}/acl-${user}`, seed: { sha256: { sha256Of: credential } } });
@@ -195,7 +196,7 @@ export class RedisServer extends Workload {
         this.grantProblems.push(`${where}: variable ${name} is already set by another grant; pass another envPrefix`);
       } else workload._environment[name] = v;
     }
-    const grant: RedisGrant = { consumerPath: workload.node.path, user, keys: [...keys], commands: [...new Set(commands)] as RedisCategory[], channels: [...channels] };
+    const grant: RedisGrant = { consumerPath: workload.node.path, user, keys: [...keys], commands: [...new Set(commands)] as RedisCategory[], channels: [...channels], credential, passwordSecret };
     this.grants.push(grant);
     return grant;
   }

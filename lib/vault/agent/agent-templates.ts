@@ -10,6 +10,11 @@ import Handlebars from 'handlebars';
 const SOURCES = {
   /** One field of a KV v2 secret. */
   'kv-field': '\\{{- with secret "{{path}}" -}}\\{{ .Data.data.{{field}} }}\\{{- end -}}\n',
+  /**
+   * One dotenv line `NAME=<field of a KV v2 secret>`, for a program that reads secrets only from
+   * its environment (Benthos `--env-file`); the field must need no quoting (generated credentials are base64url).
+   */
+  'kv-env': '{{name}}=\\{{ with secret "{{path}}" }}\\{{ .Data.data.{{field}} }}\\{{ end }}\n',
   /** An AWS shared-credentials file for S3 clients (boto3, the AWS SDKs). */
   'aws-credentials': '[default]\naws_access_key_id = {{accessKeyId}}\n\\{{ with secret "{{path}}" -}}aws_secret_access_key = \\{{ .Data.data.{{field}} }}\n\\{{ end -}}\n',
   /**
