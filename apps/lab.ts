@@ -5,7 +5,8 @@
  *   Z1 connector behind the ingestion door and the OWASP CRS WAF (client certificates, contract
  *   check, staging or quarantine);
  * - Z2 the raw lake (MinIO: WORM `raw`, expiring `staging`, `quarantine`, WORM `backups`);
- * - Z3 curated data (PostgreSQL), the online feature store (Redis), nightly backups to the lake;
+ * - Z3 curated data (PostgreSQL), the online feature store (Redis) read only through the feature
+ *   API, nightly backups to the lake;
  * - Z4 MLflow (tracking and registry; UI behind OIDC for the operators) on the Z5 registry
  *   database and model store (artifacts, WORM evidence);
  * - Z6 the model server behind the inference door, serving only the artifact its fetch job
@@ -43,6 +44,8 @@ export function createLab(app: App): MlopsSecurityLab {
         },
       },
     }],
+    // Online features of the fraud model, written by the Z3 curation pipeline, read through the feature API.
+    featureGroups: [{ name: 'customer_risk', fields: ['amount_30d', 'count_30d', 'tenure_days'] }],
     consumers: [
       { clientId: 'core-banking', purpose: 'credit_decisioning', scopes: ['predict:online'] },
       { clientId: 'fraud-engine', purpose: 'fraud_prevention', scopes: ['predict:online'] },

@@ -3,6 +3,7 @@ import { Vps } from '../core/vps';
 import { Zone } from '../workload/zone';
 import { ArchitectureDiagram } from '../diagram/architecture-diagram';
 import { WafMode } from '../services/waf/crs-waf';
+import { FeatureGroup } from '../services/feature-api/feature-api';
 import { ServedModel } from '../services/model-serving/served-model';
 import { VaultCiRoleProps } from '../vault/vault-auth-roles';
 import { DataSourceProps } from './data-source';
@@ -45,6 +46,12 @@ export interface MlopsSecurityLabProps {
    * @default none
    */
   readonly models?: ServedModel[];
+  /**
+   * The online feature groups (Z3): served by the feature API to the model servers, written by
+   * the Z3 curation pipelines only.
+   * @default none (no feature API)
+   */
+  readonly featureGroups?: FeatureGroup[];
   /**
    * The LLM gateway (Z6): its system prompt, filters, egress allow-list and models.
    * @default none (no LLM use, no egress at all)
@@ -124,7 +131,7 @@ export class MlopsSecurityLab extends Vps {
     this.security = new Z8SecurityServices(vps, 'Z8');
     const vault = this.security.vault;
     this.lake = new Z2RawLake(vps, 'Z2', { vault });
-    this.curated = new Z3CuratedData(vps, 'Z3', { vault, lake: this.lake, featureStoreMemoryMiB: standard ? 1024 : 512 });
+    this.curated = new Z3CuratedData(vps, 'Z3', { vault, lake: this.lake, featureStoreMemoryMiB: standard ? 1024 : 512, featureGroups: p.featureGroups });
     this.ingestion = new Z1Ingestion(vps, 'Z1', { publicAddress: p.publicAddress, vault, lake: this.lake, wafMode: p.wafMode });
     this.sources = new Z0Sources(vps, 'Z0');
     for (const [i, source] of (p.sources ?? []).entries()) this.ingestion.admit(this.sources.addSource(`Source${i + 1}`, source));
@@ -134,10 +141,11 @@ export class MlopsSecurityLab extends Vps {
     const curation = this.factory.airflow.addWorkerPool('Curation', { queue: 'curation', zone: Zone.Z3_CURATED });
     this.lake.rawBucket.grantRead(curation.worker);
     this.curated.curatedDb.grantConnect(curation.worker, { database: 'curated', privileges: ['SELECT', 'INSERT', 'UPDATE'] });
+    if (this.curated.featureApi) this.curated.grantFeatureWrite(curation.worker);
     // The model servers give it exactly what a release needs: sign with model-sign, write the record.
     const releaseRole = p.release ? vault.addCiRole('Release', p.release) : undefined;
     this.serving = new Z6Serving(vps, 'Z6', {
-      vault, gateway: this.ingestion.gateway, featureStore: this.curated.featureStore, modelSignKey: this.security.modelSignKey,
+      vault, gateway: this.ingestion.gateway, featureApi: this.curated.featureApi, modelSignKey: this.security.modelSignKey,
       registry: this.factory.mlflow, releaseRole, modelServerMemoryMiB: standard ? 2048 : 1024,
     });
     for (const model of p.models ?? []) this.serving.addModelServer(model);

@@ -1,7 +1,9 @@
 import { canonicalJson } from '../core/canonical-json';
+import { MlsecError } from '../core/errors';
 import { checkInteger, checkPattern, collect, describeValue } from '../core/prop-rules';
 import { Vps } from '../core/vps';
 import { VpsFile } from '../core/vps-file';
+import { FeatureApi, FEATURE_KEY_PREFIX, FeatureGroup } from '../services/feature-api/feature-api';
 import { PostgresServer } from '../services/postgres/postgres-server';
 import { RedisServer } from '../services/redis/redis-server';
 import { VaultServer } from '../vault/vault-server';
@@ -23,6 +25,12 @@ export interface Z3CuratedDataProps {
    * @default 512
    */
   readonly featureStoreMemoryMiB?: number;
+  /**
+   * The online feature groups: the feature API serves them, and `grantFeatureWrite` gives a
+   * pipeline write access to them alone.
+   * @default none (no feature API; the store has no readers)
+   */
+  readonly featureGroups?: FeatureGroup[];
 }
 
 /** Catalog metadata of one curated dataset or feature group (CONTROLS.md Z3-K01, INV-19). */
@@ -57,6 +65,8 @@ export class Z3CuratedData extends SecurityZone {
   public readonly curatedDb: PostgresServer;
   /** The online feature store. */
   public readonly featureStore: RedisServer;
+  /** The feature API, the store's only reader (when feature groups are declared). */
+  public readonly featureApi?: FeatureApi;
   /** The nightly logical backup of `curated` (one-shot; `docker-compose run curated-backup`). */
   public readonly backupJob: Workload;
   /** The catalog file. */
@@ -70,10 +80,24 @@ export class Z3CuratedData extends SecurityZone {
     this.curatedDb.addDatabase('curated', { schemas: ['curated_core'] });
     this.curatedDb.addDatabase('features', { schemas: ['fs_offline'] });
     this.featureStore = new RedisServer(this, 'feature-store', { zone: Zone.Z3_CURATED, use: 'feature-store', resources: { memoryMiB: p.featureStoreMemoryMiB ?? 512 }, vault: p.vault });
+    if ((p.featureGroups ?? []).length > 0) {
+      this.featureApi = new FeatureApi(this, 'feature-api', { store: this.featureStore, featureGroups: p.featureGroups!, vault: p.vault });
+      this.addControl({ id: 'Z3-K06', title: 'feature groups: one writer pipeline, readers only through the feature API (declared fields only)', builtBy: 'FeatureApi (HMGET of declared fields, read-only ACL on its groups) and grantFeatureWrite (write ACL on the groups only)' });
+    }
     this.backupJob = this.addBackup(p);
     this.catalog = new VpsFile(this, 'Catalog', { path: 'datasets/catalog.json', content: () => canonicalJson({ datasets: this.datasets }) });
     this.addControl({ id: 'Z3-K01', title: 'every curated dataset has a catalog entry (owner, classification, purpose, legal basis, retention)', builtBy: 'Z3CuratedData.addDataset (datasets/catalog.json; synth fails on a missing field)' });
     this.node.addValidation({ validate: () => [...collect(p.vault ? undefined : "prop 'vault' is required (the Z8 VaultServer)", p.lake ? undefined : "prop 'lake' is required (the Z2RawLake)"), ...this.datasets.flatMap(datasetProblems)] });
+  }
+
+  /**
+   * Lets `pipeline` write the declared feature groups (hashes `fs:<group>:<entity>`, with expiry)
+   * and nothing else in the store (CONTROLS.md Z3-K06: one writer per group).
+   */
+  public grantFeatureWrite(pipeline: Workload): void {
+    const groups = this.featureApi?.featureGroups ?? [];
+    if (groups.length === 0) throw new MlsecError(`[${this.node.path}] grantFeatureWrite(${pipeline?.node?.path}): no feature groups are declared (prop 'featureGroups')`);
+    this.featureStore.grantAccess(pipeline, { keys: groups.map((g) => `${FEATURE_KEY_PREFIX}:${g.name}:*`), commands: ['write', 'hash', 'keyspace', 'connection'] }, 'FEATURE_STORE_');
   }
 
   /** Records a curated dataset or feature group in the catalog. */

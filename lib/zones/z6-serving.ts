@@ -3,7 +3,7 @@ import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
 import { LLM_GATEWAY_PORT, LlmGateway, LlmGatewayProps, LlmModelOptions } from '../services/llm-gateway/llm-gateway';
-import { RedisServer } from '../services/redis/redis-server';
+import { FeatureApi } from '../services/feature-api/feature-api';
 import { VaultServer } from '../vault/vault-server';
 import { MlflowServer } from '../services/mlflow/mlflow-server';
 import { ModelServer } from '../services/model-serving/model-server';
@@ -30,8 +30,11 @@ export interface Z6ServingProps {
   readonly vault: VaultServer;
   /** The edge gateway: the inference door is one of its two public doors. */
   readonly gateway: Gateway;
-  /** The online feature store the model servers read. */
-  readonly featureStore: RedisServer;
+  /**
+   * The online feature API the model servers read features through (they hold no store credential).
+   * @default none (the model servers read no features)
+   */
+  readonly featureApi?: FeatureApi;
   /** The Transit key models are signed with; the fetch jobs may only verify with it. */
   readonly modelSignKey: VaultTransitKey;
   /**
@@ -99,7 +102,7 @@ export class Z6Serving extends SecurityZone {
       resources: { memoryMiB: p.modelServerMemoryMiB ?? 1024, cpus: 1 },
     });
     this.servers.push(server);
-    p.featureStore?.grantAccess(server, { keys: ['features:*'], commands: ['read', 'string', 'hash', 'connection'] });
+    p.featureApi?.allowClient(server);
     p.gateway?.expose(server, {
       host: this.inferenceHost, pathPrefix: `/v2/models/${model?.name}/`, methods: ['POST'], auth: RouteAuth.mtls(),
       plainHttpBackendReason: 'MLServer 1.6 serves plain HTTP only; the hop stays on the internal z1-z6 network, which only the gateway and the serving workloads join',

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { checkPattern, collect, describeValue } from '../../core/prop-rules';
+import { Vps } from '../../core/vps';
 import { SecretSource } from '../../secrets/secret-source';
 import { AGENT_OUTPUT_DIR } from '../../vault/agent/vault-agent';
 import { Workload } from '../../workload/workload';
@@ -80,13 +81,18 @@ export class FeatureApi extends BenthosService {
     if (grant) this.addEnvFile(this.passwordEnvFile(p.store, grant));
   }
 
-  /** Lets `client` (a model server, the access broker) call the API on its HTTPS port. */
+  /**
+   * Lets `client` (a model server, a scoring job) call the API on its HTTPS port: declares the
+   * flow and gives it the internal CA bundle and `FEATURE_API_URL` / `FEATURE_API_CA_FILE`.
+   */
   public allowClient(client: Workload): void {
     if (!Workload.isWorkload(client)) {
       this.apiProblems.push(`allowClient: the client must be a Workload (got ${describeValue(client)})`);
       return;
     }
     this.connections.allowFrom(client, { port: FEATURE_API_PORT });
+    client.addEnvironment('FEATURE_API_URL', `https://${this.serviceName}:${FEATURE_API_PORT}/features`);
+    client.addEnvironment('FEATURE_API_CA_FILE', client.addSecret(SecretSource.caBundle(Vps.of(this))));
   }
 
   /** The dotenv file (container path) holding `REDIS_PASSWORD`, from Vault or the bootstrap as the store delivers it. */

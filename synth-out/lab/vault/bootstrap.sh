@@ -41,6 +41,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
 "$V" policy write curated-db "$C/policies/curated-db.hcl"
+"$V" policy write feature-api "$C/policies/feature-api.hcl"
 "$V" policy write feature-store "$C/policies/feature-store.hcl"
 "$V" policy write gateway "$C/policies/gateway.hcl"
 "$V" policy write grafana "$C/policies/grafana.hcl"
@@ -53,7 +54,6 @@ has auth approle || "$V" auth enable approle
 "$V" policy write loki "$C/policies/loki.hcl"
 "$V" policy write mlflow "$C/policies/mlflow.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
-"$V" policy write model-server "$C/policies/model-server.hcl"
 "$V" policy write model-server-fetch "$C/policies/model-server-fetch.hcl"
 "$V" policy write model-store "$C/policies/model-store.hcl"
 "$V" policy write model-store-bootstrap "$C/policies/model-store-bootstrap.hcl"
@@ -77,6 +77,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-db token_policies=curated-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/feature-api token_policies=feature-api token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-store token_policies=feature-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/gateway token_policies=gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/grafana token_policies=grafana token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -88,7 +89,6 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/llm-gateway token_policies=llm-gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/loki token_policies=loki token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/mlflow token_policies=mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
-"$V" write auth/approle/role/model-server token_policies=model-server token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server-fetch token_policies=model-server-fetch token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store token_policies=model-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store-bootstrap token_policies=model-store-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -174,6 +174,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/airflow-worker-training @"$C/pki/airflow-worker-training.json"
 "$V" write pki_int/roles/curated-backup @"$C/pki/curated-backup.json"
 "$V" write pki_int/roles/curated-db @"$C/pki/curated-db.json"
+"$V" write pki_int/roles/feature-api @"$C/pki/feature-api.json"
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
 "$V" write pki_int/roles/gateway @"$C/pki/gateway.json"
 "$V" write pki_int/roles/grafana @"$C/pki/grafana.json"
@@ -184,7 +185,6 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/llm-gateway @"$C/pki/llm-gateway.json"
 "$V" write pki_int/roles/loki @"$C/pki/loki.json"
 "$V" write pki_int/roles/mlflow @"$C/pki/mlflow.json"
-"$V" write pki_int/roles/model-server @"$C/pki/model-server.json"
 "$V" write pki_int/roles/model-server-fetch @"$C/pki/model-server-fetch.json"
 "$V" write pki_int/roles/model-store @"$C/pki/model-store.json"
 "$V" write pki_int/roles/otel-collector @"$C/pki/otel-collector.json"
@@ -202,6 +202,8 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/lake/root kms_key=@"$S/seed-lake-kms-key" password=@"$S/seed-lake-root-password" user=@"$S/seed-lake-root-user" >/dev/null
 "$V" kv put -mount=kv lab/core/curated-db/admin password=@"$S/seed-curated-db-admin-password" >/dev/null
 "$V" kv put -mount=kv lab/core/curated-db/vault-admin scram=@"$S/seed-curated-db-vault-admin.scram" >/dev/null
+"$V" kv put -mount=kv lab/core/feature-api/feature-store password=@"$S/seed-feature-store-user-feature-api" >/dev/null
+"$V" kv put -mount=kv lab/core/feature-store/acl-feature-api sha256=@"$S/seed-feature-store-user-feature-api.sha256" >/dev/null
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null
 "$V" kv put -mount=kv lab/core/ingest-transactions/lake secret_key=@"$S/seed-lake-user-ingest-transactions" >/dev/null
 "$V" kv put -mount=kv lab/core/registry-db/admin password=@"$S/seed-registry-db-admin-password" >/dev/null
@@ -220,8 +222,8 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/airflow-worker-curation/airflow-broker password=@"$S/seed-airflow-broker-user-airflow-worker-curation" >/dev/null
 "$V" kv put -mount=kv lab/core/airflow-broker/acl-airflow-worker-curation sha256=@"$S/seed-airflow-broker-user-airflow-worker-curation.sha256" >/dev/null
 "$V" kv put -mount=kv lab/core/airflow-worker-curation/lake secret_key=@"$S/seed-lake-user-airflow-worker-curation" >/dev/null
-"$V" kv put -mount=kv lab/core/model-server/feature-store password=@"$S/seed-feature-store-user-model-server" >/dev/null
-"$V" kv put -mount=kv lab/core/feature-store/acl-model-server sha256=@"$S/seed-feature-store-user-model-server.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-worker-curation/feature-store password=@"$S/seed-feature-store-user-airflow-worker-curation" >/dev/null
+"$V" kv put -mount=kv lab/core/feature-store/acl-airflow-worker-curation sha256=@"$S/seed-feature-store-user-airflow-worker-curation.sha256" >/dev/null
 "$V" kv put -mount=kv lab/core/llm-gateway/api-key api_key=@"$S/seed-llm-gateway-api-key-sk" >/dev/null
 "$V" kv put -mount=kv lab/core/sso-auth/client client_secret=@"$S/seed-keycloak-client-sso-auth" >/dev/null
 "$V" kv put -mount=kv lab/core/sso-auth/cookie cookie_secret=@"$S/seed-sso-auth-cookie-secret" >/dev/null

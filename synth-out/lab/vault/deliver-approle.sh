@@ -32,6 +32,7 @@ deliver airflow-worker-training-vault-agent 50000:0 airflow-worker-training
 deliver backup-shipper-vault-agent 10001:10001 backup-shipper
 deliver curated-backup-vault-agent 999:999 curated-backup
 deliver curated-db-vault-agent 999:999 curated-db
+deliver feature-api-vault-agent 10001:10001 feature-api
 deliver feature-store-vault-agent 999:999 feature-store
 deliver gateway-vault-agent 10001:10001 gateway
 deliver grafana-vault-agent 472:472 grafana
@@ -44,7 +45,6 @@ deliver llm-gateway-vault-agent 10001:10001 llm-gateway
 deliver loki-vault-agent 10001:10001 loki
 deliver mlflow-vault-agent 10001:10001 mlflow
 deliver model-server-fetch-vault-agent 10001:10001 model-server-fetch
-deliver model-server-vault-agent 10001:10001 model-server
 deliver model-store-bootstrap-vault-agent 10001:10001 model-store-bootstrap
 deliver model-store-vault-agent 10001:10001 model-store
 deliver otel-collector-vault-agent 10001:10001 otel-collector

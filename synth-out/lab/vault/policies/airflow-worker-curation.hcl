@@ -7,6 +7,10 @@ path "kv/data/lab/core/airflow-worker-curation/airflow-broker" {
   capabilities = ["read"]
 }
 
+path "kv/data/lab/core/airflow-worker-curation/feature-store" {
+  capabilities = ["read"]
+}
+
 path "kv/data/lab/core/airflow-worker-curation/lake" {
   capabilities = ["read"]
 }

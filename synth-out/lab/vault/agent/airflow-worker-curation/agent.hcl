@@ -53,6 +53,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/redis-feature-store-airflow-worker-curation-password.ctmpl"
+  destination = "/run/vault/redis-feature-store-airflow-worker-curation-password"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   contents = "ready"
   destination = "/run/vault/.ready"
   perms = "0400"
