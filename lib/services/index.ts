@@ -4,6 +4,7 @@ export * from './minio';
 export * from './benthos';
 export * from './ingestion';
 export * from './feature-api';
+export * from './registry-gate';
 export * from './mlflow';
 export * from './opa';
 export * from './waf';

@@ -1,0 +1,2 @@
+export * from './registry-gate';
+export * from './registry-gate-config';

@@ -1,0 +1,169 @@
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { MlsecError } from '../../core/errors';
+import { checkInteger, collect, describeValue } from '../../core/prop-rules';
+import { Vps } from '../../core/vps';
+import { Credential } from '../../secrets/credential';
+import { SecretSource } from '../../secrets/secret-source';
+import { Workload } from '../../workload/workload';
+import { Zone } from '../../workload/zone';
+import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
+import type { MlflowClientFiles, MlflowServer } from '../mlflow/mlflow-server';
+import type { LifecycleState } from '../mlflow/model-lifecycle';
+import {
+  REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT, REGISTRY_GATE_TOKEN_VARIABLES, renderRegistryGateConfig,
+} from './registry-gate-config';
+
+/** Props of a {@link RegistryGate}. */
+export interface RegistryGateProps extends BenthosServiceProps {
+  /** The MLflow server whose registry it fronts; the gate calls it with its own client certificate. */
+  readonly registry: MlflowServer;
+  /**
+   * Requests per second the gate accepts over both listeners (Z5-K10: rate limited); more are
+   * answered 429.
+   * @default 20
+   */
+  readonly requestsPerSecond?: number;
+  /**
+   * The states a model version must be in for readers to download its artifacts (CONTROLS.md §5
+   * #9: production serves Approved only; add Staging only on a non-production host).
+   * @default ['Approved']
+   */
+  readonly servableStates?: LifecycleState[];
+}
+
+/** The states {@link RegistryGateProps.servableStates} may name. */
+const SERVABLE: readonly LifecycleState[] = ['Staging', 'Approved'];
+
+/** What a client of the gate is given by {@link RegistryGate.allowReader} or {@link RegistryGate.allowPublisher}. */
+export interface RegistryGateClientFiles {
+  /** `https://<gate>:<port>`, the drop-in for MLflow's base URL (`MLSEC_REGISTRY_GATE_URL`). */
+  readonly url: string;
+  /** The CA bundle that verifies the gate (`MLSEC_REGISTRY_GATE_CA_FILE`). */
+  readonly caBundle: string;
+  /** Its bearer token, sent as `Authorization: Bearer <token>` (`MLSEC_REGISTRY_GATE_TOKEN_FILE`). */
+  readonly tokenFile: string;
+}
+
+type ClientClass = 'reader' | 'publisher';
+
+/**
+ * The registry gate of Z5 (CONTROLS.md Z5-K02, Z5-K10, §5 #10): MLflow OSS has no hook that can
+ * refuse a registry write, so this allow-listing reverse proxy is the only door to its REST API
+ * for the registry's clients. It forwards, with its own client certificate, only:
+ * - reads, for every client: a registered model, a model version, its download URI, a serving
+ *   alias, and an artifact download (`mlflow-artifacts/artifacts/<path>`, what the fetcher calls)
+ *   only when a model version in a servable state (Approved by default) holds that artifact;
+ * - for publishers (the CI promote pipeline) also the lifecycle writes: the version tag
+ *   `lifecycle_state` set to a state the lifecycle allows from the version's current one
+ *   (`model-lifecycle.ts`; a version without a state may only become Candidate), a serving alias
+ *   set only on a version whose state may hold it, and a serving alias removed.
+ * Everything else — stage transitions (deprecated), deleting the lifecycle tag (it would let a
+ * version leave Revoked), any other tag, model or version write, delete or search — is answered
+ * 403 with a JSON error and never forwarded; the forwarded request is rebuilt from checked values.
+ *
+ * Benthos' HTTP server cannot ask for client certificates, so callers are told apart by two
+ * listeners and bearer tokens: readers call 8443 (GET only), publishers 8444; each client gets its
+ * own bootstrap-generated token, and the gate holds only the SHA-256 of each, per listener, in a
+ * delivered env file. A token works only on its own class's listener, a missing or unknown one is
+ * 401, and a class without clients has no listener at all (fail closed). The flows are declared
+ * per port; the token is what holds when a network reaches both.
+ */
+export class RegistryGate extends BenthosService {
+  /** The registry it fronts. */
+  public readonly registry: MlflowServer;
+  /** The gate's own client files of the registry. */
+  public readonly registryClient: MlflowClientFiles;
+  private readonly clients = new Map<string, { workload: Workload; cls: ClientClass; token: Credential }>();
+  private readonly gateProps: RegistryGateProps;
+
+  constructor(scope: Construct, id: string, props: RegistryGateProps) {
+    const p = props ?? ({} as RegistryGateProps);
+    const missing = collect(
+      typeof p.registry?.allowClient === 'function' ? undefined : `prop 'registry' must be the MlflowServer whose registry the gate fronts (got ${describeValue(p.registry)})`,
+      typeof p.vault?.enablePki === 'function' ? undefined : `prop 'vault' must be the VaultServer issuing the gate's certificate (the registry accepts Vault-issued client certificates only; got ${describeValue(p.vault)})`,
+    );
+    if (missing.length > 0) throw new MlsecError(`[${scope?.node?.path || '<app>'}/${id}] ${missing.join('; ')}`);
+    super(scope, id, p, { zone: Zone.Z5_REGISTRY, ports: [REGISTRY_GATE_READER_PORT, REGISTRY_GATE_PUBLISHER_PORT], tlsUsage: 'server-and-client' });
+    this.noHealthCheck('the Benthos image is built FROM scratch (no shell or HTTP client to probe with); its clients fail closed while it is down');
+    this.gateProps = p;
+    this.registry = p.registry;
+    this.registryClient = p.registry.allowClient(this);
+    // The token digests per class, computed at bootstrap from the clients' credentials.
+    const tokenFile = this.addSecret(SecretSource.derived(`${this.serviceName}-tokens.env`, (ctx) => {
+      const line = (cls: ClientClass) => {
+        const entries = [...this.clients.values()].filter((c) => c.cls === cls)
+          .map((c) => `${c.workload.serviceName}=${sha256Hex(ctx.credential(c.token))}`);
+        return `${REGISTRY_GATE_TOKEN_VARIABLES[cls]}=${entries.join(',')}`;
+      };
+      return `${line('reader')}\n${line('publisher')}\n`;
+    }));
+    this.addEnvFile(tokenFile);
+    this.node.addValidation({
+      validate: () => collect(
+        p.requestsPerSecond === undefined ? undefined : checkInteger('requestsPerSecond', p.requestsPerSecond, 1, 1000),
+        p.servableStates === undefined || (Array.isArray(p.servableStates) && p.servableStates.length > 0 && p.servableStates.every((st) => SERVABLE.includes(st)))
+          ? undefined
+          : `prop 'servableStates' must be a non-empty list of ${SERVABLE.map((st) => `'${st}'`).join(' and ')} (got ${describeValue(p.servableStates)})`,
+        this.clients.size > 0 ? undefined : 'the gate has no client: call allowReader (the Z6 fetchers) or allowPublisher (the CI promote pipeline)',
+      ),
+    });
+  }
+
+  /**
+   * Lets `client` read the registry through the gate (port 8443, GET only): the flow, the CA
+   * bundle and its own bearer token, announced by `MLSEC_REGISTRY_GATE_URL`,
+   * `MLSEC_REGISTRY_GATE_CA_FILE` and `MLSEC_REGISTRY_GATE_TOKEN_FILE`.
+   */
+  public allowReader(client: Workload): RegistryGateClientFiles {
+    return this.allow(client, 'reader', REGISTRY_GATE_READER_PORT);
+  }
+
+  /**
+   * Lets `client` read and make the lifecycle writes through the gate (port 8444): as
+   * `allowReader`, on the publishers' listener. Give it only to the pipeline identity (Z5-K02).
+   */
+  public allowPublisher(client: Workload): RegistryGateClientFiles {
+    return this.allow(client, 'publisher', REGISTRY_GATE_PUBLISHER_PORT);
+  }
+
+  protected renderConfig(): Record<string, unknown> {
+    const classes = [...this.clients.values()].map((c) => c.cls);
+    return renderRegistryGateConfig({
+      certificate: this.tls.certificate,
+      privateKey: this.tls.privateKey,
+      trackingUri: this.registryClient.trackingUri,
+      caBundle: this.registryClient.caBundle,
+      clientCertificate: this.registryClient.certificate,
+      clientKey: this.registryClient.privateKey,
+      readers: classes.includes('reader'),
+      publishers: classes.includes('publisher'),
+      requestsPerSecond: this.gateProps.requestsPerSecond ?? 20,
+      servableStates: [...new Set(this.gateProps.servableStates ?? ['Approved'])],
+    });
+  }
+
+  private allow(client: Workload, cls: ClientClass, port: number): RegistryGateClientFiles {
+    const what = cls === 'reader' ? 'allowReader' : 'allowPublisher';
+    if (!Workload.isWorkload(client)) throw new MlsecError(`[${this.node.path}] ${what}: the client must be a Workload (got ${describeValue(client)})`);
+    const known = this.clients.get(client.serviceName);
+    if (known && known.cls !== cls) throw new MlsecError(`[${this.node.path}] ${what}(${client.node.path}): it is already a ${known.cls}; a client has one class (a publisher reads on its own listener)`);
+    const token = known?.token ?? new Credential(this, `Token-${client.serviceName}`, {
+      name: `${this.serviceName}-${cls}-${client.serviceName}`,
+      description: `bearer token of ${client.node.path} at the registry gate ${this.node.path} (${cls})`,
+    });
+    if (!known) this.clients.set(client.serviceName, { workload: client, cls, token });
+    client.connections.allowTo(this, { port });
+    const caBundle = client.addSecret(SecretSource.caBundle(Vps.of(client)));
+    const tokenFile = client.addSecret(SecretSource.credential(token, `${this.serviceName}-token`));
+    const files: RegistryGateClientFiles = { url: `https://${this.serviceName}:${port}`, caBundle, tokenFile };
+    client.addEnvironment('MLSEC_REGISTRY_GATE_URL', files.url);
+    client.addEnvironment('MLSEC_REGISTRY_GATE_CA_FILE', caBundle);
+    client.addEnvironment('MLSEC_REGISTRY_GATE_TOKEN_FILE', tokenFile);
+    return files;
+  }
+}
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

@@ -1,0 +1,349 @@
+/**
+ * The generated registry gate end to end on real servers: the registry stack as in the MLflow
+ * real test (OpenBao from its generated bootstrap, PostgreSQL, MinIO and MLflow 3.17.2 from their
+ * generated files and agents), and Benthos 4.27 running the gate's generated config with what its
+ * own agent renders (its server and registry-client certificate) and its delivered token digests.
+ * The fetcher (reader) and the promoter (publisher) call it over HTTPS with their delivered
+ * tokens; MLflow's state is checked directly with the trainer's certificate. The last test stops
+ * MLflow (the gate must then fail closed). Re-pointed only what
+ * a test host must: /run/vault and /run/secrets paths, the listen addresses, the env file (its
+ * variables passed as the environment), and the name `mlflow` through a CONNECT proxy
+ * (HTTPS_PROXY, so the gate still verifies MLflow's certificate for its name).
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as https from 'https';
+import * as path from 'path';
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsBootstrap, Testing } from '../../../lib';
+import { REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT } from '../../../lib/services/registry-gate';
+import { benthosBinary, lintBenthos, RunningBenthos, startBenthos } from '../../support/real-servers/benthos';
+import { freePorts } from '../../support/real-servers/free-port';
+import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
+import { httpsRequest, HttpsReply } from '../../support/real-servers/https-request';
+import { minioBinaries, MinioServer as RunningMinio } from '../../support/real-servers/minio';
+import { MlflowCaller, mlflowBinDir, mlflowRequest, RunningMlflow, startMlflow } from '../../support/real-servers/mlflow';
+import { startGeneratedModelStore } from '../../support/real-servers/model-store';
+import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
+import { stopAll } from '../../support/real-servers/process-registry';
+import { ServiceProxy, startServiceProxy } from '../../support/real-servers/traefik';
+import { gateHost } from './support';
+
+const GATE = 'registry-gate';
+const MODEL = 'fraud-score';
+let host: GeneratedHost;
+let compose: any;
+let vault: GeneratedVault;
+let pg: RunningPostgres;
+let minio: RunningMinio;
+let proxy: ServiceProxy;
+let mlflow: RunningMlflow;
+let gate: RunningBenthos;
+let trainer: MlflowCaller;
+let readerPort: number;
+let publisherPort: number;
+let ca: Buffer;
+let readerToken: string;
+let publisherToken: string;
+const artifact = Buffer.concat([Buffer.from('fraud-score model v1\n'), crypto.randomBytes(2048)]);
+let artifactPath: string;
+/** An artifact of the same run that no model version holds. */
+let strayPath: string;
+/** Every change made to the generated config and environment, shown on failure. */
+const overrides: string[] = [];
+
+const read = (file: string) => fs.readFileSync(file);
+const reroot = (v: string, vaultDir: string, secretsDir: string) => v.replace(/^\/run\/vault\//, `${vaultDir}/`).replace(/^\/run\/secrets\//, `${secretsDir}/`);
+
+/** MLflow from its generated start script, as in the MLflow real test; its name `mlflow:5000` routed by the proxy. */
+async function startRegistry(): Promise<void> {
+  const mlflowOut = await renderAgentFiles(host, vault, 'mlflow');
+  const [port] = await freePorts(1);
+  const script = host.files['mlflow/start.sh'].replace('--host 0.0.0.0 --port 5000', `--host 127.0.0.1 --port ${port}`);
+  const secrets = path.dirname(deliveredPath(host, 'mlflow', 'x'));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(compose.services.mlflow.environment as Record<string, string>)) env[k] = reroot(String(v), mlflowOut, secrets);
+  Object.assign(env, { BACKEND_PGPORT: String(pg.port), PGHOSTADDR: '127.0.0.1', MLFLOW_S3_ENDPOINT_URL: `https://model-store:${minio.port}`, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: '127.0.0.1' });
+  const trainerOut = await renderAgentFiles(host, vault, 'trainer');
+  trainer = { port, servername: 'mlflow', ca: read(deliveredPath(host, 'trainer', 'ca.crt')), cert: read(path.join(trainerOut, 'vault-tls.crt')), key: read(path.join(trainerOut, 'vault-tls.key')) };
+  mlflow = await startMlflow({ script, env, probe: () => mlflowRequest(trainer, 'GET', '/health').then((r) => r.status, () => undefined) });
+  proxy.route('mlflow:5000', port);
+}
+
+/** The trainer's JSON call straight to MLflow; fails on a non-200. */
+async function direct(method: string, urlPath: string, body?: object): Promise<any> {
+  const r = await mlflowRequest(trainer, method, urlPath, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' });
+  expect(r.status, `${method} ${urlPath}: ${r.body}\n${mlflow.log().slice(-3000)}`).toBe(200);
+  return r.body === '' ? {} : JSON.parse(r.body);
+}
+
+/** The version's tags and the model's aliases, read straight from MLflow. */
+async function registryState(version = '1'): Promise<{ state?: string; aliases: Record<string, string> }> {
+  const mv = (await direct('GET', `/api/2.0/mlflow/model-versions/get?name=${MODEL}&version=${version}`)).model_version;
+  const rm = (await direct('GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`)).registered_model;
+  return {
+    state: (mv.tags ?? []).find((t: { key: string }) => t.key === 'lifecycle_state')?.value,
+    aliases: Object.fromEntries((rm.aliases ?? []).map((a: { alias: string; version: string }) => [a.alias, a.version])),
+  };
+}
+
+/** One call through the gate, as a client with `token` on `port`. */
+function once(port: number, token: string | undefined, method: string, urlPath: string, body?: object | string, headers: Record<string, string> = {}): Promise<HttpsReply> {
+  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return httpsRequest(port, GATE, urlPath, { ca }, method, text, { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers }, timeoutMs: 30_000 });
+}
+
+/** A call through the gate that waits out the gate's rate limit (20 per second) instead of failing on it. */
+async function viaGate(...args: Parameters<typeof once>): Promise<HttpsReply> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await once(...args);
+    if (r.status !== 429 || attempt === 5) return r;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+  }
+}
+const asReader = (method: string, urlPath: string, body?: object | string, headers?: Record<string, string>) => viaGate(readerPort, readerToken, method, urlPath, body, headers);
+const asPublisher = (method: string, urlPath: string, body?: object | string, headers?: Record<string, string>) => viaGate(publisherPort, publisherToken, method, urlPath, body, headers);
+
+/** The artifact through the gate as the fetcher downloads it: status and the bytes' digest. */
+function download(at: string): Promise<{ status: number; sha256: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: readerPort, path: `/api/2.0/mlflow-artifacts/artifacts/${at}`, servername: GATE, ca,
+      headers: { host: `${GATE}:${readerPort}`, authorization: `Bearer ${readerToken}` },
+    }, (res) => {
+      const hash = crypto.createHash('sha256');
+      res.on('data', (c: Buffer) => hash.update(c)).on('end', () => resolve({ status: res.statusCode ?? 0, sha256: hash.digest('hex') }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+const artifactSha256 = crypto.createHash('sha256').update(artifact).digest('hex');
+
+/** Expects a refusal: the status, a JSON error of the gate, and the gate's log naming the decision. */
+function expectRefused(r: HttpsReply, status: number, message?: RegExp): void {
+  expect(r.status, `${r.body}\n--- gate ---\n${gate.log().slice(-3000)}\n--- overrides ---\n${overrides.join('\n')}`).toBe(status);
+  const body = JSON.parse(r.body);
+  expect(body.error_code).toBe('PERMISSION_DENIED');
+  expect(body.message).toMatch(/^registry gate: /);
+  if (message) expect(body.message).toMatch(message);
+}
+
+/** The gate with its generated config and compose environment; only test-host paths and addresses change. */
+async function startGate(): Promise<void> {
+  const out = await renderAgentFiles(host, vault, GATE);
+  const secrets = path.dirname(deliveredPath(host, GATE, 'x'));
+  const config = parse(host.files[`${GATE}/benthos.yaml`]);
+  [readerPort, publisherPort] = await freePorts(2);
+  const ports: Record<string, number> = { [`0.0.0.0:${REGISTRY_GATE_READER_PORT}`]: readerPort, [`0.0.0.0:${REGISTRY_GATE_PUBLISHER_PORT}`]: publisherPort };
+  for (const input of config.input.broker.inputs) {
+    const s = input.http_server;
+    overrides.push(`listener ${s.address} → 127.0.0.1:${ports[s.address]}`);
+    s.address = `127.0.0.1:${ports[s.address]}`;
+  }
+  // Container paths in the config, re-rooted to the agent's output and the delivered files.
+  const text = stringify(config).replace(/\/run\/vault\//g, `${out}/`).replace(/\/run\/secrets\//g, `${secrets}/`);
+  overrides.push(`/run/vault → ${out}, /run/secrets → ${secrets}`);
+  const dir = fs.mkdtempSync(path.join(vault.bao.dir, 'gate-'));
+  const configFile = path.join(dir, 'benthos.yaml');
+  fs.writeFileSync(configFile, text);
+  const svc = compose.services[GATE];
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(svc.environment as Record<string, string>)) env[k] = reroot(String(v), out, secrets);
+  // startBenthos runs `-c <config>` only: the env file's variables (the token digests) go into the environment.
+  expect(svc.command).toEqual(['--env-file', '/run/secrets/registry-gate-tokens.env', '-c', '/etc/benthos/benthos.yaml']);
+  for (const line of fs.readFileSync(path.join(secrets, 'registry-gate-tokens.env'), 'utf8').split('\n').filter(Boolean)) {
+    const at = line.indexOf('=');
+    env[line.slice(0, at)] = line.slice(at + 1);
+  }
+  overrides.push('--env-file registry-gate-tokens.env → its variables in the environment');
+  env.HTTPS_PROXY = `http://127.0.0.1:${proxy.port}`;
+  overrides.push('HTTPS_PROXY added, standing in for the compose network\'s DNS');
+  const lint = lintBenthos(configFile, env);
+  expect(lint.status, `${lint.stdout}${lint.stderr}`).toBe(0);
+  gate = await startBenthos(configFile, env, { port: publisherPort });
+}
+
+beforeAll(async () => {
+  benthosBinary();
+  mlflowBinDir();
+  if (!minioBinaries()) throw new Error('minio/mc are not built: run `npx projen test:deps` (tools/install-minio.sh)');
+  const { app } = gateHost();
+  const assembly = Testing.synth(app);
+  const secretsDir = fs.mkdtempSync('/tmp/mlsec-registry-gate-');
+  fs.chmodSync(secretsDir, 0o755);
+  SecretsBootstrap.run(app, { secretsDir, chown: false });
+  host = { files: Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/')).map((p) => [p.slice('lab/'.length), assembly.file(p)])), secretsDir, vps: 'lab' };
+  compose = parse(host.files['docker-compose.yml']);
+  ca = read(deliveredPath(host, 'fetcher', 'ca.crt'));
+  readerToken = fs.readFileSync(deliveredPath(host, 'fetcher', `${GATE}-token`), 'utf8');
+  publisherToken = fs.readFileSync(deliveredPath(host, 'promoter', `${GATE}-token`), 'utf8');
+
+  const [pgPort] = await freePorts(1);
+  vault = await startGeneratedVault(host, 'vault', { postgres: { 'factory-db': pgPort } });
+  pg = await startGeneratedPostgres(host, 'factory-db', { renderedDir: await renderAgentFiles(host, vault, 'factory-db'), port: pgPort });
+  ({ minio } = await startGeneratedModelStore(host, vault, compose));
+  proxy = await startServiceProxy({ [`model-store:${minio.port}`]: minio.port });
+  await startRegistry();
+
+  // The registrar's side, straight to MLflow: a run's artifact, a registered model and its version 1.
+  const experiment = (await direct('POST', '/api/2.0/mlflow/experiments/create', { name: MODEL })).experiment_id as string;
+  const run = (await direct('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experiment, start_time: Date.now() })).run.info.run_id as string;
+  artifactPath = `${experiment}/${run}/artifacts/model/model.joblib`;
+  strayPath = `${experiment}/${run}/artifacts/scratch/model.joblib`;
+  for (const at of [artifactPath, strayPath]) {
+    const up = await mlflowRequest(trainer, 'PUT', `/api/2.0/mlflow-artifacts/artifacts/${at}`, artifact, { 'content-type': 'application/octet-stream' });
+    expect(up.status, up.body).toBe(200);
+  }
+  await direct('POST', '/api/2.0/mlflow/registered-models/create', { name: MODEL });
+  await direct('POST', '/api/2.0/mlflow/model-versions/create', { name: MODEL, source: `mlflow-artifacts:/${experiment}/${run}/artifacts/model`, run_id: run });
+  await startGate();
+}, 480_000);
+
+afterAll(async () => {
+  await gate?.stop();
+  await mlflow?.stop();
+  await proxy?.stop();
+  await minio?.stop();
+  await vault?.bao.stop();
+  await pg?.stop();
+  await stopAll();
+  if (host) fs.rmSync(host.secretsDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('the generated registry gate on real Benthos and MLflow', () => {
+  it('forwards the reads a fetcher needs, with its own client certificate, and no artifact of a version that is not servable', async () => {
+    const model = await asReader('GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`);
+    expect(model.status, `${model.body}\n${gate.log().slice(-3000)}`).toBe(200);
+    expect(JSON.parse(model.body).registered_model.name).toBe(MODEL);
+    const version = await asReader('GET', `/api/2.0/mlflow/model-versions/get?name=${MODEL}&version=1`);
+    expect(version.status).toBe(200);
+    expect(JSON.parse(version.body).model_version.version).toBe('1');
+    const uri = await asReader('GET', `/api/2.0/mlflow/model-versions/get-download-uri?name=${MODEL}&version=1`);
+    expect(uri.status).toBe(200);
+    expect(JSON.parse(uri.body).artifact_uri).toMatch(/^mlflow-artifacts:\//);
+    // The artifact of a version that is not Approved is not served; nor is an artifact no version holds.
+    expectRefused(await asReader('GET', `/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`), 403, /servable state \(Approved\)/);
+    expectRefused(await asReader('GET', `/api/2.0/mlflow-artifacts/artifacts/${strayPath}`), 403, /servable/);
+    // MLflow's own answers pass through with their status: an unknown model is its 404.
+    const unknown = await asReader('GET', '/api/2.0/mlflow/registered-models/get?name=no-such-model');
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+  }, 60_000);
+
+  it('refuses a caller without a registered token of the listener\'s class (401), and a reader on any write', async () => {
+    expectRefused(await viaGate(readerPort, undefined, 'GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`), 401);
+    expectRefused(await viaGate(readerPort, 'x'.repeat(43), 'GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`), 401);
+    // Each token works on its own listener only.
+    expectRefused(await viaGate(readerPort, publisherToken, 'GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`), 401);
+    expectRefused(await viaGate(publisherPort, readerToken, 'GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`), 401);
+    // The readers' listener takes GET only; a GET pretending to be a write (query and cookie) is still a read.
+    expect((await asReader('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '1', key: 'lifecycle_state', value: 'Candidate' })).status).toBe(405);
+    expectRefused(await asReader('GET', `/api/2.0/mlflow/model-versions/set-tag?name=${MODEL}&version=1&key=lifecycle_state&value=Candidate&http_server_verb=POST`), 403);
+    expectRefused(await asReader('GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`, undefined, { cookie: 'gate_class=publisher' }), 403, /cookies/);
+    expectRefused(await asReader('GET', '/api/2.0/mlflow/registered-models/search'), 403);
+    expectRefused(await asReader('GET', `/api/2.0/mlflow-artifacts/artifacts/${artifactPath.split('/')[0]}/.hidden/x`), 403);
+    // A traversal never reaches a listener's route: the router redirects to the cleaned path, outside /api/2.0/.
+    expect((await asReader('GET', '/api/2.0/mlflow-artifacts/artifacts/../../../etc/passwd')).status).not.toBe(200);
+    expect((await registryState()).state).toBeUndefined();
+  }, 60_000);
+
+  it('lets the publisher walk the lifecycle and set an alias the state allows, and refuses what the lifecycle forbids; MLflow unchanged', async () => {
+    const setState = (value: string) => asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '1', key: 'lifecycle_state', value });
+    // From no state, only Candidate.
+    expectRefused(await setState('Approved'), 403, /\(none\) -> Approved/);
+    for (const state of ['Candidate', 'Staging']) {
+      const r = await setState(state);
+      expect(r.status, `${r.body}\n${gate.log().slice(-3000)}`).toBe(200);
+      expect((await registryState()).state).toBe(state);
+    }
+    // Not a state; another tag; extra fields; Staging → production.
+    expectRefused(await setState('Production'), 403);
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '1', key: 'approved_by', value: 'me' }), 403);
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '1', key: 'lifecycle_state', value: 'Approved', run_id: 'x' }), 403);
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/registered-models/alias', { name: MODEL, alias: 'production', version: '1' }), 403, /production may not point at a version in state Staging/);
+    expect((await registryState()).aliases).toEqual({});
+    // Staging may hold `staging`; an unknown alias never.
+    const staged = await asPublisher('POST', '/api/2.0/mlflow/registered-models/alias', { name: MODEL, alias: 'staging', version: '1' });
+    expect(staged.status, staged.body).toBe(200);
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/registered-models/alias', { name: MODEL, alias: 'latest-and-greatest', version: '1' }), 403);
+    expect((await registryState()).aliases).toEqual({ staging: '1' });
+    const alias = await asReader('GET', `/api/2.0/mlflow/registered-models/alias?name=${MODEL}&alias=staging`);
+    expect(JSON.parse(alias.body).model_version.version).toBe('1');
+    // Approved: now its artifact is served, byte for byte (and still not the stray one); then production;
+    // then the alias is removed and the version revoked, which it never leaves, and is served no more.
+    expect((await setState('Approved')).status).toBe(200);
+    expect(await download(artifactPath)).toEqual({ status: 200, sha256: artifactSha256 });
+    expectRefused(await asReader('GET', `/api/2.0/mlflow-artifacts/artifacts/${strayPath}`), 403, /servable/);
+    expectRefused(await setState('Staging'), 403, /Approved -> Staging/);
+    expect((await asPublisher('POST', '/api/2.0/mlflow/registered-models/alias', { name: MODEL, alias: 'production', version: '1' })).status).toBe(200);
+    expect((await asPublisher('DELETE', '/api/2.0/mlflow/registered-models/alias', { name: MODEL, alias: 'production' })).status).toBe(200);
+    expect((await setState('Revoked')).status).toBe(200);
+    expectRefused(await setState('Candidate'), 403, /Revoked -> Candidate/);
+    expectRefused(await asReader('GET', `/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`), 403, /servable/);
+    // Deleting the lifecycle tag would leave Revoked: refused.
+    expectRefused(await asPublisher('DELETE', '/api/2.0/mlflow/model-versions/delete-tag', { name: MODEL, version: '1', key: 'lifecycle_state' }), 403);
+    // A version that does not exist: MLflow's 404 from the lookup, nothing written.
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '9', key: 'lifecycle_state', value: 'Candidate' }), 404);
+    expect(await registryState()).toEqual({ state: 'Revoked', aliases: { staging: '1' } });
+  }, 120_000);
+
+  it('refuses stage transitions and deletes of the model or version, never forwarding them', async () => {
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/model-versions/transition-stage', { name: MODEL, version: '1', stage: 'Production', archive_existing_versions: false }), 403, /deprecated/);
+    expectRefused(await asPublisher('DELETE', '/api/2.0/mlflow/registered-models/delete', { name: MODEL }), 403);
+    expectRefused(await asPublisher('DELETE', '/api/2.0/mlflow/model-versions/delete', { name: MODEL, version: '1' }), 403);
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/registered-models/rename', { name: MODEL, new_name: 'other' }), 403);
+    expectRefused(await asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', 'not json'), 403);
+    // Wrong types in the body, with the gate's own metadata names in the query: refused, nothing forwarded.
+    const forged = '?gate_action=DELETE&gate_target=mlflow/registered-models/delete&gate_class=publisher';
+    expectRefused(await asPublisher('POST', `/api/2.0/mlflow/model-versions/set-tag${forged}`, { name: 5, version: '1', key: 'lifecycle_state', value: 'Candidate' }), 403);
+    expectRefused(await asPublisher('DELETE', `/api/2.0/mlflow/registered-models/alias${forged}`, { name: { x: 1 }, alias: 'production' }), 403);
+    expectRefused(await asReader('GET', `/api/2.0/mlflow/registered-models/search${forged.replace('?', '?gate_path=mlflow/registered-models/get&name=fraud-score&')}`), 403);
+    const mv = (await direct('GET', `/api/2.0/mlflow/model-versions/get?name=${MODEL}&version=1`)).model_version;
+    expect(mv.current_stage).toBe('None');
+    expect((await direct('GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`)).registered_model.name).toBe(MODEL);
+    // The gate's log holds each decision with the caller's name, never a token.
+    const log = gate.log();
+    expect(log).toMatch(/"caller":"promoter"/);
+    expect(log).toMatch(/"caller":"fetcher"/);
+    expect(log).not.toContain(readerToken);
+    expect(log).not.toContain(publisherToken);
+  }, 60_000);
+
+  it('is rate limited: beyond 20 requests per second it answers 429', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Kept-alive connections, so the burst is not paced by TLS handshakes on a busy machine.
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+    const one = () => new Promise<number>((resolve, reject) => {
+      const req = https.request({
+        host: '127.0.0.1', port: readerPort, path: `/api/2.0/mlflow/registered-models/get?name=${MODEL}`, servername: GATE, ca, agent,
+        headers: { host: `${GATE}:${readerPort}`, authorization: `Bearer ${readerToken}` },
+      }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)));
+      req.once('error', reject);
+      req.end();
+    });
+    const started = Date.now();
+    try {
+      const statuses = await Promise.all(Array.from({ length: 80 }, one));
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      expect(statuses.every((st) => st === 200 || st === 429)).toBe(true);
+      // At most 20 per started second went through (plus the window open at the start); the rest were refused.
+      expect(statuses.filter((st) => st === 200).length).toBeLessThanOrEqual(20 * (seconds + 1));
+      expect(statuses.filter((st) => st === 429).length).toBeGreaterThan(0);
+    } finally {
+      agent.destroy();
+    }
+  }, 60_000);
+
+  it('fails closed when the registry is down: a 502 JSON error, never the request echoed back', async () => {
+    await mlflow.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const write = await asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '1', key: 'lifecycle_state', value: 'Quarantined' });
+    expect(write.status, write.body).toBe(502);
+    expect(JSON.parse(write.body)).toEqual({ error_code: 'BAD_GATEWAY', message: 'registry gate: the registry did not answer' });
+    const readBack = await asReader('GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`);
+    expect(readBack.status).toBe(502);
+    expect(readBack.body).not.toContain('lifecycle_state');
+  }, 60_000);
+});
