@@ -129,7 +129,7 @@ export class FeatureApi extends BenthosService {
       },
       pipeline: {
         processors: [
-          { mapping: requestMapping(this.featureGroups) },
+          { mapping: featureRequestMapping(this.featureGroups) },
           {
             switch: [{
               check: '@feature_api_status == "200"',
@@ -175,7 +175,7 @@ export class FeatureApi extends BenthosService {
  * parameters and cookies also land in metadata and could shadow them), every other metadata key
  * dropped, a status, and the hash key and fields to read.
  */
-export function requestMapping(groups: readonly FeatureGroup[]): string {
+export function featureRequestMapping(groups: readonly FeatureGroup[]): string {
   const fields = JSON.stringify(Object.fromEntries(groups.map((g) => [g.name, g.fields])));
   return [
     'let group = @group.or("")',

@@ -1,2 +1,3 @@
 export * from './ingestion-contract';
 export * from './ingestion-endpoint';
+export * from './staging-promoter';

@@ -20,13 +20,24 @@ export interface IngestionEndpointProps extends BenthosServiceProps {
 /** The HTTPS port the endpoint listens on. */
 export const INGESTION_PORT = 8443;
 const SOURCE = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+/** The one object-metadata field a connector stores: the SHA-256 (hex) of the body as written. */
+export const CONTENT_SHA256_METADATA = 'content_sha256';
+/**
+ * Runs on every record, accepted or not: the HTTP input put every request header (Authorization,
+ * Cookie…) into the metadata, which the output would store with the object, so all of it goes
+ * and only the hash of the final bytes stays, for the promote job to check (CONTROLS.md Z2-K08).
+ * A `mapping`, not a `mutation`: a mutation re-serializes JSON (sorted keys), which would change
+ * a quarantined body; a mapping that assigns no `root` keeps the bytes and the error flag.
+ */
+const HASH_MAPPING = `let sum = content().hash("sha256").encode("hex")\nmeta = deleted()\nmeta ${CONTENT_SHA256_METADATA} = $sum\n`;
 
 /**
  * A Z1 ingestion connector for one source (CONTROLS.md Z1-K10, Z1-K11): an HTTPS endpoint
  * `POST /ingest/<source>` that checks each JSON record against the source's contract, keeps only
  * the contract's fields, and writes accepted records to `staging/<source>/` and rejected ones,
  * unchanged, to `quarantine/<source>/` — with write-only grants on exactly those prefixes (no
- * read, no delete, never `raw/`). Expose it through the gateway (the Z1 door), which adds
+ * read, no delete, never `raw/`). Each object carries one metadata field, `content_sha256`, the
+ * SHA-256 of its body, which the {@link StagingPromoter} checks before raw. Expose it through the gateway (the Z1 door), which adds
  * authentication, limits and the body-size cap.
  */
 export class IngestionEndpoint extends BenthosService {
@@ -67,9 +78,8 @@ export class IngestionEndpoint extends BenthosService {
         endpoint: '${AWS_ENDPOINT_URL}',
         region: '${AWS_REGION}',
         force_path_style_urls: true,
-        // The HTTP input puts every request header (Authorization, Cookie…) into the message's
-        // metadata, which this output would store as object metadata: store none ("" prefixes all).
-        metadata: { exclude_prefixes: [''] },
+        // Stores all the message's metadata, which the last processor reduced to the hash alone.
+        metadata: { exclude_prefixes: [] },
         credentials: { profile: 'default' },
         max_in_flight: 16,
         timeout: '10s',
@@ -87,7 +97,7 @@ export class IngestionEndpoint extends BenthosService {
           key_file: tls.privateKey,
         },
       },
-      pipeline: { processors: [{ mapping: contractMapping(p.contract) }] },
+      pipeline: { processors: [{ mapping: contractMapping(p.contract) }, { mapping: HASH_MAPPING }] },
       output: {
         switch: {
           cases: [

@@ -38,9 +38,9 @@ const PREFIX = /^(?:[a-z0-9][a-z0-9._=-]{0,62}\/){0,8}$/;
 
 /**
  * A bucket of a {@link MinioServer}: versioned, encrypted by default (SSE with the server's KMS
- * key), optionally locked (WORM) or expiring. Access is only by grants: `grantRead` and
- * `grantWrite` add exactly the object actions on `bucket/prefix*` to the consumer's own MinIO
- * user, never a delete and never another prefix.
+ * key), optionally locked (WORM) or expiring. Access is only by grants: `grantRead`,
+ * `grantWrite` and `grantReadDelete` add exactly the object actions on `bucket/prefix*` to the
+ * consumer's own MinIO user, never another prefix; only `grantReadDelete` deletes.
  */
 export class MinioBucket extends Construct {
   /** The bucket name. */
@@ -90,8 +90,17 @@ export class MinioBucket extends Construct {
     this.grant(workload, 'write', options);
   }
 
+  /**
+   * Lets `workload` read, list and delete objects under `options.prefix` (GetObject, DeleteObject
+   * of the current version): for a job that moves objects out, such as the staging → raw promoter.
+   * No version delete and no lock bypass, so on a versioned bucket the old version stays.
+   */
+  public grantReadDelete(workload: Workload, options: BucketGrantOptions = {}): void {
+    this.grant(workload, 'read-delete', options);
+  }
+
   private grant(workload: Workload, access: BucketAccess, options: BucketGrantOptions): void {
-    const method = access === 'read' ? 'grantRead' : 'grantWrite';
+    const method = { 'read': 'grantRead', 'write': 'grantWrite', 'read-delete': 'grantReadDelete' }[access];
     const where = `${method}(${workload?.node?.path ?? describeValue(workload)})`;
     const prefix = options?.prefix ?? '';
     if (!Workload.isWorkload(workload)) {

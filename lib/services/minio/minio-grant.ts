@@ -1,7 +1,7 @@
-/** What a bucket grant allows. */
-export type BucketAccess = 'read' | 'write';
+/** What a bucket grant allows: `read-delete` is for a job that moves objects away (staging → raw). */
+export type BucketAccess = 'read' | 'write' | 'read-delete';
 
-/** Options of `MinioBucket.grantRead` / `grantWrite`. */
+/** Options of `MinioBucket.grantRead` / `grantWrite` / `grantReadDelete`. */
 export interface BucketGrantOptions {
   /**
    * Key prefix the grant is limited to: empty for the whole bucket, or `/`-separated segments of
@@ -21,7 +21,7 @@ export interface BucketGrant {
   readonly bucket: string;
   /** Key prefix ('' for the whole bucket). */
   readonly prefix: string;
-  /** Read or write. */
+  /** Read, write, or read and delete. */
   readonly access: BucketAccess;
 }
 
@@ -41,26 +41,30 @@ export interface PolicyDocument {
 }
 
 /**
- * Actions per access: nothing deletes, nothing lists beyond the prefix, nothing administers.
- * Sorted, as MinIO stores and returns them, so the served policy equals the generated one.
+ * Actions per access: only `read-delete` deletes (the current version only: never a version,
+ * never bypassing a lock), nothing lists beyond the prefix, nothing administers. Sorted, as
+ * MinIO stores and returns them, so the served policy equals the generated one.
  */
 export const BUCKET_ACTIONS: Readonly<Record<BucketAccess, readonly string[]>> = {
-  read: ['s3:GetObject'],
-  write: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'],
+  'read': ['s3:GetObject'],
+  'write': ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'],
+  'read-delete': ['s3:DeleteObject', 's3:GetObject'],
 };
+
+const SID: Readonly<Record<BucketAccess, string>> = { 'read': 'Read', 'write': 'Write', 'read-delete': 'ReadDelete' };
 
 /**
  * The least-privilege policy of one user: per grant, the object actions on `bucket/prefix*`,
- * and for reads a `s3:ListBucket` on the bucket limited by a `s3:prefix` condition (MinIO checks
+ * and for reads (with or without delete) a `s3:ListBucket` on the bucket limited by a `s3:prefix` condition (MinIO checks
  * listing against the bucket ARN, and the condition must sit in its own statement).
  */
 export function policyDocument(grants: readonly BucketGrant[]): PolicyDocument {
   const statements: PolicyStatement[] = [];
   const sorted = [...grants].sort((a, b) => key(a).localeCompare(key(b)));
   sorted.forEach((g, i) => {
-    const sid = `${g.access === 'read' ? 'Read' : 'Write'}${i + 1}`;
+    const sid = `${SID[g.access]}${i + 1}`;
     statements.push({ Sid: sid, Effect: 'Allow', Action: [...BUCKET_ACTIONS[g.access]], Resource: [`arn:aws:s3:::${g.bucket}/${g.prefix}*`] });
-    if (g.access === 'read') {
+    if (g.access !== 'write') {
       statements.push({
         Sid: `${sid}List`,
         Effect: 'Allow',

@@ -40,7 +40,7 @@ export interface RegistryGateConfigOptions {
  * and, for a lifecycle write, the version lookup and the check it needs. Every metadata key the
  * request brought (headers, query, cookies: all client-controlled) is dropped; only `gate_*` stay.
  */
-export function requestMapping(): string {
+export function gateRequestMapping(): string {
   const name = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
   const version = '^[1-9][0-9]{0,8}$';
   // A run's proxied artifact, `<experiment>/<run id>/artifacts/…`, in the fetcher's rules (model-fetch-script.ts
@@ -178,7 +178,7 @@ export function renderRegistryGateConfig(o: RegistryGateConfigOptions): Record<s
     pipeline: {
       threads: 2,
       processors: [
-        { mapping: requestMapping() },
+        { mapping: gateRequestMapping() },
         // A request the mapping could not read keeps the metadata its client set (gate_action
         // included): it is refused here, and every forward below also requires no error.
         { catch: [{ mapping: 'let cls = metadata("gate_class")\nroot = ""\nmeta = deleted()\nmeta gate_class = $cls\nmeta gate_caller = "unknown"\nmeta gate_action = "deny"\nmeta gate_status = "400"\nmeta gate_message = "malformed request"' }] },

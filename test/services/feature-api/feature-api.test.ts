@@ -9,7 +9,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Assembly, RedisServer, Testing, VaultServer, Vps, Zone } from '../../../lib';
-import { FEATURE_API_PORT, FeatureApi, requestMapping } from '../../../lib/services/feature-api';
+import { FEATURE_API_PORT, FeatureApi, featureRequestMapping } from '../../../lib/services/feature-api';
 import { lintBenthos, runBlobl } from '../../support/real-servers/benthos';
 import { consumerWorkload } from '../support';
 
@@ -140,7 +140,7 @@ describe('FeatureApi: the request mapping (benthos blobl; metadata stands in thr
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-feature-api-blobl-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'request.blobl');
-  fs.writeFileSync(file, `${requestMapping(GROUPS).replace(/@([a-z_]+)/g, 'this.$1').replace(/^meta = deleted\(\)$/m, '')}root.status = $status\n`);
+  fs.writeFileSync(file, `${featureRequestMapping(GROUPS).replace(/@([a-z_]+)/g, 'this.$1').replace(/^meta = deleted\(\)$/m, '')}root.status = $status\n`);
 
   it.each([
     [{ group: 'customer_risk', entity: 'c-1' }, '200', { key: 'fs:customer_risk:c-1', fields: ['score', 'tx_count_7d'] }],

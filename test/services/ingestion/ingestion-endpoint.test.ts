@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Assembly, contractMapping, IngestionContract, IngestionEndpoint, MinioServer, Testing, VaultServer, Vps, Zone } from '../../../lib';
+import { Assembly, CONTENT_SHA256_METADATA, contractMapping, IngestionContract, IngestionEndpoint, MinioServer, Testing, VaultServer, Vps, Zone } from '../../../lib';
 import { benthosBinary, lintBenthos, runBlobl } from '../../support/real-servers/benthos';
 
 /** The lab's contract (apps/lab.ts), plus a boolean field so that every type is covered. */
@@ -124,8 +124,9 @@ describe('IngestionEndpoint: the compose service', () => {
 describe('IngestionEndpoint: the Benthos config', () => {
   it.each([['without Vault', plain, '/run/secrets/tls.crt', '/run/secrets/tls.key'], ['with Vault', withVault, '/run/vault/vault-tls.crt', '/run/vault/vault-tls.key']])('serves POST /ingest/<source> over TLS only, with Benthos’ own HTTP server off (%s)', (_label, b, cert, key) => {
     const c = b.config;
-    expect(Object.keys(c).sort()).toEqual(['http', 'input', 'logger', 'output', 'pipeline']);
+    expect(Object.keys(c).sort()).toEqual(['http', 'input', 'logger', 'metrics', 'output', 'pipeline']);
     expect(c.http).toEqual({ enabled: false });
+    expect(c.metrics).toEqual({ none: {} });
     expect(c.input).toEqual({
       http_server: {
         address: '0.0.0.0:8443',
@@ -140,8 +141,15 @@ describe('IngestionEndpoint: the Benthos config', () => {
     expect(b.endpoint.path).toBe('/ingest/transactions');
   });
 
-  it('maps every record with exactly the contract’s mapping, one processor', () => {
-    expect(plain.config.pipeline).toEqual({ processors: [{ mapping: contractMapping(CONTRACT) }] });
+  it('maps every record with exactly the contract’s mapping, then replaces all metadata by the SHA-256 of the bytes written', () => {
+    expect(plain.config.pipeline).toEqual({
+      processors: [
+        { mapping: contractMapping(CONTRACT) },
+        // A mapping (not a mutation, which would re-serialize a quarantined JSON body) that drops every request header.
+        { mapping: 'let sum = content().hash("sha256").encode("hex")\nmeta = deleted()\nmeta content_sha256 = $sum\n' },
+      ],
+    });
+    expect(CONTENT_SHA256_METADATA).toBe('content_sha256');
     expect(withVault.config.pipeline).toEqual(plain.config.pipeline);
   });
 
@@ -157,8 +165,8 @@ describe('IngestionEndpoint: the Benthos config', () => {
       expect(Object.keys(c.output)).toEqual(['aws_s3']);
       const s3 = c.output.aws_s3;
       expect(s3.force_path_style_urls).toBe(true);
-      // Request headers (Authorization, Cookie…) ride in the message metadata: none is stored with the object.
-      expect(s3.metadata).toEqual({ exclude_prefixes: [''] });
+      // Request headers (Authorization, Cookie…) rode in the metadata; the last processor left only the hash, which is stored.
+      expect(s3.metadata).toEqual({ exclude_prefixes: [] });
       expect(s3.endpoint).toBe('${AWS_ENDPOINT_URL}');
       expect(s3.region).toBe('${AWS_REGION}');
       expect(s3.credentials).toEqual({ profile: 'default' });

@@ -32,6 +32,21 @@ describe('MinioServer', () => {
     expect(JSON.stringify(policy)).not.toMatch(/s3:\*|Delete|Bypass|admin:/);
   });
 
+  it('gives a read-delete grant GetObject and DeleteObject on the prefix and a listing of that prefix only: no version delete, no lock bypass', () => {
+    const { app: a, vps } = labApp();
+    const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE });
+    const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
+    const mover = new Workload(vps, 'mover', { zone: Zone.Z1_INGESTION, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), healthCheck: HealthCheck.command(['true']) });
+    staging.grantReadDelete(mover, { prefix: 'source-a/' });
+    const policy = JSON.parse(Testing.synth(a).file('lab/lake/policies/mover.json'));
+    expect(s3PolicyProblems(policy)).toEqual([]);
+    expect(policy.Statement).toEqual([
+      { Sid: 'ReadDelete1', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject'], Resource: ['arn:aws:s3:::staging/source-a/*'] },
+      { Sid: 'ReadDelete1List', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::staging'], Condition: { StringLike: { 's3:prefix': ['source-a/*'] } } },
+    ]);
+    expect(JSON.stringify(policy)).not.toMatch(/s3:\*|DeleteObjectVersion|Bypass|Put/);
+  });
+
   it('emits an idempotent mc bootstrap with lock, versioning, encryption, lifecycle and one user per grantee', () => {
     const { assembly } = app();
     const script = assembly.file('lab/lake/bootstrap.sh');

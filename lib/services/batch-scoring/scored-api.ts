@@ -1,0 +1,130 @@
+import { Construct } from 'constructs';
+import { MlsecError } from '../../core/errors';
+import { checkInteger, checkPattern, collect, describeValue } from '../../core/prop-rules';
+import { Workload } from '../../workload/workload';
+import { Zone } from '../../workload/zone';
+import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
+import { ENTITY_ID_PATTERN, postgresDsn, SCORED_COLUMNS, SCORED_SCHEMA, ScoredStore, scoredStoreProblems, scoredTableOf } from './scored-store';
+
+/** Props of a {@link ScoredApi}. */
+export interface ScoredApiProps extends BenthosServiceProps {
+  /** The scored store it reads (SELECT only). */
+  readonly scored: ScoredStore;
+  /** The models whose scores it serves: lower-case letters, digits and "-" (each has its `<model>_scores` table). */
+  readonly models: string[];
+  /**
+   * Requests per second it answers, all clients together (above: 429).
+   * @default 50
+   */
+  readonly requestsPerSecond?: number;
+}
+
+/** The HTTPS port of the API. */
+export const SCORED_API_PORT = 8443;
+const PREFIX = 'SCORED_PG';
+const MODEL = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const RATE_LIMIT = 'scored_api';
+
+/**
+ * The Z6 scored API (CONTROLS.md Z6-K10, Z6-K11, Z7 → Z6): Z7 consumers read stored scores here,
+ * never from the store. HTTPS on 8443, one route: `GET /scores/<model>/<entity_id>` answers the
+ * latest score of that entity (`entity_id`, `score`, `model_version`, `scored_at`) as JSON; an
+ * unknown model, entity or path is 404, any other method 405, a database failure a generic 503
+ * (no table, host or SQL in any answer). The entity id reaches SQL only as a bound parameter
+ * (`where entity_id = ?`), never in the text of a statement. It logs in with its client
+ * certificate and holds SELECT on the score schema only. Benthos' HTTP server does not verify
+ * client certificates: who may call it is decided by the flows `allowClient` declares (and, for
+ * callers outside the host, by the gateway's mTLS route in front of it).
+ */
+export class ScoredApi extends BenthosService {
+  /** The models it serves. */
+  public readonly models: readonly string[];
+  private readonly apiProps: ScoredApiProps;
+
+  constructor(scope: Construct, id: string, props: ScoredApiProps) {
+    const p = props ?? ({} as ScoredApiProps);
+    super(scope, id, p, { zone: Zone.Z6_SERVING, ports: [SCORED_API_PORT], tlsUsage: 'server' });
+    this.noHealthCheck('the Benthos image is built FROM scratch (no shell or HTTP client to probe with); its clients see a refused connection while it is down');
+    this.apiProps = p;
+    this.models = Array.isArray(p.models) ? [...p.models] : [];
+    const problems = [
+      ...scoredStoreProblems('scored', p.scored),
+      ...collect(
+        Array.isArray(p.models) && p.models.length >= 1 && p.models.length <= 32 ? undefined : `prop 'models' must be a list of 1 to 32 model names (got ${describeValue(p.models)})`,
+        ...this.models.map((m, i) => checkPattern(`models[${i}]`, m, MODEL, 'lower-case letters, digits and "-" (at most 64), starting and ending with a letter or digit')),
+        new Set(this.models).size === this.models.length ? undefined : `prop 'models' must name each model once (got ${describeValue(p.models)})`,
+        p.requestsPerSecond === undefined ? undefined : checkInteger('requestsPerSecond', p.requestsPerSecond, 1, 10_000),
+      ),
+    ];
+    if (problems.length === 0) {
+      p.scored.server.grantConnect(this, { database: p.scored.database, schema: p.scored.schema ?? SCORED_SCHEMA, privileges: ['SELECT'], authentication: 'cert', envPrefix: PREFIX });
+    }
+    this.node.addValidation({ validate: () => problems });
+  }
+
+  /** Lets `client` (e.g. a Z7 consumer) call the API: a flow to its HTTPS port. */
+  public allowClient(client: Workload): void {
+    if (!Workload.isWorkload(client)) throw new MlsecError(`[${this.node.path}] allowClient: the client must be a Workload (got ${describeValue(client)})`);
+    client.connections.allowTo(this, { port: SCORED_API_PORT });
+  }
+
+  protected renderConfig(): Record<string, unknown> {
+    const p = this.apiProps;
+    const schema = p.scored.schema ?? SCORED_SCHEMA;
+    const dsn = postgresDsn(this, PREFIX);
+    return {
+      input: {
+        http_server: {
+          address: `0.0.0.0:${SCORED_API_PORT}`,
+          // The router matches only known models and well-formed ids: anything else is its 404.
+          path: `/scores/{model:(?:${this.models.join('|')})}/{entity_id:${ENTITY_ID_PATTERN}}`,
+          ws_path: '',
+          allowed_verbs: ['GET'],
+          timeout: '5s',
+          rate_limit: RATE_LIMIT,
+          cert_file: this.tls.certificate,
+          key_file: this.tls.privateKey,
+          sync_response: {
+            status: '${! meta("http_status") }',
+            headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
+          },
+        },
+      },
+      pipeline: {
+        processors: [
+          {
+            switch: this.models.map((m) => ({
+              check: `@model == "${m}"`,
+              processors: [{
+                sql_select: {
+                  driver: 'postgres',
+                  dsn,
+                  table: `${schema}.${scoredTableOf(m)}`,
+                  columns: [...SCORED_COLUMNS],
+                  where: 'entity_id = ?',
+                  args_mapping: 'root = [ @entity_id ]',
+                  suffix: 'ORDER BY scored_at DESC LIMIT 1',
+                  conn_max_open: 4,
+                },
+              }],
+            })),
+          },
+          { mapping: RESPONSE },
+          // Any failure above (database down, …): one generic answer.
+          { catch: [{ mapping: 'meta = deleted()\nmeta http_status = "503"\nroot = {"error": "unavailable"}' }] },
+        ],
+      },
+      output: { sync_response: {} },
+      rate_limit_resources: [{ label: RATE_LIMIT, local: { count: p.requestsPerSecond ?? 50, interval: '1s' } }],
+    };
+  }
+}
+
+/** The answer: the row, or 404. Only the status travels as metadata (request headers are dropped). */
+const RESPONSE = [
+  'meta = deleted()',
+  'meta http_status = if this.length() == 0 { "404" } else { "200" }',
+  'root = if this.length() == 0 { {"error": "not found"} } else {',
+  '  {"entity_id": this.index(0).entity_id, "score": this.index(0).score, "model_version": this.index(0).model_version, "scored_at": this.index(0).scored_at}',
+  '}',
+].join('\n');
