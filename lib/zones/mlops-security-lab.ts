@@ -156,6 +156,7 @@ export class MlopsSecurityLab extends Vps {
     for (const [i, consumer] of (p.consumers ?? []).entries()) this.consumers.addConsumer(`Consumer${i + 1}`, consumer);
     this.observability = new Z9Observability(vps, 'Z9', { vault, keycloak: this.security.keycloak, thresholds: this.thresholds, alertReceivers: p.alertReceivers });
     this.observability.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });
+    for (const connector of this.ingestion.connectors) this.observability.scrape(connector);
     if (p.diagram ?? true) new ArchitectureDiagram(vps);
     this.node.addValidation({ validate: () => this.thresholds.problems() });
   }

@@ -3,6 +3,7 @@ import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
 import { IngestionEndpoint, INGESTION_PORT } from '../services/ingestion/ingestion-endpoint';
+import { StagingPromoter } from '../services/ingestion/staging-promoter';
 import { CrsWaf, WafMode } from '../services/waf/crs-waf';
 import { VaultServer } from '../vault/vault-server';
 import { Zone } from '../workload/zone';
@@ -52,6 +53,7 @@ export class Z1Ingestion extends SecurityZone {
   /** The ingestion door's host name. */
   public readonly ingestHost: string;
   private readonly admitted: IngestionEndpoint[] = [];
+  private readonly promoterJobs: StagingPromoter[] = [];
   private wafHop?: CrsWaf;
   private readonly ingestionProps: Z1IngestionProps;
 
@@ -61,6 +63,7 @@ export class Z1Ingestion extends SecurityZone {
     this.ingestHost = this.ingestionProps.ingestHost ?? `ingest.${Vps.of(this).domain}`;
     this.gateway = new Gateway(this, 'gateway', { publicAddress: this.ingestionProps.publicAddress, vault: this.ingestionProps.vault, trustedProxies: this.ingestionProps.trustedProxies });
     this.addControl({ id: 'Z1-K08', title: 'OWASP CRS WAF hop in front of /ingest, detect then block', gap: 'no source is admitted, so there is no ingestion route to protect' });
+    this.addControl({ id: 'Z2-K08', title: 'staging → raw promote by its own identity: SHA-256 recomputed against the hash the connector recorded, a mismatch quarantined', gap: 'no source is admitted, so nothing is promoted' });
     this.addControl({ id: 'Z1-K09', title: 'malware scan of uploaded files with ClamAV limits', gap: 'the sources are JSON records, which the catalog exempts from AV scanning (Z1-2.5); ClamavScanner is there for file sources, with no scan service calling it yet' });
   }
 
@@ -74,7 +77,15 @@ export class Z1Ingestion extends SecurityZone {
     return this.admitted;
   }
 
-  /** Creates the source's connector and routes it through the ingestion door (mTLS) and the WAF. */
+  /** The staging → raw promote jobs, one per admitted source. */
+  public get promoters(): readonly StagingPromoter[] {
+    return this.promoterJobs;
+  }
+
+  /**
+   * Creates the source's connector and routes it through the ingestion door (mTLS) and the WAF,
+   * and its promote job (`promote-<source>`, a one-shot run by the host's scheduler).
+   */
   public admit(source: DataSource): IngestionEndpoint {
     const { lake, vault } = this.ingestionProps;
     if (!lake) throw new MlsecError(`[${this.node.path}] admit('${source?.sourceName}'): prop 'lake' is required (the Z2RawLake whose staging and quarantine buckets the connector writes)`);
@@ -86,6 +97,10 @@ export class Z1Ingestion extends SecurityZone {
     const hop = this.wafHop.protect(connector, { port: INGESTION_PORT, pathPrefix: connector.path });
     this.gateway.expose(hop.workload, { name: `ingest-${connector.source}`, host: this.ingestHost, pathPrefix: hop.pathPrefix, port: hop.port, auth: RouteAuth.mtls(), methods: ['POST'] });
     this.admitted.push(connector);
+    this.promoterJobs.push(new StagingPromoter(this, `promote-${connector.source}`, {
+      source: connector.source, staging: lake.stagingBucket, raw: lake.rawBucket, quarantine: lake.quarantineBucket, vault,
+    }));
+    this.cover('Z2-K08', { builtBy: 'StagingPromoter (one job per source, role raw-promoter: reads and deletes its staging prefix, writes its raw prefix; hash mismatch → quarantine/<source>/promote-rejected/)' });
     return connector;
   }
 }

@@ -1,7 +1,9 @@
+import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
 import { KeycloakServer } from '../identity/keycloak-server';
+import { BenthosService } from '../services/benthos/benthos-service';
 import { AlertmanagerServer, WebhookReceiverOptions } from '../services/metrics/alertmanager-server';
 import { PROMETHEUS_PORT, PrometheusServer } from '../services/metrics/prometheus-server';
 import { GrafanaServer } from '../services/telemetry/grafana-server';
@@ -108,6 +110,16 @@ export class Z9Observability extends SecurityZone {
   /** Routes Grafana through the gateway for `allowFrom`, behind the OIDC proxy (Z9-K08). */
   public exposeUi(gateway: Gateway, options: { readonly allowFrom: string[]; readonly roles?: string[] }): void {
     gateway.expose(this.grafana, { host: this.grafana.host, auth: RouteAuth.oidc({ roles: options?.roles ?? ['admin', 'security', 'auditor'] }), allowFrom: options?.allowFrom });
+  }
+
+  /**
+   * Scrapes `service`'s metrics (a Benthos-based service built with metrics on, such as an
+   * ingestion connector) over HTTPS with Prometheus' client certificate.
+   */
+  public scrape(service: BenthosService): void {
+    if (service?.metricsPort === undefined) throw new MlsecError(`[${this.node.path}] scrape(${service?.node?.path}): the service serves no metrics`);
+    this.prometheus.addTarget(service, { port: service.metricsPort });
+    this.cover('Z9-K02', { gap: 'the ingestion connectors are scraped; other workloads ship OTLP logs only when passed to observe(), and most platform images emit no metrics the rules read' });
   }
 
   /** Lets `workload` ship OTLP logs to the collector (flow, client certificate, OTEL_EXPORTER_OTLP_* variables). */

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { checkPattern, collect } from '../../core/prop-rules';
 import { Zone } from '../../workload/zone';
-import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
+import { BENTHOS_METRICS_PORT, BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
 import type { MinioBucket } from '../minio/minio-bucket';
 import { contractMapping, contractProblems, IngestionContract } from './ingestion-contract';
 
@@ -38,7 +38,9 @@ const HASH_MAPPING = `let sum = content().hash("sha256").encode("hex")\nmeta = d
  * unchanged, to `quarantine/<source>/` — with write-only grants on exactly those prefixes (no
  * read, no delete, never `raw/`). Each object carries one metadata field, `content_sha256`, the
  * SHA-256 of its body, which the {@link StagingPromoter} checks before raw. Expose it through the gateway (the Z1 door), which adds
- * authentication, limits and the body-size cap.
+ * authentication, limits and the body-size cap. It counts every record in
+ * `ingest_records_total{source,result}` (accepted/rejected), served over HTTPS on
+ * {@link BENTHOS_METRICS_PORT} for Z9 to scrape (`Z9Observability.scrape`).
  */
 export class IngestionEndpoint extends BenthosService {
   /** The source. */
@@ -49,7 +51,7 @@ export class IngestionEndpoint extends BenthosService {
 
   constructor(scope: Construct, id: string, props: IngestionEndpointProps) {
     const p = props ?? ({} as IngestionEndpointProps);
-    super(scope, id, p, { zone: Zone.Z1_INGESTION, ports: [INGESTION_PORT], tlsUsage: 'server' });
+    super(scope, id, p, { zone: Zone.Z1_INGESTION, ports: [INGESTION_PORT], tlsUsage: 'server', metrics: true });
     // The image is FROM scratch: no shell or client to probe with.
     this.noHealthCheck('the Benthos image is built FROM scratch (no shell or HTTP client to probe with); the gateway answers 502 while it is down');
     this.endpointProps = p;
@@ -97,7 +99,14 @@ export class IngestionEndpoint extends BenthosService {
           key_file: tls.privateKey,
         },
       },
-      pipeline: { processors: [{ mapping: contractMapping(p.contract) }, { mapping: HASH_MAPPING }] },
+      pipeline: {
+        processors: [
+          { mapping: contractMapping(p.contract) },
+          { mapping: HASH_MAPPING },
+          // What the Z1 alert rules read (reject ratio per source): one count per record.
+          { metric: { type: 'counter', name: 'ingest_records_total', labels: { source: p.source, result: '${! if errored() { "rejected" } else { "accepted" } }' } } },
+        ],
+      },
       output: {
         switch: {
           cases: [

@@ -42,4 +42,7 @@ mc admin policy attach mlsec backup-shipper --user backup-shipper >/dev/null 2>&
 mc admin policy create mlsec ingest-transactions "$C/policies/ingest-transactions.json"
 mc admin user add mlsec ingest-transactions < "$S/user-ingest-transactions.secret"
 mc admin policy attach mlsec ingest-transactions --user ingest-transactions >/dev/null 2>&1 || mc admin user info mlsec ingest-transactions --json | grep -q '"policyName": *"ingest-transactions"'
+mc admin policy create mlsec promote-transactions "$C/policies/promote-transactions.json"
+mc admin user add mlsec promote-transactions < "$S/user-promote-transactions.secret"
+mc admin policy attach mlsec promote-transactions --user promote-transactions >/dev/null 2>&1 || mc admin user info mlsec promote-transactions --json | grep -q '"policyName": *"promote-transactions"'
 echo "minio bootstrap: done"

@@ -59,6 +59,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write model-store-bootstrap "$C/policies/model-store-bootstrap.hcl"
 "$V" policy write otel-collector "$C/policies/otel-collector.hcl"
 "$V" policy write prometheus "$C/policies/prometheus.hcl"
+"$V" policy write promote-transactions "$C/policies/promote-transactions.hcl"
 "$V" policy write registry-db "$C/policies/registry-db.hcl"
 "$V" policy write sso-auth "$C/policies/sso-auth.hcl"
 "$V" policy write sso-grafana "$C/policies/sso-grafana.hcl"
@@ -94,6 +95,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/model-store-bootstrap token_policies=model-store-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/otel-collector token_policies=otel-collector token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/prometheus token_policies=prometheus token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/promote-transactions token_policies=promote-transactions token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/registry-db token_policies=registry-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-auth token_policies=sso-auth token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-grafana token_policies=sso-grafana token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -189,6 +191,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/model-store @"$C/pki/model-store.json"
 "$V" write pki_int/roles/otel-collector @"$C/pki/otel-collector.json"
 "$V" write pki_int/roles/prometheus @"$C/pki/prometheus.json"
+"$V" write pki_int/roles/promote-transactions @"$C/pki/promote-transactions.json"
 "$V" write pki_int/roles/registry-db @"$C/pki/registry-db.json"
 "$V" write pki_int/roles/sso-auth @"$C/pki/sso-auth.json"
 "$V" write pki_int/roles/sso-grafana @"$C/pki/sso-grafana.json"
@@ -206,6 +209,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/feature-store/acl-feature-api sha256=@"$S/seed-feature-store-user-feature-api.sha256" >/dev/null
 "$V" kv put -mount=kv lab/core/backup-shipper/lake secret_key=@"$S/seed-lake-user-backup-shipper" >/dev/null
 "$V" kv put -mount=kv lab/core/ingest-transactions/lake secret_key=@"$S/seed-lake-user-ingest-transactions" >/dev/null
+"$V" kv put -mount=kv lab/core/promote-transactions/lake secret_key=@"$S/seed-lake-user-promote-transactions" >/dev/null
 "$V" kv put -mount=kv lab/core/registry-db/admin password=@"$S/seed-registry-db-admin-password" >/dev/null
 "$V" kv put -mount=kv lab/core/registry-db/vault-admin scram=@"$S/seed-registry-db-vault-admin.scram" >/dev/null
 "$V" kv put -mount=kv lab/core/model-store/root kms_key=@"$S/seed-model-store-kms-key" password=@"$S/seed-model-store-root-password" user=@"$S/seed-model-store-root-user" >/dev/null

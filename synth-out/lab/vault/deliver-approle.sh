@@ -49,6 +49,7 @@ deliver model-store-bootstrap-vault-agent 10001:10001 model-store-bootstrap
 deliver model-store-vault-agent 10001:10001 model-store
 deliver otel-collector-vault-agent 10001:10001 otel-collector
 deliver prometheus-vault-agent 65534:65534 prometheus
+deliver promote-transactions-vault-agent 10001:10001 promote-transactions
 deliver registry-db-vault-agent 999:999 registry-db
 deliver sso-auth-vault-agent 10001:10001 sso-auth
 deliver sso-grafana-vault-agent 10001:10001 sso-grafana

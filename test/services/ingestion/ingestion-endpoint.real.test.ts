@@ -21,6 +21,7 @@ const PATH = '/ingest/transactions';
 let lake: LakeFixture;
 let benthos: RunningBenthos;
 let benthosPort: number;
+let metricsPort: number;
 let ca: Buffer;
 
 /** The lab's source `transactions` (apps/lab.ts), on a lake with raw, staging and quarantine. */
@@ -51,12 +52,18 @@ beforeAll(async () => {
   lake = await startLakeFixture(buildApp(), 'ingestion-real');
   ca = lake.ca;
   benthosPort = await freePort();
+  metricsPort = await freePort();
   benthos = await startService(lake, SERVICE, (config, reroot) => {
     const input = config.input.http_server;
     lake.overrides.push(`benthos.yaml input.http_server.address: ${input.address} → 127.0.0.1:${benthosPort}`);
     input.address = `127.0.0.1:${benthosPort}`;
     input.cert_file = reroot('benthos.yaml input.http_server.cert_file', input.cert_file);
     input.key_file = reroot('benthos.yaml input.http_server.key_file', input.key_file);
+    const server = config.http;
+    lake.overrides.push(`benthos.yaml http.address: ${server.address} → 127.0.0.1:${metricsPort}`);
+    server.address = `127.0.0.1:${metricsPort}`;
+    server.cert_file = reroot('benthos.yaml http.cert_file', server.cert_file);
+    server.key_file = reroot('benthos.yaml http.key_file', server.key_file);
   }, benthosPort);
 }, 180_000);
 
@@ -199,5 +206,18 @@ describe('the generated ingestion connector on real Benthos and MinIO', () => {
     expect(denied(mcAs('connector', 'cp', upload, 's3/raw/transactions/evil.json'))).toBe(true);
     expect(denied(mcAs('connector', 'cp', upload, 's3/staging/other-source/evil.json'))).toBe(true);
     expect(keys('raw')).toEqual([]);
+  });
+
+  it('counts accepted and rejected records per source on its metrics endpoint, over TLS only, without debug endpoints', async () => {
+    const get = (urlPath: string) => httpsRequest(metricsPort, SERVICE, urlPath, { ca }, 'GET', undefined, { headers: { host: `${SERVICE}:4195` }, timeoutMs: 20_000 });
+    const metrics = await get('/metrics');
+    expect(metrics.status).toBe(200);
+    const count = (result: string) => Number(new RegExp(`^ingest_records_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`, 'm').exec(metrics.body)?.[1] ?? 'NaN');
+    // The earlier tests of this file posted valid and invalid records.
+    expect(count('accepted')).toBeGreaterThanOrEqual(1);
+    expect(count('rejected')).toBeGreaterThanOrEqual(1);
+    expect(metrics.body).toMatch(/^ingest_records_total\{[^}]*source="transactions"/m);
+    expect((await get('/debug/config/json')).status).toBe(404);
+    await expect(get('/metrics').then(() => httpsRequest(metricsPort, 'lake', '/metrics', { ca }, 'GET', undefined, { timeoutMs: 10_000 }))).rejects.toThrow(/altnames|does not match|Hostname/i);
   });
 });

@@ -56,14 +56,14 @@ const plain = build();
 const withVault = build({ vault: true });
 
 describe('IngestionEndpoint: the compose service', () => {
-  it.each([['without Vault', plain], ['with Vault', withVault]])('is a hardened Z1 service, exposed on 8443 only to its networks (%s)', (_label, b) => {
+  it.each([['without Vault', plain], ['with Vault', withVault]])('is a hardened Z1 service, exposed on 8443 (records) and 4195 (metrics) only to its networks (%s)', (_label, b) => {
     const svc = b.compose.services[SERVICE];
     expect(svc.labels).toEqual({ 'mlsec.zone': 'z1' });
     expect(svc['x-mlsec'].zone).toBe('z1');
     expect(svc['x-mlsec'].construct).toBe(`lab/${SERVICE}`);
     expect(svc.image).toBe('jeffail/benthos:4.27.0');
     expect(svc.command).toEqual(['-c', '/etc/benthos/benthos.yaml']);
-    expect(svc.expose).toEqual(['8443']);
+    expect(svc.expose).toEqual(['8443', '4195']);
     expect(svc.ports).toBeUndefined();
     expect(svc.network_mode).toBeUndefined();
     // Hardened.
@@ -122,11 +122,12 @@ describe('IngestionEndpoint: the compose service', () => {
 });
 
 describe('IngestionEndpoint: the Benthos config', () => {
-  it.each([['without Vault', plain, '/run/secrets/tls.crt', '/run/secrets/tls.key'], ['with Vault', withVault, '/run/vault/vault-tls.crt', '/run/vault/vault-tls.key']])('serves POST /ingest/<source> over TLS only, with Benthos’ own HTTP server off (%s)', (_label, b, cert, key) => {
+  it.each([['without Vault', plain, '/run/secrets/tls.crt', '/run/secrets/tls.key'], ['with Vault', withVault, '/run/vault/vault-tls.crt', '/run/vault/vault-tls.key']])('serves POST /ingest/<source> over TLS only, and Benthos’ own server only for metrics, over TLS, without debug endpoints (%s)', (_label, b, cert, key) => {
     const c = b.config;
     expect(Object.keys(c).sort()).toEqual(['http', 'input', 'logger', 'metrics', 'output', 'pipeline']);
-    expect(c.http).toEqual({ enabled: false });
-    expect(c.metrics).toEqual({ none: {} });
+    expect(c.http).toEqual({ enabled: true, address: '0.0.0.0:4195', debug_endpoints: false, cert_file: cert, key_file: key });
+    expect(c.metrics).toEqual({ prometheus: {} });
+    expect(b.endpoint.metricsPort).toBe(4195);
     expect(c.input).toEqual({
       http_server: {
         address: '0.0.0.0:8443',
@@ -141,12 +142,14 @@ describe('IngestionEndpoint: the Benthos config', () => {
     expect(b.endpoint.path).toBe('/ingest/transactions');
   });
 
-  it('maps every record with exactly the contract’s mapping, then replaces all metadata by the SHA-256 of the bytes written', () => {
+  it('maps every record with exactly the contract’s mapping, replaces all metadata by the SHA-256 of the bytes written, and counts it', () => {
     expect(plain.config.pipeline).toEqual({
       processors: [
         { mapping: contractMapping(CONTRACT) },
         // A mapping (not a mutation, which would re-serialize a quarantined JSON body) that drops every request header.
         { mapping: 'let sum = content().hash("sha256").encode("hex")\nmeta = deleted()\nmeta content_sha256 = $sum\n' },
+        // The series the Z1 alert rules read (reject ratio per source).
+        { metric: { type: 'counter', name: 'ingest_records_total', labels: { source: 'transactions', result: '${! if errored() { "rejected" } else { "accepted" } }' } } },
       ],
     });
     expect(CONTENT_SHA256_METADATA).toBe('content_sha256');

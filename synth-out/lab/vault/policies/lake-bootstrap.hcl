@@ -14,3 +14,7 @@ path "kv/data/lab/core/ingest-transactions/lake" {
 path "kv/data/lab/core/lake/root" {
   capabilities = ["read"]
 }
+
+path "kv/data/lab/core/promote-transactions/lake" {
+  capabilities = ["read"]
+}

@@ -53,6 +53,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/user-promote-transactions.secret.ctmpl"
+  destination = "/run/vault/user-promote-transactions.secret"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   source = "/vault/agent/user-airflow-worker-curation.secret.ctmpl"
   destination = "/run/vault/user-airflow-worker-curation.secret"
   perms = "0400"
