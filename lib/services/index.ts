@@ -5,6 +5,7 @@ export * from './benthos';
 export * from './ingestion';
 export * from './feature-api';
 export * from './registry-gate';
+export * from './batch-scoring';
 export * from './mlflow';
 export * from './opa';
 export * from './waf';

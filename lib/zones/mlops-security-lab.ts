@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
 import { Zone } from '../workload/zone';
 import { ArchitectureDiagram } from '../diagram/architecture-diagram';
@@ -21,6 +22,14 @@ import { AlertReceiver, Z9Observability } from './z9-observability';
 
 /** How big the host is: resource limits of the heavier services scale with it. */
 export type LabSizing = 'small' | 'standard';
+
+/** A model scored in batch in the lab. */
+export interface LabBatchScoring {
+  /** The served model (one of `models`). */
+  readonly model: string;
+  /** The feature group (one of `featureGroups`) whose offline table it scores. */
+  readonly featureGroup: string;
+}
 
 /** Props of {@link MlopsSecurityLab}. */
 export interface MlopsSecurityLabProps {
@@ -52,6 +61,12 @@ export interface MlopsSecurityLabProps {
    * @default none (no feature API)
    */
   readonly featureGroups?: FeatureGroup[];
+  /**
+   * Models also scored in batch (Z6), each from one Z3 feature group; their scores are read
+   * through the scored API on the inference door.
+   * @default none (no scored store)
+   */
+  readonly batchScoring?: LabBatchScoring[];
   /**
    * The LLM gateway (Z6): its system prompt, filters, egress allow-list and models.
    * @default none (no LLM use, no egress at all)
@@ -149,6 +164,13 @@ export class MlopsSecurityLab extends Vps {
       registry: this.factory.mlflow, releaseRole, modelServerMemoryMiB: standard ? 2048 : 1024,
     });
     for (const model of p.models ?? []) this.serving.addModelServer(model);
+    if ((p.batchScoring ?? []).length > 0) {
+      this.serving.addBatchScoring(...p.batchScoring!.map((b) => {
+        const modelServer = this.serving.modelServers.find((s) => s.model.name === b?.model);
+        if (!modelServer) throw new MlsecError(`[${this.node.path}] prop 'batchScoring': model '${b?.model}' is not one of prop 'models' (${this.serving.modelServers.map((s) => s.model.name).join(', ') || 'none'})`);
+        return { modelServer, features: this.curated.offlineFeatures(b.featureGroup) };
+      }));
+    }
     if (p.llm) this.serving.addLlmGateway(p.llm);
     this.security.exposeSignIn(this.ingestion.gateway, { allowFrom: p.operators });
     this.factory.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });

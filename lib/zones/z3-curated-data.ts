@@ -78,16 +78,27 @@ export class Z3CuratedData extends SecurityZone {
     const p = props ?? ({} as Z3CuratedDataProps);
     this.curatedDb = new PostgresServer(this, 'curated-db', { zone: Zone.Z3_CURATED, vault: p.vault });
     this.curatedDb.addDatabase('curated', { schemas: ['curated_core'] });
-    this.curatedDb.addDatabase('features', { schemas: ['fs_offline'] });
+    this.curatedDb.addDatabase('features', { schemas: [OFFLINE_SCHEMA] });
     this.featureStore = new RedisServer(this, 'feature-store', { zone: Zone.Z3_CURATED, use: 'feature-store', resources: { memoryMiB: p.featureStoreMemoryMiB ?? 512 }, vault: p.vault });
     if ((p.featureGroups ?? []).length > 0) {
       this.featureApi = new FeatureApi(this, 'feature-api', { store: this.featureStore, featureGroups: p.featureGroups!, vault: p.vault });
+      for (const group of this.featureApi.featureGroups) this.curatedDb.addSchemaObjects('features', offlineTableSql(group));
       this.addControl({ id: 'Z3-K06', title: 'feature groups: one writer pipeline, readers only through the feature API (declared fields only)', builtBy: 'FeatureApi (HMGET of declared fields, read-only ACL on its groups) and grantFeatureWrite (write ACL on the groups only)' });
     }
     this.backupJob = this.addBackup(p);
     this.catalog = new VpsFile(this, 'Catalog', { path: 'datasets/catalog.json', content: () => canonicalJson({ datasets: this.datasets }) });
     this.addControl({ id: 'Z3-K01', title: 'every curated dataset has a catalog entry (owner, classification, purpose, legal basis, retention)', builtBy: 'Z3CuratedData.addDataset (datasets/catalog.json; synth fails on a missing field)' });
     this.node.addValidation({ validate: () => [...collect(p.vault ? undefined : "prop 'vault' is required (the Z8 VaultServer)", p.lake ? undefined : "prop 'lake' is required (the Z2RawLake)"), ...this.datasets.flatMap(datasetProblems)] });
+  }
+
+  /**
+   * Where batch jobs read a feature group offline: table `fs_offline.<group>` of the `features`
+   * database (one row per entity, one numeric column per feature).
+   */
+  public offlineFeatures(group: string): { server: PostgresServer; database: string; schema: string; table: string; entityColumn: string; columns: string[] } {
+    const g = this.featureApi?.featureGroups.find((x) => x.name === group);
+    if (!g) throw new MlsecError(`[${this.node.path}] offlineFeatures('${group}'): no such feature group (declared: ${(this.featureApi?.featureGroups ?? []).map((x) => x.name).join(', ') || 'none'})`);
+    return { server: this.curatedDb, database: 'features', schema: OFFLINE_SCHEMA, table: g.name, entityColumn: 'entity_id', columns: [...g.fields] };
   }
 
   /**
@@ -136,6 +147,22 @@ export class Z3CuratedData extends SecurityZone {
     p.lake?.backupBucket.grantWrite(shipper, { prefix: 'curated/' });
     return backup;
   }
+}
+
+const OFFLINE_SCHEMA = 'fs_offline';
+
+/** The offline table of a feature group, created by the database's owner (group and field names are validated by FeatureApi). */
+function offlineTableSql(group: FeatureGroup): string {
+  const table = `"${OFFLINE_SCHEMA}"."${group.name}"`;
+  return [
+    'SET ROLE "features_owner";',
+    `CREATE TABLE IF NOT EXISTS ${table} (`,
+    '  entity_id text PRIMARY KEY,',
+    ...group.fields.map((f) => `  "${f}" double precision,`),
+    '  updated_at timestamptz NOT NULL DEFAULT now()',
+    ');',
+    'RESET ROLE;',
+  ].join('\n');
 }
 
 const DATASET = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_v[0-9]+$/;

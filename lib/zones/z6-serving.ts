@@ -3,7 +3,11 @@ import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
 import { LLM_GATEWAY_PORT, LlmGateway, LlmGatewayProps, LlmModelOptions } from '../services/llm-gateway/llm-gateway';
+import { BatchScoringJob, FeatureSource } from '../services/batch-scoring/batch-scoring-job';
+import { SCORED_API_PORT, ScoredApi } from '../services/batch-scoring/scored-api';
+import { SCORED_SCHEMA, scoredTableSql } from '../services/batch-scoring/scored-store';
 import { FeatureApi } from '../services/feature-api/feature-api';
+import { PostgresServer } from '../services/postgres/postgres-server';
 import { VaultServer } from '../vault/vault-server';
 import { MlflowServer } from '../services/mlflow/mlflow-server';
 import { ModelServer } from '../services/model-serving/model-server';
@@ -22,6 +26,19 @@ export interface ServingLlmOptions extends Omit<LlmGatewayProps, 'vault'> {
    * @default llm.<the Vps domain>
    */
   readonly host?: string;
+}
+
+/** One model scored in batch by {@link Z6Serving.addBatchScoring}. */
+export interface BatchScoringOptions {
+  /** The model server that scores (its model's name names the job and the score table). */
+  readonly modelServer: ModelServer;
+  /** The Z3 feature table it reads (only these columns). */
+  readonly features: FeatureSource;
+  /**
+   * Rows per inference request.
+   * @default 100
+   */
+  readonly batchSize?: number;
 }
 
 /** Props of {@link Z6Serving}. */
@@ -71,6 +88,7 @@ export class Z6Serving extends SecurityZone {
   /** The inference door's host name. */
   public readonly inferenceHost: string;
   private llm?: LlmGateway;
+  private scored?: { readonly api: ScoredApi };
   private readonly servers: ModelServer[] = [];
   private readonly servingProps: Z6ServingProps;
 
@@ -109,6 +127,36 @@ export class Z6Serving extends SecurityZone {
     });
     this.cover('INV-06', { builtBy: 'ModelServer (fetch job: release record from Vault, mTLS download, digest and Transit signature checked, read-only volume)' });
     return server;
+  }
+
+  /** The scored API, once batch scoring is added. */
+  public get scoredApi(): ScoredApi | undefined {
+    return this.scored?.api;
+  }
+
+  /**
+   * Adds batch scoring (CONTROLS.md Z6-K09..K11): the governed scored store (its own PostgreSQL,
+   * database `scored`, an append-only `<model>_scores` table per model created by the owner role),
+   * one one-shot `batch-<model>` job per model (SELECT on its feature columns, INSERT only on the
+   * scores), and the read-only scored API, routed on the inference door as
+   * `GET /scores/<model>/<entity>` for client certificates of the internal CA.
+   */
+  public addBatchScoring(...models: BatchScoringOptions[]): ScoredApi {
+    if (this.scored) throw new MlsecError(`[${this.node.path}] addBatchScoring: batch scoring is added already; pass every model in one call`);
+    const p = this.servingProps;
+    const db = new PostgresServer(this, 'scored-db', { zone: Zone.Z6_SERVING, vault: p.vault });
+    db.addDatabase('scored', { schemas: [SCORED_SCHEMA] });
+    const store = { server: db, database: 'scored' };
+    for (const m of models) {
+      const job = new BatchScoringJob(this, `batch-${m?.modelServer?.model?.name}`, { modelServer: m?.modelServer, features: m?.features, scored: store, batchSize: m?.batchSize, vault: p.vault });
+      db.addSchemaObjects('scored', scoredTableSql(store, job.modelName));
+    }
+    const api = new ScoredApi(this, 'scored-api', { scored: store, models: models.map((m) => m?.modelServer?.model?.name), vault: p.vault });
+    p.gateway?.expose(api, { host: this.inferenceHost, pathPrefix: '/scores/', methods: ['GET'], port: SCORED_API_PORT, auth: RouteAuth.mtls() });
+    this.scored = { api };
+    this.addControl({ id: 'Z6-K10', title: 'scored store: writers only the batch jobs (INSERT), no direct read grants to apps, TLS only', builtBy: 'Z6Serving.addBatchScoring (scored-db: INSERT-only job roles, SELECT-only API role, certificate login)' });
+    this.addControl({ id: 'Z6-K11', title: 'consumers read scores only through the scored API', builtBy: 'ScoredApi (GET /scores/<model>/<entity>, bound parameters only, routed on the inference door with client certificates)' });
+    return api;
   }
 
   /** The LLM gateway, once added. */

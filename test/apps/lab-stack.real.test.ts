@@ -116,6 +116,14 @@ describe('the reference lab on real servers', () => {
     expect(pg.log()).toMatch(/connection authorized: user=v-approle-curated--[^ ]+ database=curated/);
   }, 120_000);
 
+  it('creates the offline feature table as the features owner, readable by the batch scoring job, writable by nobody else', () => {
+    const q = (sql: string) => pg.runSqlAsSuperuser(sql, 'features').trim();
+    expect(q("select tableowner from pg_tables where schemaname = 'fs_offline' and tablename = 'customer_risk'")).toBe('features_owner');
+    expect(q("select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_schema = 'fs_offline' and table_name = 'customer_risk'")).toBe('entity_id,amount_30d,count_30d,tenure_days,updated_at');
+    expect(q("select has_table_privilege('batch_fraud_score', 'fs_offline.customer_risk', 'SELECT')")).toBe('t');
+    expect(q("select has_table_privilege('batch_fraud_score', 'fs_offline.customer_risk', 'INSERT')")).toBe('f');
+  });
+
   it('runs the feature store on what its own agent renders: a Vault-issued certificate and an ACL of hashes', async () => {
     const out = await renderAgentFiles(host, vault, 'feature-store');
     const acl = fs.readFileSync(path.join(out, 'users.acl'), 'utf8');

@@ -7,6 +7,8 @@ export interface InitDatabase {
   readonly name: string;
   /** Schemas, owned by the owner role. */
   readonly schemas: readonly string[];
+  /** Statements that create the database's objects (tables), run last, after every grant and default privilege. */
+  readonly ddl?: readonly string[];
 }
 
 /** The NOLOGIN role that owns a database and its schemas (no application logs in as it). */
@@ -102,6 +104,7 @@ export function renderInitSql(producer: string, databases: readonly InitDatabase
       const path = (g.schema !== undefined ? [g.schema] : db.schemas).map(q).join(', ');
       out.push(`ALTER ROLE ${q(g.role)} IN DATABASE ${q(db.name)} SET search_path = ${path};`);
     }
+    out.push(...(db.ddl ?? []));
   }
   out.push('');
   return out.join('\n');

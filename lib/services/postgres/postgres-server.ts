@@ -81,7 +81,7 @@ export class PostgresServer extends Workload {
   /** The superuser role (socket only). */
   public readonly adminRole: string;
 
-  private readonly databases = new Map<string, { schemas: string[]; path: string }>();
+  private readonly databases = new Map<string, { schemas: string[]; path: string; ddl: string[] }>();
   private readonly grants: PostgresGrant[] = [];
   private readonly grantProblems: string[] = [];
   private readonly pgProps: PostgresServerProps;
@@ -141,7 +141,7 @@ export class PostgresServer extends Workload {
     const ident = new VpsFile(this, 'Ident', { path: `${this.serviceName}/pg_ident.conf`, content: () => renderPgIdent(this.node.path, this.grants) });
     const init = new VpsFile(this, 'InitSql', {
       path: `${this.serviceName}/initdb/10-mlsec-roles.sql`,
-      content: () => renderInitSql(this.node.path, [...this.databases].map(([name, d]) => ({ name, schemas: d.schemas })), this.grants, this.vaultConnection ? VAULT_ADMIN_ROLE : undefined),
+      content: () => renderInitSql(this.node.path, [...this.databases].map(([name, d]) => ({ name, schemas: d.schemas, ddl: d.ddl })), this.grants, this.vaultConnection ? VAULT_ADMIN_ROLE : undefined),
     });
     this.mountFile(conf, `${CONF_DIR}/postgresql.conf`);
     this.mountFile(hba, `${CONF_DIR}/pg_hba.conf`);
@@ -180,8 +180,28 @@ export class PostgresServer extends Workload {
     if (problems.length === 0 && this.databases.has(name)) problems.push(`prop 'addDatabase.name': database '${name}' is already added`);
     if (problems.length === 0 && typeof name === 'string' && ownerRoleOf(name) === this.adminRole) problems.push(`prop 'addDatabase.name': its owner role would be the admin role '${this.adminRole}'`);
     if (problems.length > 0) this.grantProblems.push(...problems);
-    else this.databases.set(name, { schemas: [...new Set(schemas)], path: this.node.path });
+    else this.databases.set(name, { schemas: [...new Set(schemas)], path: this.node.path, ddl: [] });
     return name;
+  }
+
+  /**
+   * Adds statements that create `database`'s objects (idempotent DDL such as `CREATE TABLE IF NOT
+   * EXISTS`, e.g. `scoredTableSql`), appended to the init SQL after the database's grants and
+   * default privileges. They run as the admin role; to have the grants' default privileges apply,
+   * create objects as the owner (`SET ROLE <database>_owner` … `RESET ROLE`). Meant for constructs
+   * that generate DDL from validated identifiers, never for user input.
+   */
+  public addSchemaObjects(database: string, ddl: string): void {
+    const db = this.databases.get(database);
+    if (!db) {
+      this.grantProblems.push(`addSchemaObjects: prop 'database' must be a database added with addDatabase() on '${this.node.path}' (${[...this.databases.keys()].join(', ') || 'none yet'}), got ${describeValue(database)}`);
+      return;
+    }
+    if (typeof ddl !== 'string' || ddl.trim() === '') {
+      this.grantProblems.push(`addSchemaObjects(${database}): prop 'ddl' must be non-empty SQL text (got ${describeValue(ddl)})`);
+      return;
+    }
+    if (!db.ddl.includes(ddl)) db.ddl.push(ddl.trimEnd());
   }
 
   /**

@@ -38,6 +38,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write airflow-worker-curation "$C/policies/airflow-worker-curation.hcl"
 "$V" policy write airflow-worker-training "$C/policies/airflow-worker-training.hcl"
 "$V" policy write backup-shipper "$C/policies/backup-shipper.hcl"
+"$V" policy write batch-fraud-score "$C/policies/batch-fraud-score.hcl"
 "$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
 "$V" policy write curated-db "$C/policies/curated-db.hcl"
@@ -61,6 +62,8 @@ has auth approle || "$V" auth enable approle
 "$V" policy write prometheus "$C/policies/prometheus.hcl"
 "$V" policy write promote-transactions "$C/policies/promote-transactions.hcl"
 "$V" policy write registry-db "$C/policies/registry-db.hcl"
+"$V" policy write scored-api "$C/policies/scored-api.hcl"
+"$V" policy write scored-db "$C/policies/scored-db.hcl"
 "$V" policy write sso-auth "$C/policies/sso-auth.hcl"
 "$V" policy write sso-grafana "$C/policies/sso-grafana.hcl"
 "$V" policy write sso-mlflow "$C/policies/sso-mlflow.hcl"
@@ -76,6 +79,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/airflow-worker-curation token_policies=airflow-worker-curation token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/airflow-worker-training token_policies=airflow-worker-training token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/backup-shipper token_policies=backup-shipper token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/batch-fraud-score token_policies=batch-fraud-score token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-db token_policies=curated-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-api token_policies=feature-api token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -97,6 +101,8 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/prometheus token_policies=prometheus token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/promote-transactions token_policies=promote-transactions token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/registry-db token_policies=registry-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/scored-api token_policies=scored-api token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/scored-db token_policies=scored-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-auth token_policies=sso-auth token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-grafana token_policies=sso-grafana token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-mlflow token_policies=sso-mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -157,6 +163,17 @@ if ! "$V" kv get -mount=kv mlsec/rotated/airflow-db >/dev/null 2>&1; then
     echo "vault bootstrap: airflow-db is not reachable yet; run this script again once it is up, to rotate its admin password"
   fi
 fi
+if ! "$V" read database/config/scored-db >/dev/null 2>&1; then
+  "$V" write database/config/scored-db plugin_name=postgresql-database-plugin allowed_roles="scored-db-*" username=vault_admin password=@"$S/seed-scored-db-vault-admin-password" verify_connection=false \
+    connection_url="postgresql://{{username}}:{{password}}@scored-db:5432/postgres?sslmode=verify-full&sslrootcert=/run/secrets/ca.crt" password_authentication=scram-sha-256
+fi
+if ! "$V" kv get -mount=kv mlsec/rotated/scored-db >/dev/null 2>&1; then
+  if "$V" write -f database/rotate-root/scored-db >/dev/null 2>&1; then
+    "$V" kv put -mount=kv mlsec/rotated/scored-db rotated=true >/dev/null && echo "vault bootstrap: scored-db admin password rotated"
+  else
+    echo "vault bootstrap: scored-db is not reachable yet; run this script again once it is up, to rotate its admin password"
+  fi
+fi
 
 # CI: GitHub Actions OIDC tokens, bound to repository, ref and environment.
 has auth jwt || "$V" auth enable jwt
@@ -174,6 +191,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/airflow-scheduler @"$C/pki/airflow-scheduler.json"
 "$V" write pki_int/roles/airflow-worker-curation @"$C/pki/airflow-worker-curation.json"
 "$V" write pki_int/roles/airflow-worker-training @"$C/pki/airflow-worker-training.json"
+"$V" write pki_int/roles/batch-fraud-score @"$C/pki/batch-fraud-score.json"
 "$V" write pki_int/roles/curated-backup @"$C/pki/curated-backup.json"
 "$V" write pki_int/roles/curated-db @"$C/pki/curated-db.json"
 "$V" write pki_int/roles/feature-api @"$C/pki/feature-api.json"
@@ -193,6 +211,8 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/prometheus @"$C/pki/prometheus.json"
 "$V" write pki_int/roles/promote-transactions @"$C/pki/promote-transactions.json"
 "$V" write pki_int/roles/registry-db @"$C/pki/registry-db.json"
+"$V" write pki_int/roles/scored-api @"$C/pki/scored-api.json"
+"$V" write pki_int/roles/scored-db @"$C/pki/scored-db.json"
 "$V" write pki_int/roles/sso-auth @"$C/pki/sso-auth.json"
 "$V" write pki_int/roles/sso-grafana @"$C/pki/sso-grafana.json"
 "$V" write pki_int/roles/sso-mlflow @"$C/pki/sso-mlflow.json"
@@ -228,6 +248,8 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/airflow-worker-curation/lake secret_key=@"$S/seed-lake-user-airflow-worker-curation" >/dev/null
 "$V" kv put -mount=kv lab/core/airflow-worker-curation/feature-store password=@"$S/seed-feature-store-user-airflow-worker-curation" >/dev/null
 "$V" kv put -mount=kv lab/core/feature-store/acl-airflow-worker-curation sha256=@"$S/seed-feature-store-user-airflow-worker-curation.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/scored-db/admin password=@"$S/seed-scored-db-admin-password" >/dev/null
+"$V" kv put -mount=kv lab/core/scored-db/vault-admin scram=@"$S/seed-scored-db-vault-admin.scram" >/dev/null
 "$V" kv put -mount=kv lab/core/llm-gateway/api-key api_key=@"$S/seed-llm-gateway-api-key-sk" >/dev/null
 "$V" kv put -mount=kv lab/core/sso-auth/client client_secret=@"$S/seed-keycloak-client-sso-auth" >/dev/null
 "$V" kv put -mount=kv lab/core/sso-auth/cookie cookie_secret=@"$S/seed-sso-auth-cookie-secret" >/dev/null

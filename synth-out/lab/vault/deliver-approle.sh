@@ -30,6 +30,7 @@ deliver airflow-scheduler-vault-agent 50000:0 airflow-scheduler
 deliver airflow-worker-curation-vault-agent 50000:0 airflow-worker-curation
 deliver airflow-worker-training-vault-agent 50000:0 airflow-worker-training
 deliver backup-shipper-vault-agent 10001:10001 backup-shipper
+deliver batch-fraud-score-vault-agent 10001:10001 batch-fraud-score
 deliver curated-backup-vault-agent 999:999 curated-backup
 deliver curated-db-vault-agent 999:999 curated-db
 deliver feature-api-vault-agent 10001:10001 feature-api
@@ -51,6 +52,8 @@ deliver otel-collector-vault-agent 10001:10001 otel-collector
 deliver prometheus-vault-agent 65534:65534 prometheus
 deliver promote-transactions-vault-agent 10001:10001 promote-transactions
 deliver registry-db-vault-agent 999:999 registry-db
+deliver scored-api-vault-agent 10001:10001 scored-api
+deliver scored-db-vault-agent 999:999 scored-db
 deliver sso-auth-vault-agent 10001:10001 sso-auth
 deliver sso-grafana-vault-agent 10001:10001 sso-grafana
 deliver sso-mlflow-vault-agent 10001:10001 sso-mlflow

@@ -121,6 +121,29 @@ describe('grantConnect: database', () => {
   });
 });
 
+describe('addSchemaObjects', () => {
+  it.each([
+    ['a database never added', 'orders', 'CREATE TABLE x (a int);'],
+    ['an empty statement', 'features', '  '],
+    ['no text at all', 'features', undefined],
+  ])('rejects %s, naming the prop', (_label, database, ddl) => {
+    const err = rejects((p) => p.db.addSchemaObjects(database, ddl as string), { prop: /prop '(database|ddl)'/ });
+    expect(err.message).toContain('addSchemaObjects');
+  });
+
+  it('appends the statements to its database, after the grants, once', () => {
+    const ddl = 'SET ROLE "features_owner";\nCREATE TABLE IF NOT EXISTS "fs_offline"."t" (entity_id text PRIMARY KEY);\nRESET ROLE;';
+    const sql = accepts((p) => {
+      p.db.grantConnect(p.api, SELECT);
+      p.db.addSchemaObjects('features', ddl);
+      p.db.addSchemaObjects('features', ddl);
+    }).file('curated-db/initdb/10-mlsec-roles.sql');
+    const features = sql.slice(sql.indexOf('\\connect features'), sql.indexOf('-- Database curated'));
+    expect(features.split(ddl)).toHaveLength(2);
+    expect(features.indexOf(ddl)).toBeGreaterThan(features.indexOf('ALTER DEFAULT PRIVILEGES FOR ROLE "features_owner"'));
+  });
+});
+
 describe('grantConnect: privileges', () => {
   it.each([
     ['ALL', ['ALL']],

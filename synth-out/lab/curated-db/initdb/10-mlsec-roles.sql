@@ -22,6 +22,8 @@ ALTER ROLE "vault_admin" LOGIN NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION N
 SELECT 'CREATE ROLE "airflow_worker_curation"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airflow_worker_curation')\gexec
 ALTER ROLE "airflow_worker_curation" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
 GRANT "airflow_worker_curation" TO "vault_admin" WITH ADMIN OPTION;
+SELECT 'CREATE ROLE "batch_fraud_score"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'batch_fraud_score')\gexec
+ALTER ROLE "batch_fraud_score" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 2 PASSWORD NULL;
 SELECT 'CREATE ROLE "curated_backup"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'curated_backup')\gexec
 ALTER ROLE "curated_backup" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
 GRANT "curated_backup" TO "vault_admin" WITH ADMIN OPTION;
@@ -48,7 +50,22 @@ ALTER ROLE "curated_backup" IN DATABASE "curated" SET search_path = "curated_cor
 ALTER ROLE "airflow_worker_curation" IN DATABASE "curated" SET search_path = "curated_core";
 
 -- Database features
+GRANT CONNECT ON DATABASE "features" TO "batch_fraud_score";
 \connect features
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS "fs_offline" AUTHORIZATION "features_owner";
 REVOKE ALL ON SCHEMA "fs_offline" FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA "fs_offline" FROM "batch_fraud_score";
+GRANT USAGE ON SCHEMA "fs_offline" TO "batch_fraud_score";
+GRANT SELECT ON ALL TABLES IN SCHEMA "fs_offline" TO "batch_fraud_score";
+ALTER DEFAULT PRIVILEGES FOR ROLE "features_owner" IN SCHEMA "fs_offline" GRANT SELECT ON TABLES TO "batch_fraud_score";
+ALTER ROLE "batch_fraud_score" IN DATABASE "features" SET search_path = "fs_offline";
+SET ROLE "features_owner";
+CREATE TABLE IF NOT EXISTS "fs_offline"."customer_risk" (
+  entity_id text PRIMARY KEY,
+  "amount_30d" double precision,
+  "count_30d" double precision,
+  "tenure_days" double precision,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+RESET ROLE;
