@@ -44,6 +44,18 @@ export function createLab(app: App): MlopsSecurityLab {
         },
       },
     }],
+    // The fraud model's training data: created in curated_core, read by training only through the
+    // access broker, and without the tokenized customer id (personal data is never published).
+    datasets: [{
+      name: 'risk_transactions_v1',
+      owner: 'risk-data@bank.example',
+      classification: 'restricted',
+      purpose: 'curated card and account transactions with fraud labels, the training data of the fraud model',
+      legalBasis: 'LGPD art. 7, IX (legitimate interest: fraud prevention)',
+      retentionDays: 1825,
+      piiColumns: ['customer_token'],
+      table: { columns: { transaction_id: 'text', amount: 'numeric', currency: 'text', channel: 'text', occurred_at: 'timestamptz', customer_token: 'text', is_fraud: 'boolean' } },
+    }],
     // Online features of the fraud model, written by the Z3 curation pipeline, read through the feature API.
     featureGroups: [{ name: 'customer_risk', fields: ['amount_30d', 'count_30d', 'tenure_days'] }],
     consumers: [

@@ -6,6 +6,7 @@ export * from './ingestion';
 export * from './feature-api';
 export * from './registry-gate';
 export * from './batch-scoring';
+export * from './data-broker';
 export * from './mlflow';
 export * from './opa';
 export * from './waf';

@@ -12,7 +12,7 @@ import { ThresholdProfile } from './threshold-profile';
 import { Z0Sources } from './z0-sources';
 import { Z1Ingestion } from './z1-ingestion';
 import { Z2RawLake } from './z2-raw-lake';
-import { Z3CuratedData } from './z3-curated-data';
+import { CuratedDatasetProps, Z3CuratedData } from './z3-curated-data';
 import { Z4ModelFactory } from './z4-model-factory';
 import { Z5ModelRegistry } from './z5-model-registry';
 import { ServingLlmOptions, Z6Serving } from './z6-serving';
@@ -55,6 +55,12 @@ export interface MlopsSecurityLabProps {
    * @default none
    */
   readonly models?: ServedModel[];
+  /**
+   * The curated datasets (Z3 catalog); those with a `table` are created by Z3 and read by the
+   * Z4 training pool only through the access broker.
+   * @default none
+   */
+  readonly datasets?: CuratedDatasetProps[];
   /**
    * The online feature groups (Z3): served by the feature API to the model servers, written by
    * the Z3 curation pipelines only.
@@ -157,6 +163,8 @@ export class MlopsSecurityLab extends Vps {
     this.lake.rawBucket.grantRead(curation.worker);
     this.curated.curatedDb.grantConnect(curation.worker, { database: 'curated', privileges: ['SELECT', 'INSERT', 'UPDATE'] });
     if (this.curated.featureApi) this.curated.grantFeatureWrite(curation.worker);
+    for (const dataset of p.datasets ?? []) this.curated.addDataset(dataset);
+    if ((p.datasets ?? []).some((d) => d?.table !== undefined)) this.curated.grantDatasetRead(this.factory.trainingPool.worker);
     // The model servers give it exactly what a release needs: sign with model-sign, write the record.
     const releaseRole = p.release ? vault.addCiRole('Release', p.release) : undefined;
     this.serving = new Z6Serving(vps, 'Z6', {

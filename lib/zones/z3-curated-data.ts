@@ -3,6 +3,7 @@ import { MlsecError } from '../core/errors';
 import { checkInteger, checkPattern, collect, describeValue } from '../core/prop-rules';
 import { Vps } from '../core/vps';
 import { VpsFile } from '../core/vps-file';
+import { CuratedDataBroker, PublishedDataset } from '../services/data-broker/curated-data-broker';
 import { FeatureApi, FEATURE_KEY_PREFIX, FeatureGroup } from '../services/feature-api/feature-api';
 import { PostgresServer } from '../services/postgres/postgres-server';
 import { RedisServer } from '../services/redis/redis-server';
@@ -33,6 +34,20 @@ export interface Z3CuratedDataProps {
   readonly featureGroups?: FeatureGroup[];
 }
 
+/** A curated column's SQL type. */
+export type CuratedColumnType = 'text' | 'bigint' | 'double precision' | 'numeric' | 'boolean' | 'date' | 'timestamptz';
+
+/** The table of a curated dataset: created by Z3 (its owner role), readable through the access broker. */
+export interface CuratedTableProps {
+  /** Column → type, in order; the first column is the key the broker pages by (unique, not null). */
+  readonly columns: Readonly<Record<string, CuratedColumnType>>;
+  /**
+   * Rows per broker page at most.
+   * @default 1000
+   */
+  readonly maxRows?: number;
+}
+
 /** Catalog metadata of one curated dataset or feature group (CONTROLS.md Z3-K01, INV-19). */
 export interface CuratedDatasetProps {
   /** Dataset name: `<domain>_<dataset>_v<major>`, lower-case. */
@@ -52,6 +67,12 @@ export interface CuratedDatasetProps {
    * @default none
    */
   readonly piiColumns?: string[];
+  /**
+   * Its table in `curated_core` (named after the dataset): created by Z3 and published through
+   * the access broker without its `piiColumns` (masking by default, CONTROLS.md Z4-K04).
+   * @default none (a catalog entry only: no table, not readable through the broker)
+   */
+  readonly table?: CuratedTableProps;
 }
 
 /**
@@ -65,6 +86,11 @@ export class Z3CuratedData extends SecurityZone {
   public readonly curatedDb: PostgresServer;
   /** The online feature store. */
   public readonly featureStore: RedisServer;
+  /** The access broker, the factory's only path to curated data (created by the first `grantDatasetRead`). */
+  public get dataBroker(): CuratedDataBroker | undefined {
+    return this.broker;
+  }
+
   /** The feature API, the store's only reader (when feature groups are declared). */
   public readonly featureApi?: FeatureApi;
   /** The nightly logical backup of `curated` (one-shot; `docker-compose run curated-backup`). */
@@ -72,12 +98,15 @@ export class Z3CuratedData extends SecurityZone {
   /** The catalog file. */
   public readonly catalog: VpsFile;
   private readonly datasets: CuratedDatasetProps[] = [];
+  private broker?: CuratedDataBroker;
+  private readonly zoneVault: VaultServer;
 
   constructor(scope: Vps, id: string, props: Z3CuratedDataProps) {
     super(scope, id, Zone.Z3_CURATED);
     const p = props ?? ({} as Z3CuratedDataProps);
+    this.zoneVault = p.vault;
     this.curatedDb = new PostgresServer(this, 'curated-db', { zone: Zone.Z3_CURATED, vault: p.vault });
-    this.curatedDb.addDatabase('curated', { schemas: ['curated_core'] });
+    this.curatedDb.addDatabase('curated', { schemas: [CURATED_SCHEMA] });
     this.curatedDb.addDatabase('features', { schemas: [OFFLINE_SCHEMA] });
     this.featureStore = new RedisServer(this, 'feature-store', { zone: Zone.Z3_CURATED, use: 'feature-store', resources: { memoryMiB: p.featureStoreMemoryMiB ?? 512 }, vault: p.vault });
     if ((p.featureGroups ?? []).length > 0) {
@@ -111,9 +140,30 @@ export class Z3CuratedData extends SecurityZone {
     this.featureStore.grantAccess(pipeline, { keys: groups.map((g) => `${FEATURE_KEY_PREFIX}:${g.name}:*`), commands: ['write', 'hash', 'keyspace', 'connection'] }, 'FEATURE_STORE_');
   }
 
-  /** Records a curated dataset or feature group in the catalog. */
+  /**
+   * Records a curated dataset or feature group in the catalog; with a `table`, also creates the
+   * table (as the `curated` owner) and publishes it through the access broker.
+   */
   public addDataset(props: CuratedDatasetProps): void {
     this.datasets.push(props);
+    if (props?.table && datasetProblems(props, this.datasets.length - 1).length === 0 && tableProblems(props).length === 0) {
+      this.curatedDb.addSchemaObjects('curated', curatedTableSql(props.name, props.table));
+      this.broker?.publish(publicationOf(props));
+    }
+  }
+
+  /**
+   * Lets `client` (a training worker) read published datasets through the access broker —
+   * never the database (CONTROLS.md INV-05, Z4-K04): the flow, the broker's URL and CA and its own
+   * bearer token. Creates the broker on first use.
+   */
+  public grantDatasetRead(client: Workload, datasets?: string[]): void {
+    if (!this.broker) {
+      this.broker = new CuratedDataBroker(this, 'data-broker', { curated: { server: this.curatedDb, database: 'curated', schema: CURATED_SCHEMA }, vault: this.zoneVault });
+      for (const d of this.datasets) if (d?.table && datasetProblems(d, 0).length === 0 && tableProblems(d).length === 0) this.broker.publish(publicationOf(d));
+      this.addControl({ id: 'Z4-K04', title: 'the access broker is the factory\'s only path to curated data: fixed parameterized queries, published columns only, row and time caps, per-client tokens', builtBy: 'CuratedDataBroker (Z3; SELECT-only certificate login, read-only transactions, statement timeout; PII columns never published)' });
+    }
+    this.broker.allowClient(client, { datasets });
   }
 
   private addBackup(p: Z3CuratedDataProps): Workload {
@@ -150,6 +200,44 @@ export class Z3CuratedData extends SecurityZone {
 }
 
 const OFFLINE_SCHEMA = 'fs_offline';
+const CURATED_SCHEMA = 'curated_core';
+const COLUMN = /^[a-z][a-z0-9_]{0,62}$/;
+const COLUMN_TYPES: readonly CuratedColumnType[] = ['text', 'bigint', 'double precision', 'numeric', 'boolean', 'date', 'timestamptz'];
+
+function tableProblems(d: CuratedDatasetProps, i = 0): string[] {
+  const t = d?.table;
+  if (t === undefined) return [];
+  const at = `addDataset ${d?.name ?? `#${i + 1}`}`;
+  const columns = Object.entries(t?.columns ?? {});
+  const published = columns.filter(([c]) => !(d.piiColumns ?? []).includes(c));
+  return collect(
+    columns.length >= 1 && columns.length <= 64 ? undefined : `${at}: prop 'table.columns' must name 1 to 64 columns (got ${describeValue(t?.columns)})`,
+    ...columns.map(([c, type]) => (COLUMN.test(c) && COLUMN_TYPES.includes(type) ? undefined : `${at}: prop 'table.columns.${c}' must be a lower-case name of type ${COLUMN_TYPES.join(', ')} (got ${describeValue(type)})`)),
+    ...(d.piiColumns ?? []).map((c) => (t.columns?.[c] !== undefined ? undefined : `${at}: prop 'piiColumns' names '${c}', which is not a column of prop 'table.columns'`)),
+    columns.length > 0 && (d.piiColumns ?? []).includes(columns[0][0]) ? `${at}: the key column '${columns[0][0]}' (the first of prop 'table.columns') must not be a personal-data column` : undefined,
+    published.length > 0 || columns.length === 0 ? undefined : `${at}: every column is a personal-data column, so nothing can be published`,
+    t.maxRows === undefined ? undefined : checkInteger(`${at}.table.maxRows`, t.maxRows, 1, 10_000),
+  );
+}
+
+/** The broker's publication of a dataset: its table without the personal-data columns. */
+function publicationOf(d: CuratedDatasetProps): PublishedDataset {
+  const columns = Object.keys(d.table!.columns).filter((c) => !(d.piiColumns ?? []).includes(c));
+  const keyType = ['bigint'].includes(d.table!.columns[columns[0]]) ? 'integer' : 'text';
+  return { name: d.name, table: `${CURATED_SCHEMA}.${d.name}`, columns, keyColumn: columns[0], keyType, maxRows: d.table!.maxRows };
+}
+
+/** The dataset's table, created by the `curated` owner (every name validated by tableProblems). */
+function curatedTableSql(name: string, table: CuratedTableProps): string {
+  const columns = Object.entries(table.columns);
+  return [
+    'SET ROLE "curated_owner";',
+    `CREATE TABLE IF NOT EXISTS "${CURATED_SCHEMA}"."${name}" (`,
+    columns.map(([c, type], i) => `  "${c}" ${type}${i === 0 ? ' PRIMARY KEY' : ''}`).join(',\n'),
+    ');',
+    'RESET ROLE;',
+  ].join('\n');
+}
 
 /** The offline table of a feature group, created by the database's owner (group and field names are validated by FeatureApi). */
 function offlineTableSql(group: FeatureGroup): string {

@@ -165,7 +165,7 @@ export class CuratedDataBroker extends BenthosService {
       Array.isArray(d.columns) && d.columns.length >= 1 && d.columns.length <= 64 ? undefined : `prop '${at}.columns' must be a list of 1 to 64 column names (got ${describeValue(d.columns)})`,
       ...columns.map((col, i) => pgIdentifierProblem(`${at}.columns[${i}]`, col)),
       new Set(columns).size === columns.length ? undefined : `prop '${at}.columns' must name each column once (got ${describeValue(d.columns)})`,
-      columns.includes(key) ? undefined : `prop '${at}.keyColumn' must be one of the published columns (${columns.join(', ')}), got ${describeValue(d.keyColumn)}`,
+      columns.includes(key) ? undefined : `prop '${at}.keyColumn' must be one of the published columns ${describeValue(columns)} (got ${describeValue(d.keyColumn)})`,
       d.keyType === undefined || d.keyType === 'integer' || d.keyType === 'text' ? undefined : `prop '${at}.keyType' must be 'integer' or 'text' (got ${describeValue(d.keyType)})`,
       d.maxRows === undefined ? undefined : checkInteger(`${at}.maxRows`, d.maxRows, 1, 10_000),
       this.brokerProps.curated?.schema === undefined || schema === undefined || schema === this.brokerProps.curated.schema
