@@ -51,7 +51,7 @@ export function createScoringPlatform(app: App): Vps {
   const mlflow = new MlflowServer(registry, 'mlflow', { zone: Zone.Z5_REGISTRY, database: registry.registryDb, artifacts: registry.artifactsBucket, vault: security.vault });
   const releaseRole = security.vault.addCiRole('Release', { name: 'release', repository: 'issuer/card-models', ref: 'refs/heads/main', environment: 'production' });
   const serving = new Z6Serving(vps, 'Serving', {
-    vault: security.vault, gateway: ingestion.gateway, featureApi: curated.featureApi, modelSignKey: security.modelSignKey, registry: mlflow, releaseRole,
+    vault: security.vault, gateway: ingestion.gateway, featureApi: curated.featureApi, modelSignKey: security.modelSignKey, registry: registry.addGate(mlflow), releaseRole,
   });
   serving.addModelServer({ name: 'card-fraud' });
   security.exposeSignIn(ingestion.gateway, { allowFrom: ['198.51.100.64/26'] });

@@ -169,7 +169,7 @@ export class MlopsSecurityLab extends Vps {
     const releaseRole = p.release ? vault.addCiRole('Release', p.release) : undefined;
     this.serving = new Z6Serving(vps, 'Z6', {
       vault, gateway: this.ingestion.gateway, featureApi: this.curated.featureApi, modelSignKey: this.security.modelSignKey,
-      registry: this.factory.mlflow, releaseRole, modelServerMemoryMiB: standard ? 2048 : 1024,
+      registry: (p.models ?? []).length > 0 ? this.registry.addGate(this.factory.mlflow) : undefined, releaseRole, modelServerMemoryMiB: standard ? 2048 : 1024,
     });
     for (const model of p.models ?? []) this.serving.addModelServer(model);
     if ((p.batchScoring ?? []).length > 0) {

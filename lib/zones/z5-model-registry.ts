@@ -1,4 +1,7 @@
+import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
+import type { MlflowServer } from '../services/mlflow/mlflow-server';
+import { RegistryGate } from '../services/registry-gate/registry-gate';
 import { MinioBucket } from '../services/minio/minio-bucket';
 import { MinioServer } from '../services/minio/minio-server';
 import { PostgresServer } from '../services/postgres/postgres-server';
@@ -34,16 +37,36 @@ export class Z5ModelRegistry extends SecurityZone {
   public readonly artifactsBucket: MinioBucket;
   /** Release evidence, locked. */
   public readonly evidenceBucket: MinioBucket;
+  private registryGate?: RegistryGate;
+  private readonly vault: VaultServer;
 
   constructor(scope: Vps, id: string, props: Z5ModelRegistryProps) {
     super(scope, id, Zone.Z5_REGISTRY);
     const p = props ?? ({} as Z5ModelRegistryProps);
+    this.vault = p.vault;
     this.registryDb = new PostgresServer(this, 'registry-db', { zone: Zone.Z5_REGISTRY, vault: p.vault });
     this.modelStore = new MinioServer(this, 'model-store', { zone: Zone.Z5_REGISTRY, vault: p.vault });
     this.artifactsBucket = this.modelStore.addBucket('Artifacts', { name: 'mlflow-artifacts' });
     this.evidenceBucket = this.modelStore.addBucket('Evidence', { name: 'evidence', objectLock: { mode: 'COMPLIANCE', days: p.evidenceRetentionDays ?? 1825 } });
     this.addControl({ id: 'Z5-K07', title: 'release evidence kept in WORM storage for 5 years', builtBy: 'Z5ModelRegistry (evidence bucket, object lock COMPLIANCE)' });
-    this.addControl({ id: 'Z5-K02', title: 'lifecycle Candidate → Staging → Approved → Revoked, as tag + aliases, transitions by the pipeline only', gap: 'the states, transitions and alias rules are data (model-lifecycle.ts); the registry gate that enforces them on every write is not built in this release' });
+    this.addControl({ id: 'Z5-K02', title: 'lifecycle Candidate → Staging → Approved → Revoked, as tag + aliases, transitions by the pipeline only', gap: 'no registry gate is added (addGate): MLflow\'s own API takes any write' });
     this.node.addValidation({ validate: () => (p.vault ? [] : ["prop 'vault' is required (the Z8 VaultServer)"]) });
+  }
+
+  /** The registry gate, once added. */
+  public get gate(): RegistryGate | undefined {
+    return this.registryGate;
+  }
+
+  /**
+   * Puts the registry gate in front of `registry` (the MLflow server): the only door of the
+   * serving fetchers (artifacts of servable versions only) and of lifecycle writes (tag and
+   * aliases, transitions checked against model-lifecycle.ts; stage transitions and deletes refused).
+   */
+  public addGate(registry: MlflowServer): RegistryGate {
+    if (this.registryGate) throw new MlsecError(`[${this.node.path}] addGate: the registry has its gate already ('${this.registryGate.node.path}')`);
+    this.registryGate = new RegistryGate(this, 'registry-gate', { registry, vault: this.vault });
+    this.cover('Z5-K02', { builtBy: 'RegistryGate (lifecycle_state tag and serving aliases only along model-lifecycle.ts transitions; transition-stage, deletes and other writes refused; readers download Approved versions only)' });
+    return this.registryGate;
   }
 }

@@ -8,8 +8,8 @@ import { SCORED_API_PORT, ScoredApi } from '../services/batch-scoring/scored-api
 import { SCORED_SCHEMA, scoredTableSql } from '../services/batch-scoring/scored-store';
 import { FeatureApi } from '../services/feature-api/feature-api';
 import { PostgresServer } from '../services/postgres/postgres-server';
+import { RegistryGate } from '../services/registry-gate/registry-gate';
 import { VaultServer } from '../vault/vault-server';
-import { MlflowServer } from '../services/mlflow/mlflow-server';
 import { ModelServer } from '../services/model-serving/model-server';
 import { ServedModel } from '../services/model-serving/served-model';
 import { VaultCiRole } from '../vault/vault-auth-roles';
@@ -55,10 +55,11 @@ export interface Z6ServingProps {
   /** The Transit key models are signed with; the fetch jobs may only verify with it. */
   readonly modelSignKey: VaultTransitKey;
   /**
-   * The registry model artifacts are fetched from (MLflow, mTLS).
+   * The registry gate model artifacts are fetched through (its readers' listener: only artifacts
+   * of model versions in a servable lifecycle state; the fetch jobs never reach MLflow itself).
    * @default none: no model server can be added
    */
-  readonly registry?: MlflowServer;
+  readonly registry?: RegistryGate;
   /**
    * The CI role that signs releases and writes their records in Vault.
    * @default none: no model server can be added
@@ -80,7 +81,7 @@ export interface Z6ServingProps {
  * Z6, serving and inference (L3; CONTROLS.md Z6): one model server per served model behind the
  * inference door (`POST /v2/models/<name>/…`, client certificates, 512 KiB bodies, per-client
  * limits). Each serves only what its one-shot fetch job installed: the artifact named by the
- * release record CI wrote to Vault, downloaded from the registry over mTLS, its digest checked and
+ * release record CI wrote to Vault, downloaded through the registry gate (Approved versions only), its digest checked and
  * its signature verified with the `model-sign` key, on a volume the server mounts read-only
  * (INV-06). The LLM gateway (`addLlmGateway`) is the platform's only egress.
  */
@@ -113,7 +114,7 @@ export class Z6Serving extends SecurityZone {
   public addModelServer(model: ServedModel): ModelServer {
     const p = this.servingProps;
     if (!p.registry || !p.releaseRole) {
-      throw new MlsecError(`[${this.node.path}] addModelServer('${model?.name}'): props 'registry' (the MLflow server) and 'releaseRole' (the CI role that signs releases) are required to serve a model`);
+      throw new MlsecError(`[${this.node.path}] addModelServer('${model?.name}'): props 'registry' (the RegistryGate in front of MLflow) and 'releaseRole' (the CI role that signs releases) are required to serve a model`);
     }
     const server = new ModelServer(this, this.servers.length === 0 ? 'model-server' : `model-${model?.name}`, {
       model, release: { ciRole: p.releaseRole }, registry: p.registry, signingKey: p.modelSignKey, vault: p.vault,
@@ -125,7 +126,7 @@ export class Z6Serving extends SecurityZone {
       host: this.inferenceHost, pathPrefix: `/v2/models/${model?.name}/`, methods: ['POST'], auth: RouteAuth.mtls(),
       plainHttpBackendReason: 'MLServer 1.6 serves plain HTTP only; the hop stays on the internal z1-z6 network, which only the gateway and the serving workloads join',
     });
-    this.cover('INV-06', { builtBy: 'ModelServer (fetch job: release record from Vault, mTLS download, digest and Transit signature checked, read-only volume)' });
+    this.cover('INV-06', { builtBy: 'ModelServer (fetch job: release record from Vault, download through the registry gate, digest and Transit signature checked, read-only volume)' });
     return server;
   }
 

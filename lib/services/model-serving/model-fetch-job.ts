@@ -5,7 +5,7 @@ import type { VaultKvSecret, VaultTransitKey } from '../../vault/vault-grants';
 import { Image } from '../../workload/image';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
-import type { MlflowServer } from '../mlflow/mlflow-server';
+import type { RegistryGate } from '../registry-gate/registry-gate';
 import { renderModelFetchScript } from './model-fetch-script';
 import { MODEL_RELEASE_FIELDS } from './model-release';
 import { ServedModel } from './served-model';
@@ -26,8 +26,8 @@ export interface ModelFetchJobProps {
   readonly model: ServedModel;
   /** Its release record in Vault KV (written by the CI release role; the job may only read it). */
   readonly releaseRecord: VaultKvSecret;
-  /** The MLflow registry it downloads from (over mTLS). */
-  readonly registry: MlflowServer;
+  /** The registry gate it downloads through (its readers' listener, bearer token, TLS of the internal CA). */
+  readonly registry: RegistryGate;
   /** The Transit key it verifies the signature with (verify only). */
   readonly signingKey: VaultTransitKey;
   /** The named volume it writes into; the server mounts it read-only. */
@@ -47,10 +47,12 @@ export interface ModelFetchJobProps {
  * The one-shot `<server>-fetch` job of a model server (CONTROLS.md INV-06, Z6-K04): a hardened
  * curl container (non-root, read-only root, no capabilities) that runs the generated
  * `<server>/fetch.sh` — the release record read from Vault KV (its agent renders the artifact
- * path, digest and signature), download over mTLS from the registry, digest check, Transit
- * signature check, atomic install into the model volume. Its only grants: a registry client
- * certificate (`registry.allowClient`), `read` on the release record, and `transit/verify/<key>`
- * (with the agent's token for the call).
+ * path, digest and signature), download through the registry gate (which serves only the
+ * artifacts of model versions in a servable lifecycle state, Approved by default), digest check,
+ * Transit signature check, atomic install into the model volume. Its only grants: a reader's
+ * bearer token at the gate (`registry.allowReader`: no flow to MLflow itself, no registry client
+ * certificate), `read` on the release record, and `transit/verify/<key>` (with the agent's token
+ * for the call).
  * A second one-shot job, `<server>-volume-init` (root with CHOWN only, no network), hands the
  * fresh volume to the job's user first.
  */
@@ -71,7 +73,7 @@ export class ModelFetchJob extends Workload {
     this._role = 'model-fetch';
     this.noHealthCheck('a one-shot job that fetches and verifies the model, then exits; the server waits for it to complete successfully');
     this.mountVolume(p.volume, FETCH_MODELS_DIR);
-    p.registry.allowClient(this);
+    p.registry.allowReader(this);
     const fields = MODEL_RELEASE_FIELDS;
     p.releaseRecord.grantRead(this, {
       fields: { artifact_path: fields.artifact_path.envVar, sha256: fields.sha256.envVar, signature: fields.signature.envVar },

@@ -18,11 +18,12 @@ export interface ModelFetchScriptOptions {
 }
 
 /**
- * The variables the script reads: the registry's (from `MlflowServer.allowClient`), Vault's
- * (from the Transit grant), the release record's rendered fields, and the model volume.
+ * The variables the script reads: the registry gate's (from `RegistryGate.allowReader`: its URL,
+ * the CA bundle and the bearer token file), Vault's (from the Transit grant), the release
+ * record's rendered fields, and the model volume.
  */
 export const MODEL_FETCH_VARIABLES = [
-  'MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_SERVER_CERT_PATH', 'MLSEC_MLFLOW_CLIENT_CERT_FILE', 'MLSEC_MLFLOW_CLIENT_KEY_FILE',
+  'MLSEC_REGISTRY_GATE_URL', 'MLSEC_REGISTRY_GATE_CA_FILE', 'MLSEC_REGISTRY_GATE_TOKEN_FILE',
   'VAULT_ADDR', 'VAULT_CACERT', 'VAULT_TOKEN_FILE',
   MODEL_RELEASE_FIELDS.artifact_path.envVar, MODEL_RELEASE_FIELDS.sha256.envVar, MODEL_RELEASE_FIELDS.signature.envVar,
   'MLSEC_MODELS_DIR',
@@ -69,8 +70,10 @@ export const RELEASE_RECORD_CHECKS = [
  * 0. reads the release record the agent rendered (artifact path, digest, signature, written by
  *    the CI release role) and checks each field strictly: a missing, empty or malformed field
  *    stops it before any network call;
- * 1. downloads the artifact from the registry over mTLS into a private work folder *in the
- *    volume* (so step 4 is a rename on one filesystem), bounded in size and time, no redirects;
+ * 1. downloads the artifact through the registry gate (TLS of the internal CA, its reader's
+ *    bearer token sent from a 0600 file so it is never in argv; the gate serves it only while a
+ *    model version in a servable state holds it) into a private work folder *in the volume* (so
+ *    step 4 is a rename on one filesystem), bounded in size and time, no redirects;
  * 2. compares its SHA-256 with the record's digest;
  * 3. asks Vault (`transit/verify/<key>`, the agent's token, sent from a file so it is never in
  *    argv) whether the record's signature is valid for that digest, and requires `"valid":true`;
@@ -80,10 +83,11 @@ export const RELEASE_RECORD_CHECKS = [
  */
 export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
   const curl = 'curl -q --fail --silent --show-error --proto =https --tlsv1.2 --max-redirs 0 --connect-timeout 10';
-  // The settings around the artifact's file name, known only from the record (keys in canonical order;
-  // "@" is in neither a model name nor a runtime).
-  const marker = '@FILE@';
-  const [settingsHead, settingsTail] = JSON.stringify({ implementation: o.runtime, name: o.model, parameters: { uri: `./${marker}` } }).split(marker);
+  // The settings around the artifact's file name and digest, known only from the record (keys in
+  // canonical order; "@" is in neither a model name nor a runtime). The version is the verified
+  // digest, so every answer (and every stored score) names the exact file that produced it.
+  const [settingsHead, settingsRest] = JSON.stringify({ implementation: o.runtime, name: o.model, parameters: { uri: './@FILE@', version: 'sha256:@DIGEST@' } }).split('@FILE@');
+  const [settingsMid, settingsTail] = settingsRest.split('@DIGEST@');
   const f = MODEL_RELEASE_FIELDS;
   return [
     '#!/bin/sh',
@@ -97,6 +101,7 @@ export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
     `RECORD='${o.recordPath}'`,
     `VERIFY_PATH='${o.verifyPath}'`,
     `SETTINGS_HEAD='${settingsHead}'`,
+    `SETTINGS_MID='${settingsMid}'`,
     `SETTINGS_TAIL='${settingsTail}'`,
     `MAX_BYTES=${o.maxBytes}`,
     '',
@@ -105,7 +110,7 @@ export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
     '  eval "value=\\${$v:-}"',
     '  [ -n "$value" ] || fail "$v is not set"',
     'done',
-    `for f in "$MLFLOW_TRACKING_SERVER_CERT_PATH" "$MLSEC_MLFLOW_CLIENT_CERT_FILE" "$MLSEC_MLFLOW_CLIENT_KEY_FILE" "$VAULT_CACERT" "$VAULT_TOKEN_FILE"; do`,
+    `for f in "$MLSEC_REGISTRY_GATE_CA_FILE" "$MLSEC_REGISTRY_GATE_TOKEN_FILE" "$VAULT_CACERT" "$VAULT_TOKEN_FILE"; do`,
     '  [ -s "$f" ] || fail "$f is missing or empty"',
     'done',
     '[ -d "$MLSEC_MODELS_DIR" ] && [ -w "$MLSEC_MODELS_DIR" ] || fail "$MLSEC_MODELS_DIR is not a writable folder"',
@@ -127,18 +132,25 @@ export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
     '',
     'work=\'\'',
     'auth=\'\'',
-    'cleanup() { if [ -n "$work" ]; then rm -rf "$work"; fi; if [ -n "$auth" ]; then rm -f "$auth"; fi; }',
+    'bearer=\'\'',
+    'cleanup() { if [ -n "$work" ]; then rm -rf "$work"; fi; if [ -n "$auth" ]; then rm -f "$auth"; fi; if [ -n "$bearer" ]; then rm -f "$bearer"; fi; }',
     'trap cleanup EXIT',
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
     '# In the volume (not /tmp): the install below is then a rename on one filesystem.',
     'work="$(mktemp -d "$MLSEC_MODELS_DIR/.fetch-XXXXXX")"',
     '',
-    '# 1. Download over mTLS: the registry requires a client certificate of the internal CA.',
+    '# 1. Download through the registry gate (the only door to the registry): it wants this reader\'s bearer',
+    '# token, and serves the artifact only while a model version in a servable lifecycle state holds it.',
+    'bearer="$(mktemp /tmp/registry-auth.XXXXXX)"',
+    '# printf is a shell builtin: the token goes into the 0600 file without appearing in any argv.',
+    'printf \'Authorization: Bearer %s\\n\' "$(cat "$MLSEC_REGISTRY_GATE_TOKEN_FILE")" > "$bearer"',
     `${curl} --max-time 1800 --max-filesize "$MAX_BYTES" \\`,
-    '  --cacert "$MLFLOW_TRACKING_SERVER_CERT_PATH" --cert "$MLSEC_MLFLOW_CLIENT_CERT_FILE" --key "$MLSEC_MLFLOW_CLIENT_KEY_FILE" \\',
-    '  --output "$work/$FILE" "$MLFLOW_TRACKING_URI/api/2.0/mlflow-artifacts/artifacts/$ARTIFACT" \\',
-    '  || fail "the registry did not deliver $ARTIFACT"',
+    '  --cacert "$MLSEC_REGISTRY_GATE_CA_FILE" -H "@$bearer" \\',
+    '  --output "$work/$FILE" "$MLSEC_REGISTRY_GATE_URL/api/2.0/mlflow-artifacts/artifacts/$ARTIFACT" \\',
+    '  || fail "the registry gate did not deliver $ARTIFACT (it serves only artifacts of a model version in a servable lifecycle state)"',
+    'rm -f "$bearer"',
+    "bearer=''",
     '',
     '# 2. The digest of the release record.',
     'set -- $(sha256sum "$work/$FILE")',
@@ -170,7 +182,7 @@ export function renderModelFetchScript(o: ModelFetchScriptOptions): string {
     '# 4. Install: each rename is atomic; the server mounts the volume read-only and starts after this job.',
     'dest="$MLSEC_MODELS_DIR/$MODEL"',
     'mkdir -p "$dest"',
-    'printf \'%s%s%s\\n\' "$SETTINGS_HEAD" "$FILE" "$SETTINGS_TAIL" > "$work/.settings"',
+    'printf \'%s%s%s%s%s\\n\' "$SETTINGS_HEAD" "$FILE" "$SETTINGS_MID" "$digest" "$SETTINGS_TAIL" > "$work/.settings"',
     'chmod 0444 "$work/$FILE" "$work/.settings"',
     'mv -f "$work/$FILE" "$dest/$FILE"',
     `mv -f "$work/.settings" "$dest/${MODEL_SETTINGS_FILE}"`,

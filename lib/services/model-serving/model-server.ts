@@ -10,7 +10,7 @@ import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
-import type { MlflowServer } from '../mlflow/mlflow-server';
+import type { RegistryGate } from '../registry-gate/registry-gate';
 import { ModelFetchJob } from './model-fetch-job';
 import { ModelReleaseProps, modelReleasePath } from './model-release';
 import { ServedModel, servedModelProblems } from './served-model';
@@ -27,11 +27,14 @@ export interface ModelServerProps {
   readonly model: ServedModel;
   /** Who publishes the model's release record (artifact path, digest, signature) to Vault KV. */
   readonly release: ModelReleaseProps;
-  /** The model registry the fetch job downloads from (MLflow's proxied artifacts, mTLS). */
-  readonly registry: MlflowServer;
+  /**
+   * The registry gate the fetch job downloads MLflow's proxied artifacts through, as a reader: it
+   * serves an artifact only while a model version in a servable state (Approved by default) holds it.
+   */
+  readonly registry: RegistryGate;
   /** The Transit key models are signed with (`ecdsa-p256`); the fetch job may only verify with it. */
   readonly signingKey: VaultTransitKey;
-  /** Vault: holds the release record, issues the fetch job's registry client certificate and checks the signature. */
+  /** Vault: holds the release record and checks the signature. */
   readonly vault: VaultServer;
   /**
    * The serving image.
@@ -80,11 +83,12 @@ export interface ModelServerProps {
  * registry model, which it reads from a named volume mounted **read-only** and filled only by
  * its one-shot fetch job (`fetchJob`): the model's release record read from Vault KV
  * (`<vps>/release/<model>/record`: artifact path, SHA-256, Transit signature, written by the CI
- * release role only — see {@link ModelReleaseRecord}), download from the registry over mTLS,
- * digest check, signature of the digest verified by Vault, atomic install. Compose starts the
+ * release role only — see {@link ModelReleaseRecord}), download through the registry gate (only
+ * an artifact of a model version in a servable lifecycle state; no direct path to MLflow), digest
+ * check, signature of the digest verified by Vault, atomic install. Compose starts the
  * server only after the job completed successfully, so a missing or malformed record, or a
- * tampered, unsigned or wrongly signed artifact means no server. The server itself holds no
- * registry certificate and no Vault grant.
+ * tampered, unsigned or wrongly signed artifact, or one of a version not (or no longer) Approved,
+ * means no server. The server itself holds no registry token and no Vault grant.
  * Route it with the gateway (the Z6 inference door).
  */
 export class ModelServer extends Workload {
@@ -103,7 +107,7 @@ export class ModelServer extends Workload {
     const p = props ?? ({} as ModelServerProps);
     // Without them there is no job to build: they are where the model and its trust come from.
     const missing = collect(
-      typeof p.registry?.allowClient === 'function' ? undefined : `prop 'registry' must be the MlflowServer models are fetched from (got ${describeValue(p.registry)})`,
+      typeof p.registry?.allowReader === 'function' ? undefined : `prop 'registry' must be the RegistryGate models are fetched through (got ${describeValue(p.registry)})`,
       typeof p.signingKey?.grantVerify === 'function' ? undefined : `prop 'signingKey' must be the VaultTransitKey models are signed with (got ${describeValue(p.signingKey)})`,
       typeof p.vault?.agentOf === 'function' ? undefined : `prop 'vault' must be the VaultServer of the signing key (got ${describeValue(p.vault)})`,
       typeof p.release?.ciRole?.allowWrite === 'function' ? undefined
@@ -151,7 +155,7 @@ export class ModelServer extends Workload {
           p.port === 8081 || p.port === 8082 ? `prop 'port' must not be 8081 or 8082: MLServer's gRPC and metrics ports (got ${p.port})` : undefined,
           p.maxArtifactMiB === undefined ? undefined : checkInteger('maxArtifactMiB', p.maxArtifactMiB, 1, 65536),
           p.signingKey.type === 'ecdsa-p256' ? undefined : `prop 'signingKey' must be an ecdsa-p256 Transit key (CONTROLS.md Z8-K05 model-sign; got '${p.signingKey.node.path}' of type ${describeValue(p.signingKey.type)})`,
-          p.vault.agentOf(this.fetchJob) ? undefined : `prop 'vault' must be the VaultServer the signing key and the registry's certificates belong to (its fetch job holds no grant there)`,
+          p.vault.agentOf(this.fetchJob) ? undefined : `prop 'vault' must be the VaultServer of the signing key and the release record (its fetch job holds no grant there)`,
           p.release.ciRole.node.scope === p.vault ? undefined : `prop 'release.ciRole' must be a CI role of prop 'vault' (vault.addCiRole; got '${p.release.ciRole.node.path}')`,
         ),
       ],

@@ -9,15 +9,16 @@ MODEL='fraud-score'
 RECORD='kv/data/lab/release/fraud-score/record'
 VERIFY_PATH='transit/verify/model-sign'
 SETTINGS_HEAD='{"implementation":"mlserver_sklearn.SKLearnModel","name":"fraud-score","parameters":{"uri":"./'
+SETTINGS_MID='","version":"sha256:'
 SETTINGS_TAIL='"}}'
 MAX_BYTES=2147483648
 
 fail() { echo "model-fetch $MODEL: $*; nothing installed" >&2; exit 1; }
-for v in MLFLOW_TRACKING_URI MLFLOW_TRACKING_SERVER_CERT_PATH MLSEC_MLFLOW_CLIENT_CERT_FILE MLSEC_MLFLOW_CLIENT_KEY_FILE VAULT_ADDR VAULT_CACERT VAULT_TOKEN_FILE MLSEC_MODEL_ARTIFACT_PATH_FILE MLSEC_MODEL_SHA256_FILE MLSEC_MODEL_SIGNATURE_FILE MLSEC_MODELS_DIR; do
+for v in MLSEC_REGISTRY_GATE_URL MLSEC_REGISTRY_GATE_CA_FILE MLSEC_REGISTRY_GATE_TOKEN_FILE VAULT_ADDR VAULT_CACERT VAULT_TOKEN_FILE MLSEC_MODEL_ARTIFACT_PATH_FILE MLSEC_MODEL_SHA256_FILE MLSEC_MODEL_SIGNATURE_FILE MLSEC_MODELS_DIR; do
   eval "value=\${$v:-}"
   [ -n "$value" ] || fail "$v is not set"
 done
-for f in "$MLFLOW_TRACKING_SERVER_CERT_PATH" "$MLSEC_MLFLOW_CLIENT_CERT_FILE" "$MLSEC_MLFLOW_CLIENT_KEY_FILE" "$VAULT_CACERT" "$VAULT_TOKEN_FILE"; do
+for f in "$MLSEC_REGISTRY_GATE_CA_FILE" "$MLSEC_REGISTRY_GATE_TOKEN_FILE" "$VAULT_CACERT" "$VAULT_TOKEN_FILE"; do
   [ -s "$f" ] || fail "$f is missing or empty"
 done
 [ -d "$MLSEC_MODELS_DIR" ] && [ -w "$MLSEC_MODELS_DIR" ] || fail "$MLSEC_MODELS_DIR is not a writable folder"
@@ -66,18 +67,25 @@ FILE="${ARTIFACT##*/}"
 
 work=''
 auth=''
-cleanup() { if [ -n "$work" ]; then rm -rf "$work"; fi; if [ -n "$auth" ]; then rm -f "$auth"; fi; }
+bearer=''
+cleanup() { if [ -n "$work" ]; then rm -rf "$work"; fi; if [ -n "$auth" ]; then rm -f "$auth"; fi; if [ -n "$bearer" ]; then rm -f "$bearer"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 # In the volume (not /tmp): the install below is then a rename on one filesystem.
 work="$(mktemp -d "$MLSEC_MODELS_DIR/.fetch-XXXXXX")"
 
-# 1. Download over mTLS: the registry requires a client certificate of the internal CA.
+# 1. Download through the registry gate (the only door to the registry): it wants this reader's bearer
+# token, and serves the artifact only while a model version in a servable lifecycle state holds it.
+bearer="$(mktemp /tmp/registry-auth.XXXXXX)"
+# printf is a shell builtin: the token goes into the 0600 file without appearing in any argv.
+printf 'Authorization: Bearer %s\n' "$(cat "$MLSEC_REGISTRY_GATE_TOKEN_FILE")" > "$bearer"
 curl -q --fail --silent --show-error --proto =https --tlsv1.2 --max-redirs 0 --connect-timeout 10 --max-time 1800 --max-filesize "$MAX_BYTES" \
-  --cacert "$MLFLOW_TRACKING_SERVER_CERT_PATH" --cert "$MLSEC_MLFLOW_CLIENT_CERT_FILE" --key "$MLSEC_MLFLOW_CLIENT_KEY_FILE" \
-  --output "$work/$FILE" "$MLFLOW_TRACKING_URI/api/2.0/mlflow-artifacts/artifacts/$ARTIFACT" \
-  || fail "the registry did not deliver $ARTIFACT"
+  --cacert "$MLSEC_REGISTRY_GATE_CA_FILE" -H "@$bearer" \
+  --output "$work/$FILE" "$MLSEC_REGISTRY_GATE_URL/api/2.0/mlflow-artifacts/artifacts/$ARTIFACT" \
+  || fail "the registry gate did not deliver $ARTIFACT (it serves only artifacts of a model version in a servable lifecycle state)"
+rm -f "$bearer"
+bearer=''
 
 # 2. The digest of the release record.
 set -- $(sha256sum "$work/$FILE")
@@ -109,7 +117,7 @@ esac
 # 4. Install: each rename is atomic; the server mounts the volume read-only and starts after this job.
 dest="$MLSEC_MODELS_DIR/$MODEL"
 mkdir -p "$dest"
-printf '%s%s%s\n' "$SETTINGS_HEAD" "$FILE" "$SETTINGS_TAIL" > "$work/.settings"
+printf '%s%s%s%s%s\n' "$SETTINGS_HEAD" "$FILE" "$SETTINGS_MID" "$digest" "$SETTINGS_TAIL" > "$work/.settings"
 chmod 0444 "$work/$FILE" "$work/.settings"
 mv -f "$work/$FILE" "$dest/$FILE"
 mv -f "$work/.settings" "$dest/model-settings.json"

@@ -42,6 +42,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write ci-release "$C/policies/ci-release.hcl"
 "$V" policy write curated-backup "$C/policies/curated-backup.hcl"
 "$V" policy write curated-db "$C/policies/curated-db.hcl"
+"$V" policy write data-broker "$C/policies/data-broker.hcl"
 "$V" policy write feature-api "$C/policies/feature-api.hcl"
 "$V" policy write feature-store "$C/policies/feature-store.hcl"
 "$V" policy write gateway "$C/policies/gateway.hcl"
@@ -62,6 +63,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write prometheus "$C/policies/prometheus.hcl"
 "$V" policy write promote-transactions "$C/policies/promote-transactions.hcl"
 "$V" policy write registry-db "$C/policies/registry-db.hcl"
+"$V" policy write registry-gate "$C/policies/registry-gate.hcl"
 "$V" policy write scored-api "$C/policies/scored-api.hcl"
 "$V" policy write scored-db "$C/policies/scored-db.hcl"
 "$V" policy write sso-auth "$C/policies/sso-auth.hcl"
@@ -82,6 +84,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/batch-fraud-score token_policies=batch-fraud-score token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-backup token_policies=curated-backup token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/curated-db token_policies=curated-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/data-broker token_policies=data-broker token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-api token_policies=feature-api token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/feature-store token_policies=feature-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/gateway token_policies=gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -101,6 +104,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/prometheus token_policies=prometheus token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/promote-transactions token_policies=promote-transactions token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/registry-db token_policies=registry-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/registry-gate token_policies=registry-gate token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/scored-api token_policies=scored-api token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/scored-db token_policies=scored-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-auth token_policies=sso-auth token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -194,6 +198,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/batch-fraud-score @"$C/pki/batch-fraud-score.json"
 "$V" write pki_int/roles/curated-backup @"$C/pki/curated-backup.json"
 "$V" write pki_int/roles/curated-db @"$C/pki/curated-db.json"
+"$V" write pki_int/roles/data-broker @"$C/pki/data-broker.json"
 "$V" write pki_int/roles/feature-api @"$C/pki/feature-api.json"
 "$V" write pki_int/roles/feature-store @"$C/pki/feature-store.json"
 "$V" write pki_int/roles/gateway @"$C/pki/gateway.json"
@@ -205,12 +210,12 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/llm-gateway @"$C/pki/llm-gateway.json"
 "$V" write pki_int/roles/loki @"$C/pki/loki.json"
 "$V" write pki_int/roles/mlflow @"$C/pki/mlflow.json"
-"$V" write pki_int/roles/model-server-fetch @"$C/pki/model-server-fetch.json"
 "$V" write pki_int/roles/model-store @"$C/pki/model-store.json"
 "$V" write pki_int/roles/otel-collector @"$C/pki/otel-collector.json"
 "$V" write pki_int/roles/prometheus @"$C/pki/prometheus.json"
 "$V" write pki_int/roles/promote-transactions @"$C/pki/promote-transactions.json"
 "$V" write pki_int/roles/registry-db @"$C/pki/registry-db.json"
+"$V" write pki_int/roles/registry-gate @"$C/pki/registry-gate.json"
 "$V" write pki_int/roles/scored-api @"$C/pki/scored-api.json"
 "$V" write pki_int/roles/scored-db @"$C/pki/scored-db.json"
 "$V" write pki_int/roles/sso-auth @"$C/pki/sso-auth.json"

@@ -33,6 +33,7 @@ deliver backup-shipper-vault-agent 10001:10001 backup-shipper
 deliver batch-fraud-score-vault-agent 10001:10001 batch-fraud-score
 deliver curated-backup-vault-agent 999:999 curated-backup
 deliver curated-db-vault-agent 999:999 curated-db
+deliver data-broker-vault-agent 10001:10001 data-broker
 deliver feature-api-vault-agent 10001:10001 feature-api
 deliver feature-store-vault-agent 999:999 feature-store
 deliver gateway-vault-agent 10001:10001 gateway
@@ -52,6 +53,7 @@ deliver otel-collector-vault-agent 10001:10001 otel-collector
 deliver prometheus-vault-agent 65534:65534 prometheus
 deliver promote-transactions-vault-agent 10001:10001 promote-transactions
 deliver registry-db-vault-agent 999:999 registry-db
+deliver registry-gate-vault-agent 10001:10001 registry-gate
 deliver scored-api-vault-agent 10001:10001 scored-api
 deliver scored-db-vault-agent 999:999 scored-db
 deliver sso-auth-vault-agent 10001:10001 sso-auth

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Testing, VaultServer, Vps } from '../../../lib';
 import { ModelServer, ModelServerProps, ServedModel } from '../../../lib/services/model-serving';
-import { factoryHost } from '../mlflow/support';
+import { gateHost } from '../registry-gate/support';
 import { expectClearError } from '../../property/support';
 import { MODEL, servingHost } from './support';
 
@@ -49,41 +49,49 @@ describe('ModelServer bad input', () => {
   });
 
   it.each([
-    ['registry', /prop 'registry' must be the MlflowServer/],
+    ['registry', /prop 'registry' must be the RegistryGate models are fetched through/],
     ['signingKey', /prop 'signingKey' must be the VaultTransitKey/],
     ['vault', /prop 'vault' must be the VaultServer/],
     ['release', /prop 'release.ciRole' must be the VaultCiRole \(vault.addCiRole\)/],
     ['release.ciRole', /prop 'release.ciRole' must be the VaultCiRole \(vault.addCiRole\)/],
   ])('refuses a missing %s at construction, naming the construct path', (missing, message) => {
-    const h = factoryHost();
+    const h = gateHost();
     const signingKey = h.vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
     const ciRole = h.vault.addCiRole('Release', { name: 'release', repository: 'acme/lab', ref: 'refs/heads/main' });
-    const props: Record<string, unknown> = { model: MODEL, release: { ciRole }, registry: h.mlflow, signingKey, vault: h.vault };
+    const props: Record<string, unknown> = { model: MODEL, release: { ciRole }, registry: h.gate, signingKey, vault: h.vault };
     if (missing === 'release.ciRole') props.release = { ciRole: { not: 'a role' } };
     else props[missing] = missing === 'vault' ? undefined : { not: 'a construct' };
     expectClearError(() => new ModelServer(h.vps, 'model-server', props as unknown as ModelServerProps), { paths: [PATH], prop: `prop '${missing === 'release' ? 'release.ciRole' : missing}'`, allowed: message });
   });
 
+  it('refuses the MLflow server itself as the registry: the fetch job goes through the registry gate only', () => {
+    const h = gateHost();
+    const signingKey = h.vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
+    const ciRole = h.vault.addCiRole('Release', { name: 'release', repository: 'acme/lab', ref: 'refs/heads/main' });
+    const props = { model: MODEL, release: { ciRole }, registry: h.mlflow, signingKey, vault: h.vault } as unknown as ModelServerProps;
+    expectClearError(() => new ModelServer(h.vps, 'model-server', props), { paths: [PATH], prop: "prop 'registry'", allowed: /must be the RegistryGate models are fetched through/ });
+  });
+
   it('refuses a CI role of another Vault server', () => {
-    const h = factoryHost();
+    const h = gateHost();
     const signingKey = h.vault.addTransitKey('ModelSign', { name: 'model-sign', type: 'ecdsa-p256' });
     const other = new VaultServer(new Vps(h.app, 'other', { domain: 'other.example.com' }), 'vault');
     const ciRole = other.addCiRole('Release', { name: 'release', repository: 'acme/lab', ref: 'refs/heads/main' });
-    new ModelServer(h.vps, 'model-server', { model: MODEL, release: { ciRole }, registry: h.mlflow, signingKey, vault: h.vault });
+    new ModelServer(h.vps, 'model-server', { model: MODEL, release: { ciRole }, registry: h.gate, signingKey, vault: h.vault });
     expectClearError(() => Testing.synth(h.app), { paths: [PATH], prop: "prop 'release.ciRole'", allowed: /must be a CI role of prop 'vault'/ });
   });
 
   it('refuses two servers of one model on one Vault (one release record per model)', () => {
     const h = servingHost();
-    new ModelServer(h.vps, 'model-server-b', { model: MODEL, release: { ciRole: h.ciRole }, registry: h.mlflow, signingKey: h.signingKey, vault: h.vault, serviceName: 'model-server-b' });
+    new ModelServer(h.vps, 'model-server-b', { model: MODEL, release: { ciRole: h.ciRole }, registry: h.gate, signingKey: h.signingKey, vault: h.vault, serviceName: 'model-server-b' });
     expectClearError(() => Testing.synth(h.app), { paths: ['lab/vault'], prop: /path "lab\/release\/fraud-score\/record"/, allowed: /is already the secret/ });
   });
 
   it('refuses a signing key that is not ecdsa-p256', () => {
-    const h = factoryHost();
+    const h = gateHost();
     const signingKey = h.vault.addTransitKey('Data', { name: 'envelope-data' });
     const ciRole = h.vault.addCiRole('Release', { name: 'release', repository: 'acme/lab', ref: 'refs/heads/main' });
-    new ModelServer(h.vps, 'model-server', { model: MODEL, release: { ciRole }, registry: h.mlflow, signingKey, vault: h.vault });
+    new ModelServer(h.vps, 'model-server', { model: MODEL, release: { ciRole }, registry: h.gate, signingKey, vault: h.vault });
     expectClearError(() => Testing.synth(h.app), { paths: [PATH], prop: "prop 'signingKey'", allowed: /ecdsa-p256 Transit key/ });
   });
 });

@@ -2,15 +2,18 @@
  * The generated model fetch job end to end on real servers: OpenBao bootstrapped by its generated
  * script (the `model-sign` Transit key, the job's policy and the CI release role's), the registry
  * stack as in the MLflow real test (PostgreSQL, MinIO and MLflow 3.17.2 from their generated files
- * and agents), and the generated fetch.sh run by busybox sh with curl (the curl image's tools).
+ * and agents), the registry gate in front of it (Benthos 4.27 with its generated config, its agent's
+ * certificates and its delivered token digests), and the generated fetch.sh run by busybox sh with
+ * curl (the curl image's tools), downloading through the gate with its delivered reader token.
+ * The model versions' lifecycle states are set straight in MLflow (the test's setup; in production
+ * the CI promote pipeline sets them through the gate's publishers' listener).
  * The release as CI makes it: the release role logs in with a GitHub-style OIDC token, signs the
  * artifact's digest and writes the release record (artifact path, digest, signature) to Vault KV
- * with its own token; the job's own Vault Agent renders the record, its registry client
- * certificate and token. The app is synthesized once: no pin is in it. Re-pointed only what a
- * test host must: /run/vault, /run/secrets and /models paths, and the service names, through a
- * CONNECT proxy (HTTPS_PROXY, so curl still verifies `mlflow` and `vault` by their certificates).
+ * with its own token; the job's own Vault Agent renders the record and its Vault
+ * token. The app is synthesized once: no pin is in it. Re-pointed only what a test host must:
+ * /run/vault, /run/secrets and /models paths, and the service names, through a CONNECT proxy
+ * (HTTPS_PROXY, so curl still verifies `registry-gate` and `vault` by their certificates).
  */
-import { spawn, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,7 +25,8 @@ import { freePorts } from '../../support/real-servers/free-port';
 import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
 import { minioBinaries, MinioServer as RunningMinio } from '../../support/real-servers/minio';
 import { MlflowCaller, mlflowBinDir, mlflowRequest, RunningMlflow, startMlflow } from '../../support/real-servers/mlflow';
-import { busyboxCurlPath, FetchRun, runFetchScript } from '../../support/real-servers/model-fetch';
+import { benthosBinary } from '../../support/real-servers/benthos';
+import { busyboxCurlPath, FetchRun, runFetchScript, RunningGate, startGeneratedRegistryGate } from '../../support/real-servers/model-fetch';
 import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
 import { startGeneratedModelStore } from '../../support/real-servers/model-store';
 import { stopAll } from '../../support/real-servers/process-registry';
@@ -39,6 +43,7 @@ let pg: RunningPostgres;
 let minio: RunningMinio;
 let proxy: ServiceProxy;
 let mlflow: RunningMlflow;
+let gate: RunningGate;
 let trainer: MlflowCaller;
 /** What the job's agent rendered (its /run/vault) from the first, good release record. */
 let jobOut: string;
@@ -50,6 +55,8 @@ const artifact = Buffer.concat([Buffer.from('fraud-score model v1\n'), crypto.ra
 const digest = crypto.createHash('sha256').update(artifact).digest('hex');
 let artifactPath: string;
 let tamperedPath: string;
+/** The same bytes as `artifactPath`, held by model version 3 (whose state the lifecycle test moves). */
+let laterPath: string;
 let ciToken: string;
 let signature: string;
 
@@ -74,6 +81,21 @@ async function startRegistry(): Promise<void> {
   mlflow = await startMlflow({ script, env, probe: () => mlflowRequest(trainer, 'GET', '/health').then((r) => r.status, () => undefined) });
   proxy.route('mlflow:5000', port);
 }
+
+/** The trainer's JSON call straight to MLflow; fails on a non-200. */
+async function direct(method: string, urlPath: string, body?: object): Promise<any> {
+  const r = await mlflowRequest(trainer, method, urlPath, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' });
+  expect(r.status, `${method} ${urlPath}: ${r.body}\n${mlflow.log().slice(-3000)}`).toBe(200);
+  return r.body === '' ? {} : JSON.parse(r.body);
+}
+
+/** Sets model version `version`'s lifecycle state straight in MLflow (the test's setup, not the gate's publisher path). */
+function setState(version: string, state: string): Promise<unknown> {
+  return direct('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: 'fraud-score', version, key: 'lifecycle_state', value: state });
+}
+
+/** The gate's log, for failure messages. */
+const gateLog = () => `--- gate ---\n${gate.benthos.log().slice(-3000)}\n--- overrides ---\n${gate.overrides.join('\n')}`;
 
 /** The trainer's upload of `bytes` to the registry's proxied artifact store. */
 async function upload(at: string, bytes: Buffer): Promise<void> {
@@ -114,16 +136,6 @@ function githubToken(key: crypto.KeyObject): string {
   return `${head}.${body}.${crypto.sign('sha256', Buffer.from(`${head}.${body}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
 }
 
-/** Runs a command without blocking the event loop (the CONNECT proxy runs in this process). */
-function runAsync(cmd: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.once('close', (status) => resolve({ status, stderr }));
-  });
-}
-
 /** Every entry below `dir`, relative, sorted. */
 function tree(dir: string): string[] {
   const out: string[] = [];
@@ -139,6 +151,7 @@ function tree(dir: string): string[] {
 
 beforeAll(async () => {
   busyboxCurlPath(); // throws, naming the packages, when busybox or curl is missing
+  benthosBinary(); // throws, naming tools/install-benthos.sh, when missing
   mlflowBinDir(); // throws, naming tools/install-mlflow.sh, when missing
   if (!minioBinaries()) throw new Error('minio/mc are not built: run `npx projen test:deps` (tools/install-minio.sh)');
   const { app } = servingHost();
@@ -166,15 +179,26 @@ beforeAll(async () => {
   proxy = await startServiceProxy({ [`model-store:${minio.port}`]: minio.port, 'vault:8200': vault.bao.apiPort });
   await startRegistry();
 
-  // The release: a run's model artifact in the registry, and a tampered copy next to it.
-  const experiment = (JSON.parse((await mlflowRequest(trainer, 'POST', '/api/2.0/mlflow/experiments/create', JSON.stringify({ name: 'fraud-score' }), { 'content-type': 'application/json' })).body)).experiment_id as string;
-  const run = JSON.parse((await mlflowRequest(trainer, 'POST', '/api/2.0/mlflow/runs/create', JSON.stringify({ experiment_id: experiment, start_time: Date.now() }), { 'content-type': 'application/json' })).body).run.info.run_id as string;
+  // The release: a run's model artifact in the registry, a tampered copy next to it and a later copy.
+  const experiment = (await direct('POST', '/api/2.0/mlflow/experiments/create', { name: 'fraud-score' })).experiment_id as string;
+  const run = (await direct('POST', '/api/2.0/mlflow/runs/create', { experiment_id: experiment, start_time: Date.now() })).run.info.run_id as string;
   artifactPath = `${experiment}/${run}/artifacts/model/model.joblib`;
   tamperedPath = `${experiment}/${run}/artifacts/tampered/model.joblib`;
+  laterPath = `${experiment}/${run}/artifacts/later/model.joblib`;
   await upload(artifactPath, artifact);
   const tampered = Buffer.from(artifact);
   tampered[tampered.length - 1] ^= 1;
   await upload(tamperedPath, tampered);
+  await upload(laterPath, artifact);
+  // Each is a model version: 1 (the model) and 2 (the tampered copy) Approved, so the gate serves
+  // them and the job's own checks are what refuses the tampered one; 3 has no state yet.
+  await direct('POST', '/api/2.0/mlflow/registered-models/create', { name: 'fraud-score' });
+  for (const folder of ['model', 'tampered', 'later']) {
+    await direct('POST', '/api/2.0/mlflow/model-versions/create', { name: 'fraud-score', source: `mlflow-artifacts:/${experiment}/${run}/artifacts/${folder}`, run_id: run });
+  }
+  await setState('1', 'Approved');
+  await setState('2', 'Approved');
+  gate = await startGeneratedRegistryGate(host, vault, proxy);
   // Signed by the CI role: a GitHub-style OIDC token of the bound repository, ref and environment, the digest prehashed.
   const login = await vault.bao.api('PUT', 'auth/jwt/login', undefined, { role: 'release', jwt: githubToken(privateKey) });
   expect(login.status, JSON.stringify(login.body)).toBe(200);
@@ -188,6 +212,7 @@ beforeAll(async () => {
 }, 480_000);
 
 afterAll(async () => {
+  await gate?.benthos.stop();
   await mlflow?.stop();
   await proxy?.stop();
   await minio?.stop();
@@ -212,15 +237,19 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
     expect(r.stdout).toContain(`model-fetch fraud-score: installed model.joblib (sha256 ${digest}, signature valid)`);
     expect(tree(models)).toEqual(['fraud-score/', 'fraud-score/model-settings.json', 'fraud-score/model.joblib']);
     expect(read(path.join(models, 'fraud-score', 'model.joblib')).equals(artifact)).toBe(true);
-    expect(JSON.parse(fs.readFileSync(path.join(models, 'fraud-score', 'model-settings.json'), 'utf8'))).toEqual({ name: 'fraud-score', implementation: 'mlserver_sklearn.SKLearnModel', parameters: { uri: './model.joblib' } });
+    expect(JSON.parse(fs.readFileSync(path.join(models, 'fraud-score', 'model-settings.json'), 'utf8'))).toEqual({ name: 'fraud-score', implementation: 'mlserver_sklearn.SKLearnModel', parameters: { uri: './model.joblib', version: `sha256:${digest}` } });
     for (const f of ['model.joblib', 'model-settings.json']) expect(fs.statSync(path.join(models, 'fraud-score', f)).mode & 0o777).toBe(0o444);
     // What is signed, as documented: an ECDSA-SHA256 signature over the artifact's bytes, checkable offline with the public key from Vault.
     const key = (await vault.bao.api('GET', 'transit/keys/model-sign', vault.admin)).body.data.keys['1'].public_key as string;
     expect(crypto.verify('sha256', artifact, key, Buffer.from(signature.slice('vault:v1:'.length), 'base64'))).toBe(true);
     expect(crypto.verify('sha256', Buffer.concat([artifact, Buffer.from('x')]), key, Buffer.from(signature.slice('vault:v1:'.length), 'base64'))).toBe(false);
-    // The download went to the registry by its name, and the verification to Vault by its name, through the stand-in DNS.
-    expect(proxy.connects).toContain('mlflow:5000');
+    // The download went to the registry gate's readers' listener by its name, and the verification to Vault by its name,
+    // through the stand-in DNS; the gate logged its decision under the job's name, never its token.
+    expect(proxy.connects).toContain('registry-gate:8443');
     expect(proxy.connects).toContain('vault:8200');
+    const log = gate.benthos.log();
+    expect(log, gateLog()).toMatch(new RegExp(`"caller":"${JOB}".*"request":"GET /api/2.0/mlflow-artifacts/artifacts/${artifactPath}".*"status":"200"`));
+    expect(log).not.toContain(fs.readFileSync(deliveredPath(host, JOB, 'registry-gate-token'), 'utf8').trim());
   }, 60_000);
 
   it('refuses a tampered artifact (digest mismatch): exit ≠ 0, nothing written, an installed model untouched', async () => {
@@ -264,25 +293,56 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
     }
   }, 120_000);
 
-  it('is refused by the registry without a client certificate of the internal CA; nothing written', async () => {
-    // A certificate for the job's own name, but self-signed (not the internal CA).
+  it('serves only a version in a servable state: none and Staging are refused by the gate, Approved installs, Revoked is refused again; nothing installed when refused', async () => {
+    const out = await release({ artifact_path: laterPath, sha256: digest, signature });
+    const refused = async (state: string) => {
+      const r = await fetchInto(out);
+      expect(r.status, `${state}: ${r.stdout}\n${r.stderr}\n${gateLog()}`).not.toBe(0);
+      expect(r.stderr, state).toContain(`model-fetch fraud-score: the registry gate did not deliver ${laterPath}`);
+      expect(r.stderr, state).toMatch(/returned error: 403/);
+      expect(r.stderr, state).toContain('nothing installed');
+      expect(tree(r.models), state).toEqual([]);
+    };
+    // Version 3 holds the same signed bytes as version 1: only its lifecycle state decides.
+    await refused('no state');
+    await setState('3', 'Staging');
+    await refused('Staging');
+    await setState('3', 'Approved');
+    const ok = await fetchInto(out);
+    expect(ok.status, `${ok.stdout}\n${ok.stderr}\n${gateLog()}`).toBe(0);
+    expect(read(path.join(ok.models, 'fraud-score', 'model.joblib')).equals(artifact)).toBe(true);
+    // Revoked (set straight in MLflow, as an incident response would through the publisher): the next fetch is refused,
+    // and a volume holding the model keeps it as it was (the job never half-installs).
+    await setState('3', 'Revoked');
+    await refused('Revoked');
+    const again = await fetchInto(out, ok.models);
+    expect(again.status).not.toBe(0);
+    expect(tree(ok.models)).toEqual(['fraud-score/', 'fraud-score/model-settings.json', 'fraud-score/model.joblib']);
+    expect(gate.benthos.log()).toMatch(/"reason":"the artifact is not part of a model version in a servable state \(Approved\)"/);
+  }, 120_000);
+
+  it('is refused by the gate without its own reader token, and cannot reach MLflow itself; nothing written', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'rogue-'));
-    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-subj', `/CN=${JOB}`, '-days', '1'], { encoding: 'utf8' });
-    expect(gen.status, gen.stderr).toBe(0);
-    const r = await fetchInto(jobOut, undefined, { MLSEC_MLFLOW_CLIENT_CERT_FILE: path.join(dir, 'c.pem'), MLSEC_MLFLOW_CLIENT_KEY_FILE: path.join(dir, 'k.pem') });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`the registry did not deliver ${artifactPath}`);
-    expect(tree(r.models)).toEqual([]);
-    // No client certificate at all: the server ends the TLS session before any HTTP answer (curl 35, 52 or 56,
-    // by TLS version); the same request with the job's agent-rendered certificate gets the artifact.
-    const request = (extra: string[], out: string) => runAsync('curl', ['-q', '--fail', '--silent', '--show-error', '--cacert', deliveredPath(host, JOB, 'ca.crt'),
-      '--proxy', `http://127.0.0.1:${proxy.port}`, ...extra, '--output', out, `https://mlflow:5000/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`]);
-    const bare = await request([], path.join(dir, 'bare'));
-    expect([35, 52, 56], bare.stderr).toContain(bare.status);
-    expect(fs.existsSync(path.join(dir, 'bare')) ? fs.readFileSync(path.join(dir, 'bare')).length : 0).toBe(0);
-    const withCert = await request(['--cert', path.join(jobOut, 'vault-tls.crt'), '--key', path.join(jobOut, 'vault-tls.key')], path.join(dir, 'ok'));
-    expect(withCert.status, withCert.stderr).toBe(0);
-    expect(read(path.join(dir, 'ok')).equals(artifact)).toBe(true);
+    // An unknown token, and the publisher's token on the readers' listener: 401, nothing written.
+    const unknown = path.join(dir, 'unknown-token');
+    fs.writeFileSync(unknown, crypto.randomBytes(32).toString('base64url'));
+    for (const [what, file] of [['an unknown token', unknown], ['the publisher\'s token', deliveredPath(host, 'promoter', 'registry-gate-token')]] as const) {
+      const r = await fetchInto(jobOut, undefined, { MLSEC_REGISTRY_GATE_TOKEN_FILE: file });
+      expect(r.status, `${what}: ${r.stderr}`).not.toBe(0);
+      expect(r.stderr, what).toContain(`the registry gate did not deliver ${artifactPath}`);
+      expect(r.stderr, what).toMatch(/returned error: 401/);
+      expect(tree(r.models), what).toEqual([]);
+    }
+    // The job holds no registry client certificate: pointed at MLflow itself, the TLS session ends before any
+    // HTTP answer (curl 35, 52 or 56, by TLS version), token or not.
+    expect(fs.readdirSync(jobOut).filter((f) => /tls|crt|key/.test(f))).toEqual([]);
+    const bypass = await fetchInto(jobOut, undefined, { MLSEC_REGISTRY_GATE_URL: 'https://mlflow:5000' });
+    expect(bypass.status).not.toBe(0);
+    expect(bypass.stderr).toContain(`the registry gate did not deliver ${artifactPath}`);
+    expect(bypass.stderr).toMatch(/curl: \((35|52|56)\)/);
+    expect(tree(bypass.models)).toEqual([]);
+    // The bearer header file is gone after every run, failed or not.
+    expect(fs.readdirSync('/tmp').filter((f) => f.startsWith('registry-auth.'))).toEqual([]);
   }, 60_000);
 
   it('holds a verify-only token: the job cannot sign with model-sign', async () => {
@@ -321,13 +381,13 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
       ['a signature of another scheme', { artifact_path: artifactPath, sha256: digest, signature: signature.replace('vault:v1:', 'sig:') }, 'has a malformed signature'],
     ] as const) {
       const out = await release(record);
-      const connects = proxy.connects.filter((c) => c === 'mlflow:5000').length;
+      const connects = proxy.connects.filter((c) => c === 'registry-gate:8443').length;
       const r = await fetchInto(out);
       expect(r.status, `${what}: ${r.stdout}\n${r.stderr}`).not.toBe(0);
       expect(r.stderr, what).toContain(`model-fetch fraud-score: the release record ${RECORD} ${message}`);
       expect(r.stderr, what).toContain('nothing installed');
       expect(tree(r.models), what).toEqual([]);
-      expect(proxy.connects.filter((c) => c === 'mlflow:5000').length, `${what}: no download`).toBe(connects);
+      expect(proxy.connects.filter((c) => c === 'registry-gate:8443').length, `${what}: no download`).toBe(connects);
     }
     // A record without a field: the agent refuses to render it and exits, so it never turns healthy and compose never starts the job.
     await expect(release({ artifact_path: artifactPath, signature })).rejects.toThrow(/the agent did not write [\s\S]*release-sha256.ctmpl: execute: [\s\S]*map has no entry for key \\?"sha256/);

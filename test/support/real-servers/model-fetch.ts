@@ -1,12 +1,19 @@
 /**
  * Runs a generated model fetch script (lib/services/model-serving) as the curl image would: with
  * busybox's sh and applets (Debian's `busybox`, the image's shell) and the machine's curl, nothing
- * else on PATH. Asynchronous, so in-process stand-ins (the CONNECT proxy) keep answering.
+ * else on PATH. Asynchronous, so in-process stand-ins (the CONNECT proxy) keep answering. And
+ * starts the registry gate the script downloads through, from its generated config.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse, stringify } from 'yaml';
+import { REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT } from '../../../lib/services/registry-gate';
+import { lintBenthos, RunningBenthos, startBenthos } from './benthos';
+import { freePorts } from './free-port';
+import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles } from './generated-stack';
+import { ServiceProxy } from './traefik';
 
 /** What a finished fetch left behind. */
 export interface FetchRun {
@@ -59,4 +66,62 @@ export function runFetchScript(script: string, env: Readonly<Record<string, stri
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** A registry gate running its generated config. */
+export interface RunningGate {
+  readonly benthos: RunningBenthos;
+  /** The loopback port of each listener present in the config (its container port → this). */
+  readonly ports: Readonly<Record<number, number>>;
+  /** Every change made to the generated config and environment, for failure messages. */
+  readonly overrides: readonly string[];
+}
+
+/**
+ * Starts the RegistryGate `service` on Benthos with its generated config, what its own agent
+ * renders (server and registry-client certificates) and its delivered token digests (the env
+ * file's variables passed as the environment, as `--env-file` would). Re-pointed only what a test
+ * host must: /run/vault and /run/secrets paths, the listen addresses (free loopback ports, each
+ * routed on `proxy` as `<service>:<container port>`), and MLflow reached through `proxy`
+ * (HTTPS_PROXY), so the gate still verifies the registry's certificate for its name.
+ */
+export async function startGeneratedRegistryGate(host: GeneratedHost, vault: GeneratedVault, proxy: ServiceProxy, service = 'registry-gate'): Promise<RunningGate> {
+  const out = await renderAgentFiles(host, vault, service);
+  const secrets = path.dirname(deliveredPath(host, service, 'x'));
+  const reroot = (v: string) => v.replace(/^\/run\/vault\//, `${out}/`).replace(/^\/run\/secrets\//, `${secrets}/`);
+  const compose = parse(host.files['docker-compose.yml']);
+  const config = parse(host.files[`${service}/benthos.yaml`]);
+  const overrides: string[] = [];
+  const ports: Record<number, number> = {};
+  for (const input of config.input.broker.inputs) {
+    const s = input.http_server;
+    const container = Number(String(s.address).split(':').pop());
+    if (![REGISTRY_GATE_READER_PORT, REGISTRY_GATE_PUBLISHER_PORT].includes(container)) throw new Error(`${service}: unexpected listener ${s.address}`);
+    [ports[container]] = await freePorts(1);
+    overrides.push(`listener ${s.address} → 127.0.0.1:${ports[container]}`);
+    s.address = `127.0.0.1:${ports[container]}`;
+  }
+  const text = stringify(config).replace(/\/run\/vault\//g, `${out}/`).replace(/\/run\/secrets\//g, `${secrets}/`);
+  overrides.push(`/run/vault → ${out}, /run/secrets → ${secrets}`);
+  const dir = fs.mkdtempSync(path.join(vault.bao.dir, 'gate-'));
+  const configFile = path.join(dir, 'benthos.yaml');
+  fs.writeFileSync(configFile, text);
+  const svc = compose.services[service];
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries((svc.environment ?? {}) as Record<string, string>)) env[k] = reroot(String(v));
+  const at = (svc.command as string[]).indexOf('--env-file');
+  if (at < 0) throw new Error(`${service}: its command has no --env-file (got ${JSON.stringify(svc.command)})`);
+  for (const line of fs.readFileSync(reroot(svc.command[at + 1]), 'utf8').split('\n').filter(Boolean)) {
+    const eq = line.indexOf('=');
+    env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  overrides.push(`--env-file ${svc.command[at + 1]} → its variables in the environment`);
+  env.HTTPS_PROXY = `http://127.0.0.1:${proxy.port}`;
+  overrides.push('HTTPS_PROXY added, standing in for the compose network\'s DNS');
+  const lint = lintBenthos(configFile, env);
+  if (lint.status !== 0) throw new Error(`benthos lint of ${service}'s generated config failed:\n${lint.stdout}${lint.stderr}`);
+  const listening = Object.values(ports);
+  const benthos = await startBenthos(configFile, env, { port: listening[listening.length - 1] });
+  for (const [container, port] of Object.entries(ports)) proxy.route(`${service}:${container}`, port);
+  return { benthos, ports, overrides };
 }

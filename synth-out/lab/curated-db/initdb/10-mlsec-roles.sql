@@ -27,11 +27,14 @@ ALTER ROLE "batch_fraud_score" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLI
 SELECT 'CREATE ROLE "curated_backup"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'curated_backup')\gexec
 ALTER ROLE "curated_backup" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
 GRANT "curated_backup" TO "vault_admin" WITH ADMIN OPTION;
+SELECT 'CREATE ROLE "data_broker"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'data_broker')\gexec
+ALTER ROLE "data_broker" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 16 PASSWORD NULL;
 \unset verifier
 
 -- Database curated
 GRANT CONNECT ON DATABASE "curated" TO "curated_backup";
 GRANT CONNECT ON DATABASE "curated" TO "airflow_worker_curation";
+GRANT CONNECT ON DATABASE "curated" TO "data_broker";
 \connect curated
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS "curated_core" AUTHORIZATION "curated_owner";
@@ -46,8 +49,24 @@ GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "curated_core" TO "airflow_
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA "curated_core" TO "airflow_worker_curation";
 ALTER DEFAULT PRIVILEGES FOR ROLE "curated_owner" IN SCHEMA "curated_core" GRANT SELECT, INSERT, UPDATE ON TABLES TO "airflow_worker_curation";
 ALTER DEFAULT PRIVILEGES FOR ROLE "curated_owner" IN SCHEMA "curated_core" GRANT USAGE ON SEQUENCES TO "airflow_worker_curation";
+REVOKE ALL ON ALL TABLES IN SCHEMA "curated_core" FROM "data_broker";
+GRANT USAGE ON SCHEMA "curated_core" TO "data_broker";
+GRANT SELECT ON ALL TABLES IN SCHEMA "curated_core" TO "data_broker";
+ALTER DEFAULT PRIVILEGES FOR ROLE "curated_owner" IN SCHEMA "curated_core" GRANT SELECT ON TABLES TO "data_broker";
 ALTER ROLE "curated_backup" IN DATABASE "curated" SET search_path = "curated_core";
 ALTER ROLE "airflow_worker_curation" IN DATABASE "curated" SET search_path = "curated_core";
+ALTER ROLE "data_broker" IN DATABASE "curated" SET search_path = "curated_core";
+SET ROLE "curated_owner";
+CREATE TABLE IF NOT EXISTS "curated_core"."risk_transactions_v1" (
+  "transaction_id" text PRIMARY KEY,
+  "amount" numeric,
+  "currency" text,
+  "channel" text,
+  "occurred_at" timestamptz,
+  "customer_token" text,
+  "is_fraud" boolean
+);
+RESET ROLE;
 
 -- Database features
 GRANT CONNECT ON DATABASE "features" TO "batch_fraud_score";

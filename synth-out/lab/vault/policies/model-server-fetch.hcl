@@ -3,10 +3,6 @@ path "kv/data/lab/release/fraud-score/record" {
   capabilities = ["read"]
 }
 
-path "pki_int/issue/model-server-fetch" {
-  capabilities = ["update"]
-}
-
 path "transit/verify/model-sign" {
   capabilities = ["update"]
 }

@@ -32,13 +32,6 @@ template_config {
 }
 
 template {
-  source = "/vault/agent/vault-tls.crt.ctmpl"
-  destination = "/run/vault/vault-tls.crt"
-  perms = "0400"
-  error_on_missing_key = true
-}
-
-template {
   source = "/vault/agent/release-artifact-path.ctmpl"
   destination = "/run/vault/release-artifact-path"
   perms = "0400"
