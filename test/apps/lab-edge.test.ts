@@ -57,7 +57,11 @@ describe('reference lab: edge and identity across artifacts', () => {
   it('has exactly two doors (Z1 ingestion, Z6 inference) with client certificates, and admin UIs behind OIDC and the allow-list', () => {
     const zoneOf = (router: any) => services[new URL(merged.services[router.service].loadBalancer.servers[0].url).hostname].labels['mlsec.zone'];
     const doors = Object.entries(merged.routers).filter(([, r]) => ['z1', 'z6'].includes(zoneOf(r)));
-    expect(doors.map(([n]) => n).sort()).toEqual(['ingest-transactions', 'llm-gateway', 'model-server']); // ingestion (through the WAF), inference, and the LLM gateway
+    expect(doors.map(([n]) => n).sort()).toEqual(['ingest-transactions', 'llm-gateway', 'model-server', 'scored-api']); // ingestion (through the WAF), inference, the LLM gateway and the stored scores
+    const host = (name: string) => /Host\(`([^`]+)`\)/.exec(merged.routers[name].rule)![1];
+    // The stored scores share the inference host: still two public doors.
+    expect(host('scored-api')).toBe(host('model-server'));
+    expect(merged.routers['scored-api'].rule).toContain('PathPrefix(`/scores/`)');
     for (const [name, r] of doors) expect(r.tls.options, name).toBe('mtls-clients');
     expect(tls.options['mtls-clients'].clientAuth.clientAuthType).toBe('RequireAndVerifyClientCert');
     for (const [name, r] of Object.entries(merged.routers).filter(([, x]) => !['z1', 'z6'].includes(zoneOf(x)))) {

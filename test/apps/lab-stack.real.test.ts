@@ -128,27 +128,34 @@ describe('the reference lab on real servers', () => {
     const out = await renderAgentFiles(host, vault, 'feature-store');
     const acl = fs.readFileSync(path.join(out, 'users.acl'), 'utf8');
     expect(acl.split('\n')[0]).toBe('user default off resetpass resetkeys resetchannels -@all');
-    expect(acl).toMatch(/^user model-server reset on #[0-9a-f]{64} ~features:\* /m);
-    const password = fs.readFileSync(path.join(host.secretsDir, 'lab', 'credentials', 'feature-store-user-model-server'), 'utf8');
+    // Two users: the feature API reads the declared groups, the curation pipeline writes them.
+    expect(acl).toMatch(/^user feature-api reset on #[0-9a-f]{64} ~fs:customer_risk:\* resetchannels -@all \+@read \+@connection -@write /m);
+    expect(acl).toMatch(/^user airflow-worker-curation reset on #[0-9a-f]{64} ~fs:customer_risk:\* /m);
+    expect(acl).not.toMatch(/^user model-server /m);
+    const password = fs.readFileSync(path.join(host.secretsDir, 'lab', 'credentials', 'feature-store-user-feature-api'), 'utf8');
     expect(acl).not.toContain(password);
     const leaf = new crypto.X509Certificate(fs.readFileSync(path.join(out, 'vault-tls.crt')));
     expect(leaf.subjectAltName).toContain('DNS:feature-store');
     // The server's token reads its hashes, not the consumers' passwords.
-    expect((await vault.bao.api('GET', 'kv/data/lab/core/model-server/feature-store', await vault.login('feature-store'))).status).toBe(403);
+    expect((await vault.bao.api('GET', 'kv/data/lab/core/feature-api/feature-store', await vault.login('feature-store'))).status).toBe(403);
   });
 
-  it("gives the model server its feature-store password through its agent, and Redis accepts it", async () => {
-    const out = await renderAgentFiles(host, vault, 'model-server');
-    const password = fs.readFileSync(path.join(out, 'redis-feature-store-model-server-password'), 'utf8');
-    expect(fs.statSync(path.join(out, 'redis-feature-store-model-server-password')).mode & 0o777).toBe(0o400);
-    const cli = (user: string, pass: string, ...command: string[]) => redis.cli(['--tls', '--cacert', deliveredPath(host, 'model-server', 'ca.crt'),
+  it("gives the feature API its store password through its agent (a dotenv file Benthos reads), and Redis lets it read, never write", async () => {
+    const out = await renderAgentFiles(host, vault, 'feature-api');
+    const env = fs.readFileSync(path.join(out, 'redis.env'), 'utf8');
+    expect(env).toMatch(/^REDIS_PASSWORD=\S+\n$/);
+    expect(fs.statSync(path.join(out, 'redis.env')).mode & 0o777).toBe(0o400);
+    const password = env.trim().slice('REDIS_PASSWORD='.length);
+    const cli = (user: string, pass: string, ...command: string[]) => redis.cli(['--tls', '--cacert', deliveredPath(host, 'feature-api', 'ca.crt'),
       '--cert', path.join(out, 'vault-tls.crt'), '--key', path.join(out, 'vault-tls.key'), '--user', user, '--pass', pass, ...command]);
     // Its client certificate is Vault-issued too (rendered by the same agent).
-    expect(cli('model-server', password, 'PING').stdout.trim()).toBe('PONG');
-    expect(cli('model-server', password, 'GET', 'features:user:1').stdout).not.toMatch(/WRONGPASS|NOPERM/);
-    expect(cli('model-server', password, 'SET', 'features:user:1', 'x').stdout).toMatch(/NOPERM/);
-    // The server keeps no Vault token: verifying the model's signature is its fetch job's work.
-    expect(fs.existsSync(path.join(out, 'token'))).toBe(false);
+    expect(cli('feature-api', password, 'PING').stdout.trim()).toBe('PONG');
+    expect(cli('feature-api', password, 'HMGET', 'fs:customer_risk:1', 'amount_30d').stdout).not.toMatch(/WRONGPASS|NOPERM/);
+    expect(cli('feature-api', password, 'HSET', 'fs:customer_risk:1', 'amount_30d', '1').stdout).toMatch(/NOPERM/);
+    expect(cli('feature-api', password, 'GET', 'features:user:1').stdout).toMatch(/NOPERM/);
+    // The model servers hold no store credential at all: they call the feature API.
+    expect(compose.services['model-server'].environment.FEATURE_API_URL).toBe('https://feature-api:8443/features');
+    expect(Object.keys(compose.services['model-server'].environment).filter((k) => k.startsWith('REDIS_'))).toEqual([]);
   }, 60_000);
 
   it("runs the lake on its agent's files only, and the backup shipper's own command uploads with its write-only grant", async () => {
@@ -182,9 +189,9 @@ describe('the reference lab on real servers', () => {
     expect(vault.bootstrapOutput).toContain('root token revoked');
     expect((await vault.bao.api('GET', 'auth/token/lookup-self', vault.bao.rootToken)).status).toBe(403);
     const policies = (await vault.bao.api('LIST', 'sys/policies/acl', vault.admin)).body.data.keys.sort();
-    expect(policies).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'ci-release', 'curated-backup', 'curated-db', 'default', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'mlsec-approle-deliverer', 'model-server', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'registry-db', 'root', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
+    expect(policies).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'batch-fraud-score', 'ci-release', 'curated-backup', 'curated-db', 'data-broker', 'default', 'feature-api', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'mlsec-approle-deliverer', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'promote-transactions', 'registry-db', 'registry-gate', 'root', 'scored-api', 'scored-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     const roles = (await vault.bao.api('LIST', 'auth/approle/role', vault.admin)).body.data.keys.sort();
-    expect(roles).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'model-server', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'registry-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
+    expect(roles).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'batch-fraud-score', 'curated-backup', 'curated-db', 'data-broker', 'feature-api', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'promote-transactions', 'registry-db', 'registry-gate', 'scored-api', 'scored-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     const keys = (await vault.bao.api('LIST', 'transit/keys', vault.admin)).body.data.keys.sort();
     expect(keys).toEqual(['audit-log', 'envelope-curated', 'envelope-raw-core', 'model-sign', 'pii']);
   });

@@ -40,9 +40,9 @@ describe('reference lab (apps/lab.ts)', () => {
     const published = Object.entries(compose.findServices(Match.anyValue()) as Record<string, any>).filter(([, s]) => s.ports !== undefined);
     expect(published.map(([n, s]) => [n, s.ports])).toEqual([['gateway', ['203.0.113.10:443:8443/tcp', '203.0.113.10:80:8080/tcp']]]);
     // Long-running services: non-root, no capability, a health check.
-    const jobs = ['airflow-db-migrate', 'backup-shipper', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-server-fetch', 'model-server-fetch-volume-init', 'model-store-bootstrap', 'model-store-volume-init'];
+    const jobs = ['airflow-db-migrate', 'backup-shipper', 'batch-fraud-score', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-server-fetch', 'model-server-fetch-volume-init', 'model-store-bootstrap', 'model-store-volume-init', 'promote-transactions'];
     // Images with nothing in them that can probe (FROM scratch, distroless); each reason says so.
-    const unprobed = ['ingest-transactions', 'loki', 'otel-collector'];
+    const unprobed = ['data-broker', 'feature-api', 'ingest-transactions', 'loki', 'otel-collector', 'registry-gate', 'scored-api'];
     for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch|distroless|no shell/);
     for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
       if (jobs.includes(name) || unprobed.includes(name)) continue;
@@ -84,15 +84,21 @@ describe('reference lab (apps/lab.ts)', () => {
       'airflow-scheduler-vault-agent': ['z8'],
       'airflow-worker-curation': ['z2-z3', 'z3', 'z3-z4'], // Z3 curation: the lake (raw, read) and the curated database
       'airflow-worker-curation-vault-agent': ['z8'],
-      'airflow-worker-training': ['z4'],
+      'airflow-worker-training': ['z3-z4', 'z4'], // MLflow, and curated data only through the access broker (z3-z4)
       'airflow-worker-training-vault-agent': ['z8'],
       'backup-shipper': ['z2-z3'],
       'backup-shipper-vault-agent': ['z8'],
+      'batch-fraud-score': ['z3-z6', 'z6'], // the offline features (Z3, SELECT) and the model server; writes the scored store
+      'batch-fraud-score-vault-agent': ['z8'],
       'curated-backup': ['z3'],
       'curated-backup-vault-agent': ['z8'],
-      'curated-db': ['z3', 'z3-z8'], // Vault's database engine manages its users
+      'curated-db': ['z3', 'z3-z6', 'z3-z8'], // Vault's database engine manages its users
       'curated-db-vault-agent': ['z8'],
-      'feature-store': ['z3-z6'],
+      'data-broker': ['z3', 'z3-z4'], // the factory's only path to curated data (z3-z4)
+      'data-broker-vault-agent': ['z8'],
+      'feature-api': ['z3', 'z3-z6'], // the online store's only reader; the model servers call it (z3-z6)
+      'feature-api-vault-agent': ['z8'],
+      'feature-store': ['z3'], // reached only by the feature API and the curation pool (its writer)
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
       'gateway': ['edge', 'z1', 'z1-z4', 'z1-z6', 'z1-z8', 'z1-z9'], // the doors (z1: the WAF; z6: model server, LLM gateway), the UIs (z4 MLflow, z9 Grafana), the IdP and its OIDC proxies (z8); never Vault or a data store
       'gateway-vault-agent': ['z8'],
@@ -100,7 +106,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'grafana-vault-agent': ['z8'],
       'identity-db': ['z8'],
       'identity-db-vault-agent': ['z8'],
-      'ingest-transactions': ['z1', 'z1-z2'], // the WAF in front, the lake's staging and quarantine behind
+      'ingest-transactions': ['z1', 'z1-z2', 'z1-z9'], // the WAF in front, the lake's staging and quarantine behind
       'ingest-transactions-vault-agent': ['z8'],
       'keycloak': ['z1-z8', 'z8', 'z8-z9'],
       'keycloak-vault-agent': ['z8'],
@@ -113,13 +119,12 @@ describe('reference lab (apps/lab.ts)', () => {
       'llm-gateway-vault-agent': ['z8'],
       'loki': ['z9'],
       'loki-vault-agent': ['z8'],
-      'mlflow': ['z1-z4', 'z4', 'z4-z5', 'z4-z6'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
+      'mlflow': ['z1-z4', 'z4', 'z4-z5'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)
       'mlflow-vault-agent': ['z8'],
-      'model-server': ['z1-z6', 'z3-z6'], // the door and the feature store only: no registry, no Vault Transit
-      'model-server-fetch': ['z4-z6', 'z6-z8'], // the registry (MLflow, mTLS) and Vault (release record, signature check)
+      'model-server': ['z1-z6', 'z3-z6', 'z6'], // the door and the feature store only: no registry, no Vault Transit
+      'model-server-fetch': ['z5-z6', 'z6-z8'], // the registry (MLflow, mTLS) and Vault (release record, signature check)
       'model-server-fetch-vault-agent': ['z8'],
       'model-server-fetch-volume-init': 'none',
-      'model-server-vault-agent': ['z8'], // agents sit on the trust plane only, never on data networks
       'model-store': ['z4-z5', 'z5'],
       'model-store-bootstrap': ['z5'],
       'model-store-bootstrap-vault-agent': ['z8'],
@@ -127,10 +132,18 @@ describe('reference lab (apps/lab.ts)', () => {
       'model-store-volume-init': 'none',
       'otel-collector': ['z9'],
       'otel-collector-vault-agent': ['z8'],
-      'prometheus': ['z9'],
+      'prometheus': ['z1-z9', 'z9'], // scrapes the ingestion connectors' metrics (z1-z9)
       'prometheus-vault-agent': ['z8'],
+      'promote-transactions': ['z1-z2'], // staging → raw, on the lake network only
+      'promote-transactions-vault-agent': ['z8'],
       'registry-db': ['z4-z5', 'z5-z8'],
       'registry-db-vault-agent': ['z8'],
+      'registry-gate': ['z4-z5', 'z5-z6'], // MLflow behind it (z4-z5), the fetch jobs in front (z5-z6)
+      'registry-gate-vault-agent': ['z8'],
+      'scored-api': ['z1-z6', 'z6'], // the inference door (z1-z6) and the scored store
+      'scored-api-vault-agent': ['z8'],
+      'scored-db': ['z6', 'z6-z8'],
+      'scored-db-vault-agent': ['z8'],
       'sso-auth': ['z1-z8', 'z8'],
       'sso-auth-vault-agent': ['z8'],
       'sso-grafana': ['z1-z8', 'z8'],
@@ -141,7 +154,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'waf': ['z1'],
       'waf-vault-agent': ['z8'],
     });
-    compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-store': { condition: 'service_healthy' }, 'model-server-fetch': { condition: 'service_completed_successfully' } } }));
+    compose.hasService('model-server', Match.objectLike({ depends_on: { 'feature-api': { condition: 'service_started' }, 'model-server-fetch': { condition: 'service_completed_successfully' } } }));
     expect(compose.service('model-server').volumes).toContainEqual({ type: 'volume', source: 'model-server-models', target: '/mnt/models', read_only: true });
   });
 
@@ -157,7 +170,11 @@ describe('reference lab (apps/lab.ts)', () => {
       [['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], ['arn:aws:s3:::quarantine/transactions/*']],
       [['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], ['arn:aws:s3:::staging/transactions/*']],
     ]);
-    expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/airflow-worker-curation.json', 'lab/lake/policies/backup-shipper.json', 'lab/lake/policies/ingest-transactions.json']);
+    expect(assembly.paths().filter((p) => p.startsWith('lab/lake/policies/'))).toEqual(['lab/lake/policies/airflow-worker-curation.json', 'lab/lake/policies/backup-shipper.json', 'lab/lake/policies/ingest-transactions.json', 'lab/lake/policies/promote-transactions.json']);
+    // The promote job reads and deletes its staging prefix and writes its raw prefix (and rejects to quarantine); it never reads raw.
+    expect(JSON.parse(assembly.file('lab/lake/policies/promote-transactions.json')).Statement.flatMap((x: { Resource: string[] }) => x.Resource).sort()).toEqual([
+      'arn:aws:s3:::quarantine/transactions/*', 'arn:aws:s3:::raw/transactions/*', 'arn:aws:s3:::staging', 'arn:aws:s3:::staging/transactions/*',
+    ]);
     // Z3 curation reads raw and nothing else of the lake: no write, no other bucket.
     expect(JSON.parse(assembly.file('lab/lake/policies/airflow-worker-curation.json')).Statement.map((x: { Action: string[]; Resource: string[] }) => [x.Action, x.Resource])).toEqual([
       [['s3:GetObject'], ['arn:aws:s3:::raw/*']], [['s3:ListBucket'], ['arn:aws:s3:::raw']],
@@ -166,7 +183,9 @@ describe('reference lab (apps/lab.ts)', () => {
     expect(hba.split('\n').filter((l) => l.startsWith('hostssl ') && !l.includes('reject'))).toEqual([
       'hostssl   postgres vault_admin              samenet scram-sha-256',
       'hostssl   curated  +airflow_worker_curation samenet scram-sha-256 clientcert=verify-ca',
+      'hostssl   features batch_fraud_score        samenet cert map=mlsec',
       'hostssl   curated  +curated_backup          samenet scram-sha-256 clientcert=verify-ca',
+      'hostssl   curated  data_broker              samenet cert map=mlsec',
     ]);
     const sql = assembly.file('lab/curated-db/initdb/10-mlsec-roles.sql');
     // Curation writes curated tables; it never gets DELETE or DDL.
@@ -178,9 +197,10 @@ describe('reference lab (apps/lab.ts)', () => {
       environment: Match.objectLike({ PGSERVICE: 'curated-db', PGSERVICEFILE: '/run/vault/curated-db.pg_service.conf', PGSSLMODE: 'verify-full' }),
       depends_on: Match.objectLike({ 'curated-backup-vault-agent': { condition: 'service_healthy' } }),
     }));
-    compose.hasService('model-server', Match.objectLike({
-      environment: Match.objectLike({ REDIS_HOST: 'feature-store', REDIS_USERNAME: 'model-server', REDIS_PASSWORD_FILE: '/run/vault/redis-feature-store-model-server-password' }),
-    }));
+    // The model server reads features only through the feature API: no store credential at all.
+    expect(compose.service('model-server').environment).toEqual({
+      FEATURE_API_CA_FILE: '/run/secrets/ca.crt', FEATURE_API_URL: 'https://feature-api:8443/features', MLSERVER_GRPC_PORT: '8081', MLSERVER_HTTP_PORT: '8080', MLSERVER_METRICS_PORT: '8082',
+    });
     compose.hasService('backup-shipper', Match.objectLike({
       environment: Match.objectLike({ AWS_SHARED_CREDENTIALS_FILE: '/run/vault/minio-lake-backup-shipper.aws-credentials', AWS_ENDPOINT_URL: 'https://lake:9000' }),
     }));
@@ -188,9 +208,9 @@ describe('reference lab (apps/lab.ts)', () => {
     const policy = (name: string) => assembly.file(`lab/vault/policies/${name}.hcl`).split('\n').filter((l) => l.startsWith('path ')).map((l) => l.slice(5, -2));
     // Client certificates for mTLS to the data services are Vault-issued too (its own name only).
     expect(policy('curated-backup')).toEqual(['"database/creds/curated-db-curated-backup"', '"pki_int/issue/curated-backup"']);
-    expect(policy('model-server')).toEqual(['"kv/data/lab/core/model-server/feature-store"', '"pki_int/issue/model-server"']);
+    expect(assembly.paths()).not.toContain('lab/vault/policies/model-server.hcl');
     // The fetch job, not the server, reads the release record and verifies the signature (it cannot sign).
-    expect(policy('model-server-fetch')).toEqual(['"kv/data/lab/release/fraud-score/record"', '"pki_int/issue/model-server-fetch"', '"transit/verify/model-sign"']);
+    expect(policy('model-server-fetch')).toEqual(['"kv/data/lab/release/fraud-score/record"', '"transit/verify/model-sign"']);
     // CI signs a release and writes its record; it can read neither back, nor anything else.
     expect(policy('ci-release')).toEqual(['"kv/data/lab/release/fraud-score/record"', '"transit/sign/model-sign"']);
     expect(policy('backup-shipper')).toEqual(['"kv/data/lab/core/backup-shipper/lake"']);

@@ -47,7 +47,7 @@ describe('architecture diagram of the reference lab', () => {
     const ingress = g.filter((x) => x.title.startsWith('internet->'));
     expect(ingress.map((x) => [x.title, x.cls])).toEqual([['internet->gateway', 'edge ingress']]);
     const doors = g.filter((x) => x.cls === 'edge door').map((x) => x.title).sort();
-    expect(doors).toEqual(['gateway->llm-gateway', 'gateway->model-server', 'gateway->waf']);
+    expect(doors).toEqual(['gateway->llm-gateway', 'gateway->model-server', 'gateway->scored-api', 'gateway->waf']);
     expect(g.find((x) => x.id === 'svc-gateway')?.cls).toBe('node service gateway');
     // Admin routes (the IdP, its console) are drawn apart from the doors.
     expect(g.filter((x) => x.cls === 'edge admin').map((x) => x.title)).toContain('gateway->keycloak');
@@ -59,8 +59,11 @@ describe('architecture diagram of the reference lab', () => {
     expect(services).toContain('lake');
     expect(services.filter((s) => s.endsWith('-vault-agent'))).toEqual([]);
     expect(new Set(services).size).toBe(services.length);
-    expect(g.filter((x) => x.cls === 'edge vault').map((x) => x.title)).toContain('model-server->vault');
-    expect(g.filter((x) => x.cls === 'edge flow').map((x) => x.title)).toContain('model-server->feature-store');
+    expect(g.filter((x) => x.cls === 'edge vault').map((x) => x.title)).toContain('feature-api->vault');
+    const flows = g.filter((x) => x.cls === 'edge flow').map((x) => x.title);
+    expect(flows).toContain('model-server->feature-api');
+    expect(flows).toContain('feature-api->feature-store');
+    expect(flows).not.toContain('model-server->feature-store');
   });
 
   it('is the same bytes on every run', () => {

@@ -37,7 +37,7 @@ describe("the reference lab's Vault files", () => {
   it('lets every agent template read only what its workload policy allows', async () => {
     const { app, vault } = lab();
     const assembly = Testing.synth(app);
-    expect([...vault.grantHolders.keys()].sort()).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'curated-backup', 'curated-db', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'model-server', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'registry-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
+    expect([...vault.grantHolders.keys()].sort()).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'batch-fraud-score', 'curated-backup', 'curated-db', 'data-broker', 'feature-api', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'loki', 'mlflow', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'otel-collector', 'prometheus', 'promote-transactions', 'registry-db', 'registry-gate', 'scored-api', 'scored-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     for (const [name] of vault.grantHolders) {
       const rules = await rulesOf(assembly.file(`lab/vault/policies/${name}.hcl`));
       const templates = assembly.paths().filter((p) => p.startsWith(`lab/vault/agent/${name}/`) && p.endsWith('.ctmpl'));
@@ -68,6 +68,8 @@ describe("the reference lab's Vault files", () => {
       'lake-bootstrap -> backup-shipper:kv/data/lab/core/backup-shipper/lake',
       'ingest-transactions -> lake-bootstrap:kv/data/lab/core/ingest-transactions/lake',
       'lake-bootstrap -> ingest-transactions:kv/data/lab/core/ingest-transactions/lake',
+      'promote-transactions -> lake-bootstrap:kv/data/lab/core/promote-transactions/lake',
+      'lake-bootstrap -> promote-transactions:kv/data/lab/core/promote-transactions/lake',
       'lake-bootstrap -> lake:kv/data/lab/core/lake/root',
       'airflow-worker-curation -> lake-bootstrap:kv/data/lab/core/airflow-worker-curation/lake',
       'lake-bootstrap -> airflow-worker-curation:kv/data/lab/core/airflow-worker-curation/lake',

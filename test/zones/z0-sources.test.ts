@@ -33,7 +33,7 @@ describe('Z0Sources', () => {
     const h = host();
     const source = h.sources.addSource('Transactions', TRANSACTIONS);
     const ingest = source.addIngestion({ staging: h.staging, quarantine: h.quarantine });
-    h.gateway.expose(ingest, { host: 'ingest.lab.example.com', pathPrefix: ingest.path, auth: RouteAuth.mtls() });
+    h.gateway.expose(ingest, { host: 'ingest.lab.example.com', pathPrefix: ingest.path, port: 8443, auth: RouteAuth.mtls() });
     const catalog = JSON.parse(Testing.synth(h.app).file('lab/sources/catalog.json'));
     expect(catalog).toEqual({
       sources: [{
@@ -54,7 +54,7 @@ describe('Z0Sources', () => {
   it('refuses an ingestion connector that belongs to no registered source', () => {
     rejects((h) => {
       const rogue = new IngestionEndpoint(h.vps, 'ingest-rogue', { source: 'rogue', contract: TRANSACTIONS.contract, staging: h.staging, quarantine: h.quarantine });
-      h.gateway.expose(rogue, { host: 'ingest.lab.example.com', pathPrefix: rogue.path, auth: RouteAuth.mtls() });
+      h.gateway.expose(rogue, { host: 'ingest.lab.example.com', pathPrefix: rogue.path, port: 8443, auth: RouteAuth.mtls() });
     }, { paths: ['lab/Z0Sources'], prop: /ingestion connector 'lab\/ingest-rogue'/, allowed: /belongs to no registered source/ });
   });
 
@@ -75,7 +75,7 @@ describe('DataSource bad input', () => {
     rejects((h) => {
       const s = h.sources.addSource('Transactions', { ...TRANSACTIONS, ...change });
       const ingest = s.addIngestion({ staging: h.staging, quarantine: h.quarantine });
-      if (change.name === undefined) h.gateway.expose(ingest, { host: 'ingest.lab.example.com', pathPrefix: ingest.path, auth: RouteAuth.mtls() });
+      if (change.name === undefined) h.gateway.expose(ingest, { host: 'ingest.lab.example.com', pathPrefix: ingest.path, port: 8443, auth: RouteAuth.mtls() });
     }, { paths: ['lab/Z0Sources/Transactions'], prop, allowed });
   });
 });

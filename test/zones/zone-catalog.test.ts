@@ -43,7 +43,10 @@ describe('the posture report of the lab, per zone', () => {
     expect(byId('INV-04')).toMatchObject({ status: 'checked', rules: ['ZONE-04'] });
     expect(byId('Z3-K01')).toMatchObject({ status: 'built-in' });
     expect(byId('INV-06')).toMatchObject({ status: 'built-in' });
-    expect(byId('Z5-K02')).toMatchObject({ status: 'gap' }); // the registry gate is not built
+    expect(byId('Z5-K02')).toMatchObject({ status: 'built-in' }); // the registry gate enforces the lifecycle
+    expect(byId('Z2-K08')).toMatchObject({ status: 'built-in' }); // the promote job checks the hash
+    expect(byId('Z4-K04')).toMatchObject({ status: 'built-in' }); // the access broker
+    expect(byId('Z1-K09')).toMatchObject({ status: 'gap' }); // no scan service: JSON records are exempt
     expect(controls.filter((c: { status: string }) => c.status === 'failing')).toEqual([]);
     expect(byId('Z3-K07')).toMatchObject({ status: 'warned' }); // ZONE-30: the Vault agents share the z8 network (an open warning)
     const md = assembly.file('lab/posture/report.md');

@@ -79,13 +79,15 @@ export function decisionProcessors(url: string, pkg: string, tls: TlsFiles): obj
  */
 const IDENTITY = [
   `let info = metadata("${CLIENT_CERT_INFO_HEADER}").or("")`,
-  'let decoded = $info.unescape_url_query().catch("")',
+  // Traefik query-escapes the whole value: a raw quote, "=" or ";" never comes from the gateway.
+  'let decoded = if $info.length() <= 8192 && $info.re_match("^[A-Za-z0-9%+._~-]+$") { $info.unescape_url_query().catch("") } else { "" }',
   'let model = @model',
   'let entity = @entity_id',
   'meta = deleted()',
   'meta model = $model',
   'meta entity_id = $entity',
-  `meta client = if $decoded.re_match(${JSON.stringify(CLIENT_CERT_INFO)}) { $decoded.re_replace_all(${JSON.stringify(CLIENT_CERT_INFO)}, "$1") } else { "" }`,
+  // The pattern is anchored: one match or none; no match (or no header) is an empty identity.
+  `meta client = $decoded.re_find_all_submatch(${JSON.stringify(CLIENT_CERT_INFO)}).index(0).index(1).catch("").or("")`,
   'meta authz = "deny"',
 ].join('\n');
 

@@ -3,7 +3,9 @@ import { MlsecError } from '../../core/errors';
 import { checkInteger, checkPattern, collect, describeValue } from '../../core/prop-rules';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
+import type { OpaQueryGrant } from '../opa/opa-server';
 import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
+import { decisionPointProblems, decisionProcessors, FORBIDDEN, ScoredApiDecisionPoint } from './scored-api-authz';
 import { ENTITY_ID_PATTERN, postgresDsn, SCORED_COLUMNS, SCORED_SCHEMA, ScoredStore, scoredStoreProblems, scoredTableOf } from './scored-store';
 
 /** Props of a {@link ScoredApi}. */
@@ -17,6 +19,14 @@ export interface ScoredApiProps extends BenthosServiceProps {
    * @default 50
    */
   readonly requestsPerSecond?: number;
+  /**
+   * The policy decision point that says which client may read which model's scores (CONTROLS.md
+   * Z8-K09, Z6-K11): every request is asked about, before any SQL, and served only when the answer
+   * is exactly `true`. Callers then come through the gateway's mTLS route only: `allowClient` is
+   * refused (see {@link ScoredApi}).
+   * @default none: any caller the flows admit is served
+   */
+  readonly decisionPoint?: ScoredApiDecisionPoint;
 }
 
 /** The HTTPS port of the API. */
@@ -35,11 +45,24 @@ const RATE_LIMIT = 'scored_api';
  * certificate and holds SELECT on the score schema only. Benthos' HTTP server does not verify
  * client certificates: who may call it is decided by the flows `allowClient` declares (and, for
  * callers outside the host, by the gateway's mTLS route in front of it).
+ *
+ * With a `decisionPoint` it is a policy enforcement point (INV-20, fail closed): the caller is the
+ * CN of the verified client certificate that the gateway's `RouteAuth.mtls` route passes in
+ * `X-Forwarded-Tls-Client-Cert-Info` (strictly parsed; missing or malformed → 403), and OPA is
+ * asked `POST <pdp>/v1/data/<package>/allow` with `{ client, method: "GET", path: "/scores/<model>/<id>" }`
+ * over HTTPS with the API's own Vault-issued client certificate. Anything but `{"result": true}` —
+ * a denial, no result, OPA unreachable or refusing — is the same generic 403; no query runs.
+ * Trust assumption: the header is believed because Traefik's `passTLSClientCert` overwrites it
+ * with what it verified. Benthos cannot verify client certificates itself, so a caller that
+ * reached the API directly could write the header: with a decision point, `allowClient` is
+ * refused and the only declared caller is the gateway (`gateway.expose(api, { auth: RouteAuth.mtls … })`).
  */
 export class ScoredApi extends BenthosService {
   /** The models it serves. */
   public readonly models: readonly string[];
   private readonly apiProps: ScoredApiProps;
+  private readonly pdp?: OpaQueryGrant;
+  private readonly clientProblems: string[] = [];
 
   constructor(scope: Construct, id: string, props: ScoredApiProps) {
     const p = props ?? ({} as ScoredApiProps);
@@ -55,23 +78,29 @@ export class ScoredApi extends BenthosService {
         new Set(this.models).size === this.models.length ? undefined : `prop 'models' must name each model once (got ${describeValue(p.models)})`,
         p.requestsPerSecond === undefined ? undefined : checkInteger('requestsPerSecond', p.requestsPerSecond, 1, 10_000),
       ),
+      ...decisionPointProblems(p.decisionPoint),
     ];
     if (problems.length === 0) {
       p.scored.server.grantConnect(this, { database: p.scored.database, schema: p.scored.schema ?? SCORED_SCHEMA, privileges: ['SELECT'], authentication: 'cert', envPrefix: PREFIX });
+      // The OpaServer validates that it serves the package (naming this grant).
+      if (p.decisionPoint) this.pdp = p.decisionPoint.server.grantQuery(this, { packages: [p.decisionPoint.package] });
     }
-    this.node.addValidation({ validate: () => problems });
+    this.node.addValidation({ validate: () => [...problems, ...this.clientProblems] });
   }
 
   /** Lets `client` (e.g. a Z7 consumer) call the API: a flow to its HTTPS port. */
   public allowClient(client: Workload): void {
     if (!Workload.isWorkload(client)) throw new MlsecError(`[${this.node.path}] allowClient: the client must be a Workload (got ${describeValue(client)})`);
+    if (this.apiProps.decisionPoint !== undefined) {
+      this.clientProblems.push(`allowClient(${client.node.path}): prop 'decisionPoint' is set, so callers must come through the gateway's mTLS route `
+        + '(it alone writes the verified identity header); expose the API with gateway.expose(api, { auth: RouteAuth.mtls(…) }) instead of allowClient');
+      return;
+    }
     client.connections.allowTo(this, { port: SCORED_API_PORT });
   }
 
   protected renderConfig(): Record<string, unknown> {
     const p = this.apiProps;
-    const schema = p.scored.schema ?? SCORED_SCHEMA;
-    const dsn = postgresDsn(this, PREFIX);
     return {
       input: {
         http_server: {
@@ -90,33 +119,48 @@ export class ScoredApi extends BenthosService {
           },
         },
       },
-      pipeline: {
-        processors: [
-          {
-            switch: this.models.map((m) => ({
-              check: `@model == "${m}"`,
-              processors: [{
-                sql_select: {
-                  driver: 'postgres',
-                  dsn,
-                  table: `${schema}.${scoredTableOf(m)}`,
-                  columns: [...SCORED_COLUMNS],
-                  where: 'entity_id = ?',
-                  args_mapping: 'root = [ @entity_id ]',
-                  suffix: 'ORDER BY scored_at DESC LIMIT 1',
-                  conn_max_open: 4,
-                },
-              }],
-            })),
-          },
-          { mapping: RESPONSE },
-          // Any failure above (database down, …): one generic answer.
-          { catch: [{ mapping: 'meta = deleted()\nmeta http_status = "503"\nroot = {"error": "unavailable"}' }] },
-        ],
-      },
+      pipeline: { processors: this.pdp ? this.guarded(this.pdp) : this.serve() },
       output: { sync_response: {} },
       rate_limit_resources: [{ label: RATE_LIMIT, local: { count: p.requestsPerSecond ?? 50, interval: '1s' } }],
     };
+  }
+
+  /** Decide first; query only when allowed; a database failure is still the generic 503. */
+  private guarded(pdp: OpaQueryGrant): object[] {
+    const [lookup, response, failure] = this.serve();
+    return [
+      ...decisionProcessors(pdp.url, this.apiProps.decisionPoint!.package, pdp.tls),
+      { switch: [{ check: '@authz == "allow"', processors: [lookup, response] }, { processors: [{ mapping: FORBIDDEN }] }] },
+      failure,
+    ];
+  }
+
+  /** The lookup, the answer and the failure fallback. */
+  private serve(): object[] {
+    const schema = this.apiProps.scored.schema ?? SCORED_SCHEMA;
+    const dsn = postgresDsn(this, PREFIX);
+    return [
+      {
+        switch: this.models.map((m) => ({
+          check: `@model == "${m}"`,
+          processors: [{
+            sql_select: {
+              driver: 'postgres',
+              dsn,
+              table: `${schema}.${scoredTableOf(m)}`,
+              columns: [...SCORED_COLUMNS],
+              where: 'entity_id = ?',
+              args_mapping: 'root = [ @entity_id ]',
+              suffix: 'ORDER BY scored_at DESC LIMIT 1',
+              conn_max_open: 4,
+            },
+          }],
+        })),
+      },
+      { mapping: RESPONSE },
+      // Any failure above (database down, …): one generic answer.
+      { catch: [{ mapping: 'meta = deleted()\nmeta http_status = "503"\nroot = {"error": "unavailable"}' }] },
+    ];
   }
 }
 

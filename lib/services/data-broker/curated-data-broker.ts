@@ -5,6 +5,7 @@ import { checkInteger, checkPattern, collect, describeValue } from '../../core/p
 import { Vps } from '../../core/vps';
 import { Credential } from '../../secrets/credential';
 import { SecretSource } from '../../secrets/secret-source';
+import type { VaultKvSecret } from '../../vault/vault-grants';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
 import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
@@ -80,11 +81,14 @@ export interface DataBrokerClientFiles {
   readonly url: string;
   /** The internal CA bundle that verifies the broker (`MLSEC_DATA_BROKER_CA_FILE`). */
   readonly caBundle: string;
-  /** Its own bearer token (`MLSEC_DATA_BROKER_TOKEN_FILE`), sent as `Authorization: Bearer <token>`. */
+  /**
+   * Its own bearer token (`MLSEC_DATA_BROKER_TOKEN_FILE`), sent as `Authorization: Bearer <token>`:
+   * rendered by its Vault Agent when the broker has `vault`, else delivered by the bootstrap.
+   */
   readonly tokenFile: string;
 }
 
-/** The variable (from the broker's delivered env file) holding `<client>=<sha256 of its token>,…`. */
+/** The variable (from the broker's env file) holding `<client>=<sha256 of its token>,…`. */
 export const DATA_BROKER_TOKENS_VARIABLE = 'MLSEC_DATA_BROKER_CLIENTS';
 /** The HTTPS port of the broker. */
 export const DATA_BROKER_PORT = 8443;
@@ -107,7 +111,10 @@ const AFTER: Record<'integer' | 'text', string> = { integer: '^-?[0-9]{1,18}$', 
  * password exists) as its own role with SELECT only, in read-only transactions with a statement
  * timeout. Benthos' HTTP server cannot ask for client certificates, so each client declared with
  * `allowClient` gets the flow and its own bootstrap-generated bearer token; the broker holds only
- * the SHA-256 of each (a delivered env file). A missing or unknown token is 401, a dataset the
+ * the SHA-256 of each, in an env file. With `vault`, the token is seeded into KV at a path only its
+ * client reads (`kv/data/<vps>/core/<client>/<broker>`, rendered by the client's agent) and its
+ * SHA-256 at a path only the broker reads (`kv/data/<vps>/core/<broker>/token-<client>`, rendered
+ * into the env file by the broker's agent); without, the bootstrap delivers both. A missing or unknown token is 401, a dataset the
  * client was not given 403; a broker without clients answers nobody (fail closed).
  */
 export class CuratedDataBroker extends BenthosService {
@@ -115,7 +122,7 @@ export class CuratedDataBroker extends BenthosService {
   public readonly datasets: readonly PublishedDataset[] = [];
   private readonly brokerProps: CuratedDataBrokerProps;
   private readonly publishProblems: string[] = [];
-  private readonly clients = new Map<string, { workload: Workload; token: Credential; datasets?: string[] }>();
+  private readonly clients = new Map<string, { workload: Workload; token: Credential; datasets?: string[]; digest?: VaultKvSecret }>();
 
   constructor(scope: Construct, id: string, props: CuratedDataBrokerProps) {
     const p = props ?? ({} as CuratedDataBrokerProps);
@@ -134,12 +141,18 @@ export class CuratedDataBroker extends BenthosService {
     if (problems.length === 0) {
       c.server.grantConnect(this, { database: c.database, schema: c.schema, privileges: ['SELECT'], authentication: 'cert', envPrefix: PREFIX, connectionLimit: MAX_PUBLISHED_DATASETS });
     }
-    // The token digests, computed at bootstrap from the clients' credentials.
-    const tokens = this.addSecret(SecretSource.derived(`${this.serviceName}-clients.env`, (ctx) => {
-      const entries = [...this.clients.entries()].map(([service, c]) => `${service}=${createHash('sha256').update(ctx.credential(c.token)).digest('hex')}`);
-      return `${DATA_BROKER_TOKENS_VARIABLE}=${entries.join(',')}\n`;
-    }));
-    this.addEnvFile(tokens);
+    // The token digests: rendered by the broker's own agent (it holds a grant already: its
+    // certificate) from KV, or computed at bootstrap from the clients' credentials.
+    this.addEnvFile(p.vault
+      ? p.vault.agentOf(this)!.addTemplate({
+        fileName: `${this.serviceName}-clients.env`,
+        template: 'kv-sha256-env',
+        values: () => ({ variables: [{ name: DATA_BROKER_TOKENS_VARIABLE, entries: [...this.clients.entries()].map(([key, c]) => ({ key, path: c.digest!.dataPath })) }] }),
+      })
+      : this.addSecret(SecretSource.derived(`${this.serviceName}-clients.env`, (ctx) => {
+        const entries = [...this.clients.entries()].map(([service, c]) => `${service}=${createHash('sha256').update(ctx.credential(c.token)).digest('hex')}`);
+        return `${DATA_BROKER_TOKENS_VARIABLE}=${entries.join(',')}\n`;
+      })));
     this.node.addValidation({
       validate: () => [
         ...problems,
@@ -192,14 +205,27 @@ export class CuratedDataBroker extends BenthosService {
       name: `${this.serviceName}-client-${client.serviceName}`,
       description: `bearer token of ${client.node.path} at the access broker ${this.node.path}`,
     });
-    this.clients.set(client.serviceName, { workload: client, token, datasets: options?.datasets });
+    const vault = this.brokerProps.vault;
+    let tokenFile: string;
+    let digest: VaultKvSecret | undefined;
+    if (vault) {
+      // The client reads its token, the broker only its SHA-256, each at a KV path of its own.
+      const vps = Vps.of(this).name;
+      const secret = vault.addKvSecret(`DataBroker-${this.serviceName}-${client.serviceName}`, { path: `${vps}/core/${client.serviceName}/${this.serviceName}`, seed: { token } });
+      secret.grantRead(client, { fields: { token: 'MLSEC_DATA_BROKER_TOKEN_FILE' }, fileNames: { token: `${this.serviceName}-token` } });
+      tokenFile = client._environment.MLSEC_DATA_BROKER_TOKEN_FILE;
+      digest = vault.addKvSecret(`DataBroker-${this.serviceName}-${client.serviceName}-sha256`, { path: `${vps}/core/${this.serviceName}/token-${client.serviceName}`, seed: { sha256: { sha256Of: token } } });
+      digest.grantRead(this);
+    } else {
+      tokenFile = client.addSecret(SecretSource.credential(token, `${this.serviceName}-token`));
+      client.addEnvironment('MLSEC_DATA_BROKER_TOKEN_FILE', tokenFile);
+    }
+    this.clients.set(client.serviceName, { workload: client, token, datasets: options?.datasets, digest });
     client.connections.allowTo(this, { port: DATA_BROKER_PORT });
     const caBundle = client.addSecret(SecretSource.caBundle(Vps.of(client)));
-    const tokenFile = client.addSecret(SecretSource.credential(token, `${this.serviceName}-token`));
     const files: DataBrokerClientFiles = { url: `https://${this.serviceName}:${DATA_BROKER_PORT}`, caBundle, tokenFile };
     client.addEnvironment('MLSEC_DATA_BROKER_URL', files.url);
     client.addEnvironment('MLSEC_DATA_BROKER_CA_FILE', caBundle);
-    client.addEnvironment('MLSEC_DATA_BROKER_TOKEN_FILE', tokenFile);
     return files;
   }
 

@@ -1,10 +1,11 @@
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { MlsecError } from '../../core/errors';
 import { checkInteger, collect, describeValue } from '../../core/prop-rules';
 import { Vps } from '../../core/vps';
 import { Credential } from '../../secrets/credential';
 import { SecretSource } from '../../secrets/secret-source';
+import type { VaultKvSecret } from '../../vault/vault-grants';
+import type { VaultServer } from '../../vault/vault-server';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
 import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
@@ -35,13 +36,16 @@ export interface RegistryGateProps extends BenthosServiceProps {
 /** The states {@link RegistryGateProps.servableStates} may name. */
 const SERVABLE: readonly LifecycleState[] = ['Staging', 'Approved'];
 
+/** File name of the token digests the gate's agent renders (`/run/vault/<service>-tokens.env`). */
+const TOKENS_ENV = (service: string) => `${service}-tokens.env`;
+
 /** What a client of the gate is given by {@link RegistryGate.allowReader} or {@link RegistryGate.allowPublisher}. */
 export interface RegistryGateClientFiles {
   /** `https://<gate>:<port>`, the drop-in for MLflow's base URL (`MLSEC_REGISTRY_GATE_URL`). */
   readonly url: string;
   /** The CA bundle that verifies the gate (`MLSEC_REGISTRY_GATE_CA_FILE`). */
   readonly caBundle: string;
-  /** Its bearer token, sent as `Authorization: Bearer <token>` (`MLSEC_REGISTRY_GATE_TOKEN_FILE`). */
+  /** Its bearer token, rendered by its own Vault Agent and sent as `Authorization: Bearer <token>` (`MLSEC_REGISTRY_GATE_TOKEN_FILE`). */
   readonly tokenFile: string;
 }
 
@@ -64,8 +68,10 @@ type ClientClass = 'reader' | 'publisher';
  *
  * Benthos' HTTP server cannot ask for client certificates, so callers are told apart by two
  * listeners and bearer tokens: readers call 8443 (GET only), publishers 8444; each client gets its
- * own bootstrap-generated token, and the gate holds only the SHA-256 of each, per listener, in a
- * delivered env file. A token works only on its own class's listener, a missing or unknown one is
+ * own bootstrap-generated token, seeded into Vault KV at a path only that client may read
+ * (`kv/data/<vps>/core/<client>/<gate>`) and rendered by its agent. The gate holds only the SHA-256
+ * of each, per listener: its own agent renders them into its env file from KV paths only the gate
+ * may read (`kv/data/<vps>/core/<gate>/token-<client>`). A token works only on its own class's listener, a missing or unknown one is
  * 401, and a class without clients has no listener at all (fail closed). The flows are declared
  * per port; the token is what holds when a network reaches both.
  */
@@ -74,7 +80,7 @@ export class RegistryGate extends BenthosService {
   public readonly registry: MlflowServer;
   /** The gate's own client files of the registry. */
   public readonly registryClient: MlflowClientFiles;
-  private readonly clients = new Map<string, { workload: Workload; cls: ClientClass; token: Credential }>();
+  private readonly clients = new Map<string, { workload: Workload; cls: ClientClass; token: Credential; digest: VaultKvSecret; tokenFile: string }>();
   private readonly gateProps: RegistryGateProps;
 
   constructor(scope: Construct, id: string, props: RegistryGateProps) {
@@ -89,16 +95,16 @@ export class RegistryGate extends BenthosService {
     this.gateProps = p;
     this.registry = p.registry;
     this.registryClient = p.registry.allowClient(this);
-    // The token digests per class, computed at bootstrap from the clients' credentials.
-    const tokenFile = this.addSecret(SecretSource.derived(`${this.serviceName}-tokens.env`, (ctx) => {
-      const line = (cls: ClientClass) => {
-        const entries = [...this.clients.values()].filter((c) => c.cls === cls)
-          .map((c) => `${c.workload.serviceName}=${sha256Hex(ctx.credential(c.token))}`);
-        return `${REGISTRY_GATE_TOKEN_VARIABLES[cls]}=${entries.join(',')}`;
-      };
-      return `${line('reader')}\n${line('publisher')}\n`;
+    // The token digests per class, rendered by the gate's own agent (it holds a grant already: its certificate).
+    const variable = (cls: ClientClass) => ({
+      name: REGISTRY_GATE_TOKEN_VARIABLES[cls],
+      entries: [...this.clients.values()].filter((c) => c.cls === cls).map((c) => ({ key: c.workload.serviceName, path: c.digest.dataPath })),
+    });
+    this.addEnvFile(p.vault!.agentOf(this)!.addTemplate({
+      fileName: TOKENS_ENV(this.serviceName),
+      template: 'kv-sha256-env',
+      values: () => ({ variables: [variable('reader'), variable('publisher')] }),
     }));
-    this.addEnvFile(tokenFile);
     this.node.addValidation({
       validate: () => collect(
         p.requestsPerSecond === undefined ? undefined : checkInteger('requestsPerSecond', p.requestsPerSecond, 1, 1000),
@@ -148,22 +154,32 @@ export class RegistryGate extends BenthosService {
     if (!Workload.isWorkload(client)) throw new MlsecError(`[${this.node.path}] ${what}: the client must be a Workload (got ${describeValue(client)})`);
     const known = this.clients.get(client.serviceName);
     if (known && known.cls !== cls) throw new MlsecError(`[${this.node.path}] ${what}(${client.node.path}): it is already a ${known.cls}; a client has one class (a publisher reads on its own listener)`);
-    const token = known?.token ?? new Credential(this, `Token-${client.serviceName}`, {
-      name: `${this.serviceName}-${cls}-${client.serviceName}`,
-      description: `bearer token of ${client.node.path} at the registry gate ${this.node.path} (${cls})`,
-    });
-    if (!known) this.clients.set(client.serviceName, { workload: client, cls, token });
+    const entry = known ?? this.addClient(client, cls, this.gateProps.vault!);
     client.connections.allowTo(this, { port });
     const caBundle = client.addSecret(SecretSource.caBundle(Vps.of(client)));
-    const tokenFile = client.addSecret(SecretSource.credential(token, `${this.serviceName}-token`));
-    const files: RegistryGateClientFiles = { url: `https://${this.serviceName}:${port}`, caBundle, tokenFile };
+    const files: RegistryGateClientFiles = { url: `https://${this.serviceName}:${port}`, caBundle, tokenFile: entry.tokenFile };
     client.addEnvironment('MLSEC_REGISTRY_GATE_URL', files.url);
     client.addEnvironment('MLSEC_REGISTRY_GATE_CA_FILE', caBundle);
-    client.addEnvironment('MLSEC_REGISTRY_GATE_TOKEN_FILE', tokenFile);
     return files;
   }
-}
 
-function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  /**
+   * The client's token, seeded into KV twice: itself at a path only the client reads (its agent
+   * renders `MLSEC_REGISTRY_GATE_TOKEN_FILE`), and its SHA-256 at a path only the gate reads.
+   */
+  private addClient(client: Workload, cls: ClientClass, vault: VaultServer) {
+    const name = client.serviceName;
+    const vps = Vps.of(this).name;
+    const token = new Credential(this, `Token-${name}`, {
+      name: `${this.serviceName}-${cls}-${name}`,
+      description: `bearer token of ${client.node.path} at the registry gate ${this.node.path} (${cls})`,
+    });
+    const secret = vault.addKvSecret(`RegistryGate-${this.serviceName}-${name}`, { path: `${vps}/core/${name}/${this.serviceName}`, seed: { token } });
+    secret.grantRead(client, { fields: { token: 'MLSEC_REGISTRY_GATE_TOKEN_FILE' }, fileNames: { token: `${this.serviceName}-token` } });
+    const digest = vault.addKvSecret(`RegistryGate-${this.serviceName}-${name}-sha256`, { path: `${vps}/core/${this.serviceName}/token-${name}`, seed: { sha256: { sha256Of: token } } });
+    digest.grantRead(this);
+    const entry = { workload: client, cls, token, digest, tokenFile: client._environment.MLSEC_REGISTRY_GATE_TOKEN_FILE };
+    this.clients.set(name, entry);
+    return entry;
+  }
 }

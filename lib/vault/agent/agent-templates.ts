@@ -29,6 +29,12 @@ const SOURCES = {
    * from the server's own KV path (the server never sees a password) and its validated rules.
    */
   'redis-acl': 'user default off resetpass resetkeys resetchannels -@all\n{{#each users}}\\{{ with secret "{{this.path}}" }}user {{this.name}} reset on #\\{{ .Data.data.sha256 }} {{this.rules}}\n\\{{ end }}{{/each}}',
+  /**
+   * Dotenv lines `NAME=<key>=<sha256>,<key>=<sha256>,…`, each SHA-256 read from its own KV v2 path
+   * (field `sha256`), for a Benthos service that checks bearer tokens and must never know them.
+   * Keys are service names; a variable without entries renders `NAME=` (no caller matches).
+   */
+  'kv-sha256-env': '{{#each variables}}{{this.name}}={{#each this.entries}}{{#unless @first}},{{/unless}}{{this.key}}=\\{{ with secret "{{this.path}}" }}\\{{ .Data.data.sha256 }}\\{{ end }}{{/each}}\n{{/each}}',
   /** A libpq service file with dynamic database credentials (PGSERVICEFILE + PGSERVICE). */
   'pg-service': [
     '[{{service}}]',

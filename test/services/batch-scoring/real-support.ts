@@ -2,7 +2,8 @@
  * Shared harness of the batch scoring real tests, without Vault: the bootstrap's certificates,
  * real PostgreSQL 15 servers from their generated configs and init SQL, and Benthos 4.27 running a
  * generated config. Overridden only what a test host must, each change recorded in `overrides`:
- * ports (databases, the model server, a listen address), /run/secrets paths (the delivered files),
+ * ports (databases, the model server, the PDP, a listen address), /run/secrets paths (the delivered
+ * files) and /run/vault paths (what a test issued as the Vault Agent would),
  * and name resolution — Benthos runs in a private mount namespace whose /etc/hosts maps the
  * service names to 127.0.0.1, so it still connects by name and verifies each certificate for it.
  */
@@ -11,6 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { App, SecretsBootstrap, Testing } from '../../../lib';
 import { expect } from 'vitest';
 import { benthosBinary } from '../../support/real-servers/benthos';
 import { PostgresServer as RunningPostgres, startPostgres } from '../../support/real-servers/postgres';
@@ -37,12 +39,39 @@ export class RealScoring {
     return new RealScoring(bootstrapTier(scoringHost().app), work);
   }
 
+  /**
+   * Synthesizes the app `build` makes with an absolute secrets folder (compose then names each
+   * secret file by its absolute path, as a harness that runs a compose service's secrets needs)
+   * and bootstraps into it.
+   */
+  public static createWith(build: (app: App) => unknown): RealScoring {
+    benthosBinary();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-batch-scoring-real-'));
+    fs.chmodSync(work, 0o755);
+    const secretsDir = path.join(work, 'secrets');
+    const app = Testing.app({ secretsDir, outdir: path.join(work, 'synth-out') });
+    build(app);
+    const assembly = Testing.synth(app);
+    SecretsBootstrap.run(app, { secretsDir, chown: false });
+    const filePath = (service: string, name: string) => path.join(secretsDir, 'lab', 'deliver', service, name);
+    return new RealScoring({
+      app, assembly, secretsDir, filePath,
+      file: (service, name) => fs.readFileSync(filePath(service, name)),
+      generated: (rel) => assembly.file(`lab/${rel}`),
+      cleanup: () => undefined, // inside `work`
+    }, work);
+  }
+
   /** Every change made to the generated configs and environments, for failure messages. */
   public readonly overrides: string[] = [];
   /** The started databases by service name. */
   public readonly pgs: Record<string, RunningPostgres> = {};
   /** The port of the model server stand-in, when a test runs one. */
   public modelPort?: number;
+  /** The port of the PDP, when a test runs one. */
+  public opaPort?: number;
+  /** Where a test put the files a service's Vault Agent would render (`/run/vault/…`), by service name. */
+  public readonly rendered: Record<string, string> = {};
 
   private constructor(public readonly tier: DataTier, public readonly work: string) {}
 
@@ -90,6 +119,8 @@ export class RealScoring {
       text = text.split(from).join(to);
     };
     swap('/run/secrets/', `${secrets}/`);
+    if (this.rendered[service]) swap('/run/vault/', `${this.rendered[service]}/`);
+    if (this.opaPort !== undefined) swap('https://opa:8181/', `https://opa:${this.opaPort}/`);
     for (const [db, pg] of Object.entries(this.pgs)) swap(`@${db}:5432/`, `@${db}:${pg.port}/`);
     if (this.modelPort !== undefined) swap('http://model-server:8080/', `http://model-server:${this.modelPort}/`);
     const config = parse(text);
@@ -107,7 +138,7 @@ export class RealScoring {
   public spawnBenthos(name: string, file: string, env: Record<string, string>): ScoringBenthos {
     const dir = makeServerDir('benthos-scoring');
     const hosts = path.join(dir, 'hosts');
-    fs.writeFileSync(hosts, '127.0.0.1 localhost features-db scored-db model-server scored-api\n');
+    fs.writeFileSync(hosts, '127.0.0.1 localhost features-db scored-db model-server scored-api opa\n');
     const logFile = path.join(dir, 'benthos.log');
     const out = fs.openSync(logFile, 'a');
     const child = spawn('unshare', ['-m', '/bin/sh', '-c', 'mount --bind "$1" /etc/hosts && exec "$2" -c "$3"', 'sh', hosts, benthosBinary(), file], {

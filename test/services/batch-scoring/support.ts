@@ -1,4 +1,5 @@
-import { App, PostgresServer, Testing, Workload, Zone } from '../../../lib';
+import { App, Gateway, PostgresServer, RouteAuth, Testing, Workload, Zone } from '../../../lib';
+import { OpaPolicy, OpaServer } from '../../../lib/services/opa';
 import { BatchScoringJob, BatchScoringJobProps, FeatureSource, ScoredApi, ScoredApiProps, ScoredStore } from '../../../lib/services/batch-scoring';
 import { consumerWorkload } from '../support';
 import { ServingHost, servingHost } from '../model-serving/support';
@@ -47,4 +48,32 @@ export function scoringHost(options: { job?: Partial<BatchScoringJobProps>; api?
   const consumer = consumerWorkload(h.vps, 'core-banking', Zone.Z7_CONSUMERS);
   api.allowClient(consumer);
   return { ...h, job, api, consumer };
+}
+
+/** The package of the scores policy in the PDP hosts. */
+export const SCORES_PACKAGE = 'z6.scores';
+
+/** The public host of the scores route on the gateway. */
+export const SCORES_HOST = 'scores.lab.example.com';
+
+/**
+ * The servers plus a PDP (`opa`, Vault-certified) serving `z6.scores`: a route allow-map granting
+ * `core-banking` GET on `/scores/fraud-score/` only; the API `scored-api` (models `fraud-score`
+ * and `churn`) asks it about every request. No job and no allowClient: callers come through the
+ * gateway's mTLS route `scores.lab.example.com/scores/`, as Z7 consumers `core-banking` and
+ * `fraud-engine` (each with a client certificate from the internal CA).
+ */
+export function pdpScoringHost(options: { api?: Partial<ScoredApiProps> } = {}, app: App = Testing.app()) {
+  const h = scoringServers(app);
+  const opa = new OpaServer(h.vps, 'opa', { vault: h.vault });
+  opa.addPolicy(OpaPolicy.routeAllowList({ package: SCORES_PACKAGE, routes: [{ client: 'core-banking', pathPrefix: '/scores/fraud-score/', methods: ['GET'] }] }));
+  const api = new ScoredApi(h.vps, 'scored-api', { scored: h.scored, models: ['fraud-score', 'churn'], decisionPoint: { server: opa, package: SCORES_PACKAGE }, ...options.api });
+  const gateway = new Gateway(h.vps, 'gateway', { publicAddress: '203.0.113.10' });
+  gateway.expose(api, { host: SCORES_HOST, pathPrefix: '/scores/', methods: ['GET'], auth: RouteAuth.mtls() });
+  const consumers = ['core-banking', 'fraud-engine'].map((id) => {
+    const c = consumerWorkload(h.vps, id, Zone.Z7_CONSUMERS);
+    c.addTlsIdentity({ usage: 'client' });
+    return c;
+  });
+  return { ...h, opa, api, gateway, consumers };
 }

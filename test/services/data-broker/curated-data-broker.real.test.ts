@@ -10,7 +10,6 @@
  * whose /etc/hosts maps `curated-db` to 127.0.0.1, so it still connects by name and verifies the
  * server certificate for it (verify-full).
  */
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,11 +17,12 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublishedDataset } from '../../../lib/services/data-broker';
 import { benthosBinary } from '../../support/real-servers/benthos';
-import { freePort, waitForPort } from '../../support/real-servers/free-port';
+import { freePort } from '../../support/real-servers/free-port';
 import { httpsRequest } from '../../support/real-servers/https-request';
 import { PostgresServer as RunningPostgres, startPostgres } from '../../support/real-servers/postgres';
-import { makeServerDir, removeServerDir, stopAll, trackChild } from '../../support/real-servers/process-registry';
+import { stopAll } from '../../support/real-servers/process-registry';
 import { bootstrapTier, DataTier } from '../data-tier-fixture';
+import { CURATED_TABLES_SQL, RunningBroker, startBrokerBenthos } from './real-support';
 import { brokerHost, CUSTOMERS, TRANSACTIONS } from './support';
 
 /** A view that sleeps longer than the broker's statement timeout (5 s). */
@@ -35,7 +35,7 @@ let work: string;
 let pg: RunningPostgres;
 let port: number;
 let ca: Buffer;
-let broker: { stop: () => Promise<void>; log: () => string };
+let broker: RunningBroker;
 /** The clients' delivered bearer tokens. */
 const tokens: Record<string, string> = {};
 /** Every change made to the generated config and environment. */
@@ -51,20 +51,6 @@ function sqlAsBroker(query: string) {
   const conn = ['host=curated-db', 'hostaddr=127.0.0.1', `port=${pg.port}`, 'user=data_broker', 'dbname=curated', 'sslmode=verify-full',
     `sslrootcert=${secrets}/ca.crt`, `sslcert=${secrets}/tls.crt`, `sslkey=${secrets}/tls.key`, 'connect_timeout=10'].join(' ');
   return pg.psql(['-At', conn, '-c', query]);
-}
-
-/** `benthos -c <file>` in a private mount namespace whose /etc/hosts maps curated-db to 127.0.0.1 (the compose DNS). */
-function spawnBenthos(args: string[], env: Record<string, string>): { child: ChildProcess; dir: string; log: () => string } {
-  const dir = makeServerDir('benthos-broker');
-  const hosts = path.join(dir, 'hosts');
-  fs.writeFileSync(hosts, '127.0.0.1 localhost curated-db data-broker\n');
-  const logFile = path.join(dir, 'benthos.log');
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn('unshare', ['-m', '/bin/sh', '-c', 'mount --bind "$1" /etc/hosts && shift && exec "$@"', 'sh', hosts, benthosBinary(), ...args], {
-    cwd: dir, env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: dir, ...env }, stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  return { child, dir, log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '') };
 }
 
 beforeAll(async () => {
@@ -91,13 +77,8 @@ beforeAll(async () => {
   pg = await startPostgres({ configFile: 'wrapper.conf', files, superuser: 'mlsec_admin', settings: { log_statement: 'all' } });
   pg.runSqlAsSuperuser(`\\i ${pg.dir}/init.sql`);
   // Z3 owns the tables (created as the database owner, so the broker's default SELECT applies); customer_cpf is never published.
-  const rows = Array.from({ length: 7 }, (_, i) => `(${(i + 1) * 10}, ${(i + 1) * 1.5}, 'APP', '2026-01-0${i + 1}T00:00:00Z', '000.000.000-0${i}')`).join(', ');
   pg.runSqlAsSuperuser([
-    'SET ROLE curated_owner;',
-    'CREATE TABLE curated_core.transactions (id bigint PRIMARY KEY, amount numeric(12,2), channel text, occurred_at timestamptz, customer_cpf text);',
-    `INSERT INTO curated_core.transactions VALUES ${rows};`,
-    'CREATE TABLE curated_core.customers (customer_token text PRIMARY KEY, segment text, full_name text);',
-    "INSERT INTO curated_core.customers VALUES ('tok_a', 'retail', 'Ana'), ('tok_b', 'sme', 'Bruno'), ('tok_c', 'retail', 'Carla');",
+    CURATED_TABLES_SQL,
     'CREATE VIEW curated_core.slow AS SELECT 1::bigint AS id FROM pg_sleep(8);',
     "CREATE VIEW curated_core.session AS SELECT 1::bigint AS id, current_setting('default_transaction_read_only') AS read_only, current_setting('statement_timeout') AS statement_timeout, session_user::text AS who;",
   ].join('\n'), 'curated');
@@ -129,11 +110,7 @@ beforeAll(async () => {
   expect(args).toEqual(['--env-file', `${secrets}/data-broker-clients.env`, '-c', file]);
   for (const client of ['training-worker', 'workbench']) tokens[client] = tier.file(client, 'data-broker-token').toString('utf8').trim();
 
-  const run = spawnBenthos(args, env);
-  let exited: string | undefined;
-  run.child.once('exit', (code) => (exited = `benthos exited (${code})`));
-  broker = { stop: trackChild('data-broker', run.child, () => removeServerDir(run.dir)), log: run.log };
-  await waitForPort(port, 30_000, () => (exited ? `${exited}\n${run.log()}` : undefined));
+  broker = await startBrokerBenthos(args, env, port);
 }, 240_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Testing } from '../../../lib';
+import { Testing, Workload } from '../../../lib';
 import { datasetQuery } from '../../../lib/services/data-broker';
 import { lintBenthos, runBlobl } from '../../support/real-servers/benthos';
 import { brokerHost, CUSTOMERS, TRANSACTIONS } from './support';
@@ -69,6 +69,36 @@ describe('CuratedDataBroker: the compose service', () => {
       });
       expect(c.secrets).toContainEqual({ source: `${client}.data-broker-token`, target: 'data-broker-token' });
     }
+  });
+});
+
+describe('CuratedDataBroker with Vault: no secret from a bootstrap file', () => {
+  const vaultCompose = parse(vaultAssembly.file('lab/docker-compose.yml'));
+  const kvRules = (w: Workload) => withVault.vault!.policyOf(w)!.ruleList.map((r) => r.path).filter((x) => x.startsWith('kv/'));
+
+  it('has its agent render the clients\' token digests from KV paths only it may read', () => {
+    const broker = vaultCompose.services['data-broker'];
+    expect(broker.command).toEqual(['--env-file', '/run/vault/data-broker-clients.env', '-c', '/etc/benthos/benthos.yaml']);
+    expect(broker.secrets).toEqual([{ source: 'data-broker.ca.crt', target: 'ca.crt' }]);
+    expect(kvRules(withVault.broker)).toEqual(['kv/data/lab/core/data-broker/token-training-worker', 'kv/data/lab/core/data-broker/token-workbench']);
+    expect(vaultAssembly.file('lab/vault/agent/data-broker/data-broker-clients.env.ctmpl')).toBe(
+      'MLSEC_DATA_BROKER_CLIENTS=training-worker={{ with secret "kv/data/lab/core/data-broker/token-training-worker" }}{{ .Data.data.sha256 }}{{ end }},'
+      + 'workbench={{ with secret "kv/data/lab/core/data-broker/token-workbench" }}{{ .Data.data.sha256 }}{{ end }}\n',
+    );
+  });
+
+  it('has each client\'s agent render its own token from a KV path only it may read; the bootstrap seeds token and digest', () => {
+    for (const [client, w] of [['training-worker', withVault.worker], ['workbench', withVault.workbench]] as const) {
+      const c = vaultCompose.services[client];
+      expect(c.environment).toMatchObject({ MLSEC_DATA_BROKER_URL: 'https://data-broker:8443', MLSEC_DATA_BROKER_TOKEN_FILE: '/run/vault/data-broker-token' });
+      expect(c.secrets).toEqual([{ source: `${client}.ca.crt`, target: 'ca.crt' }]);
+      expect(kvRules(w)).toEqual([`kv/data/lab/core/${client}/data-broker`]);
+      expect(vaultAssembly.file(`lab/vault/agent/${client}/data-broker-token.ctmpl`)).toBe(`{{- with secret "kv/data/lab/core/${client}/data-broker" -}}{{ .Data.data.token }}{{- end -}}\n`);
+      const bootstrap = vaultAssembly.file('lab/vault/bootstrap.sh');
+      expect(bootstrap).toContain(`kv put -mount=kv lab/core/${client}/data-broker token=@"$S/seed-data-broker-client-${client}" >/dev/null`);
+      expect(bootstrap).toContain(`kv put -mount=kv lab/core/data-broker/token-${client} sha256=@"$S/seed-data-broker-client-${client}.sha256" >/dev/null`);
+    }
+    for (const p of vaultAssembly.paths()) expect(vaultAssembly.file(p), p).not.toMatch(/MLSEC_DATA_BROKER_CLIENTS=[a-z0-9-]+=[0-9a-f]{64}/);
   });
 });
 

@@ -6,6 +6,8 @@ import { consumerWorkload } from '../support';
 export interface BrokerHost {
   readonly app: App;
   readonly vps: Vps;
+  /** The VaultServer, when the host was built with `vault: true`. */
+  readonly vault?: VaultServer;
   readonly curatedDb: PostgresServer;
   readonly broker: CuratedDataBroker;
   readonly worker: Workload;
@@ -39,5 +41,5 @@ export function brokerHost(options: { vault?: boolean; datasets?: PublishedDatas
   broker.allowClient(worker);
   const workbench = consumerWorkload(vps, 'workbench', Zone.Z4_FACTORY);
   broker.allowClient(workbench, { datasets: [CUSTOMERS.name] });
-  return { app, vps, curatedDb, broker, worker, workbench };
+  return { app, vps, vault, curatedDb, broker, worker, workbench };
 }

@@ -3,8 +3,9 @@
  * script (the `model-sign` Transit key, the job's policy and the CI release role's), the registry
  * stack as in the MLflow real test (PostgreSQL, MinIO and MLflow 3.17.2 from their generated files
  * and agents), the registry gate in front of it (Benthos 4.27 with its generated config, its agent's
- * certificates and its delivered token digests), and the generated fetch.sh run by busybox sh with
- * curl (the curl image's tools), downloading through the gate with its delivered reader token.
+ * certificates and its clients' token digests, rendered from KV), and the generated fetch.sh run by
+ * busybox sh with curl (the curl image's tools), downloading through the gate with the reader token
+ * its own agent rendered.
  * The model versions' lifecycle states are set straight in MLflow (the test's setup; in production
  * the CI promote pipeline sets them through the gate's publishers' listener).
  * The release as CI makes it: the release role logs in with a GitHub-style OIDC token, signs the
@@ -249,7 +250,7 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
     expect(proxy.connects).toContain('vault:8200');
     const log = gate.benthos.log();
     expect(log, gateLog()).toMatch(new RegExp(`"caller":"${JOB}".*"request":"GET /api/2.0/mlflow-artifacts/artifacts/${artifactPath}".*"status":"200"`));
-    expect(log).not.toContain(fs.readFileSync(deliveredPath(host, JOB, 'registry-gate-token'), 'utf8').trim());
+    expect(log).not.toContain(fs.readFileSync(path.join(jobOut, 'registry-gate-token'), 'utf8').trim());
   }, 60_000);
 
   it('refuses a tampered artifact (digest mismatch): exit ≠ 0, nothing written, an installed model untouched', async () => {
@@ -326,7 +327,8 @@ describe('the generated model fetch job on real OpenBao and MLflow', () => {
     // An unknown token, and the publisher's token on the readers' listener: 401, nothing written.
     const unknown = path.join(dir, 'unknown-token');
     fs.writeFileSync(unknown, crypto.randomBytes(32).toString('base64url'));
-    for (const [what, file] of [['an unknown token', unknown], ['the publisher\'s token', deliveredPath(host, 'promoter', 'registry-gate-token')]] as const) {
+    const publisherToken = path.join(await renderAgentFiles(host, vault, 'promoter'), 'registry-gate-token');
+    for (const [what, file] of [['an unknown token', unknown], ['the publisher\'s token', publisherToken]] as const) {
       const r = await fetchInto(jobOut, undefined, { MLSEC_REGISTRY_GATE_TOKEN_FILE: file });
       expect(r.status, `${what}: ${r.stderr}`).not.toBe(0);
       expect(r.stderr, what).toContain(`the registry gate did not deliver ${artifactPath}`);

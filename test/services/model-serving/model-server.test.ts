@@ -108,7 +108,7 @@ describe('ModelServer: the fetch job', () => {
       MLSEC_MODELS_DIR: '/models',
       MLSEC_REGISTRY_GATE_URL: 'https://registry-gate:8443',
       MLSEC_REGISTRY_GATE_CA_FILE: '/run/secrets/ca.crt',
-      MLSEC_REGISTRY_GATE_TOKEN_FILE: '/run/secrets/registry-gate-token',
+      MLSEC_REGISTRY_GATE_TOKEN_FILE: '/run/vault/registry-gate-token',
       VAULT_ADDR: 'https://vault:8200',
       VAULT_CACERT: '/run/secrets/ca.crt',
       VAULT_TOKEN_FILE: '/run/vault/token',
@@ -117,29 +117,32 @@ describe('ModelServer: the fetch job', () => {
       MLSEC_MODEL_SIGNATURE_FILE: '/run/vault/release-signature',
     });
     for (const v of MODEL_FETCH_VARIABLES) expect(Object.keys(b.job.environment)).toContain(v);
-    // Its reader token is a bootstrap-delivered file, never a value in synth-out.
-    expect(b.job.secrets).toEqual([{ source: 'model-server-fetch.ca.crt', target: 'ca.crt' }, { source: 'model-server-fetch.registry-gate-token', target: 'registry-gate-token' }]);
+    // Its reader token is rendered by its own agent from KV, never a bootstrap file nor a value in synth-out.
+    expect(b.job.secrets).toEqual([{ source: 'model-server-fetch.ca.crt', target: 'ca.crt' }]);
+    expect(b.assembly.file('lab/vault/agent/model-server-fetch/registry-gate-token.ctmpl')).toContain('with secret "kv/data/lab/core/model-server-fetch/registry-gate"');
   });
 
-  it('is a reader of the registry gate: its token digest is in the readers\' list the gate gets at bootstrap, on the readers\' listener only', () => {
+  it('is a reader of the registry gate: its token digest is in the readers\' list the gate\'s agent renders, on the readers\' listener only', () => {
     const gate = b.compose.services['registry-gate'];
     expect(gate.expose).toEqual(['8443', '8444']);
     // The gate's config reads the digests from its env file; synth-out holds no token and no digest.
     const config = parse(b.assembly.file('lab/registry-gate/benthos.yaml'));
     expect(config.input.broker.inputs.map((i: any) => i.http_server.address)).toEqual(['0.0.0.0:8443', '0.0.0.0:8444']);
-    for (const p of b.assembly.paths()) expect(b.assembly.file(p), p).not.toMatch(/MLSEC_REGISTRY_GATE_READERS=/);
+    expect(b.assembly.file('lab/vault/agent/registry-gate/registry-gate-tokens.env.ctmpl')).toMatch(/^MLSEC_REGISTRY_GATE_READERS=.*model-server-fetch=\{\{ with secret "kv\/data\/lab\/core\/registry-gate\/token-model-server-fetch" \}\}/m);
+    for (const p of b.assembly.paths()) expect(b.assembly.file(p), p).not.toMatch(/MLSEC_REGISTRY_GATE_READERS=[a-z0-9-]+=[0-9a-f]{64}/);
     // The fetch job has no flow, certificate or variable of MLflow.
     expect(b.job['x-mlsec'].flows.some((f: { to: string }) => f.to === 'mlflow')).toBe(false);
     expect(Object.keys(b.job.environment).filter((k) => /MLFLOW/.test(k))).toEqual([]);
   });
 
-  it('holds read on its release record and transit/verify/model-sign only: no certificate, never sign, never write', () => {
+  it('holds read on its gate token, its release record and transit/verify/model-sign only: no certificate, never sign, never write', () => {
     const hcl = b.assembly.file('lab/vault/policies/model-server-fetch.hcl');
     expect(b.vault.policyOf(b.server.fetchJob)!.ruleList).toEqual([
+      { path: 'kv/data/lab/core/model-server-fetch/registry-gate', capabilities: ['read'] },
       { path: 'kv/data/lab/release/fraud-score/record', capabilities: ['read'] },
       { path: 'transit/verify/model-sign', capabilities: ['update'] },
     ]);
-    expect([...hcl.matchAll(/^path "([^"]+)"/gm)].map((m) => m[1])).toEqual(['kv/data/lab/release/fraud-score/record', 'transit/verify/model-sign']);
+    expect([...hcl.matchAll(/^path "([^"]+)"/gm)].map((m) => m[1])).toEqual(['kv/data/lab/core/model-server-fetch/registry-gate', 'kv/data/lab/release/fraud-score/record', 'transit/verify/model-sign']);
     expect(hcl).not.toMatch(/transit\/sign|pki/);
     // The registry takes the gate's client certificate only: the job is issued none.
     expect(b.assembly.paths()).not.toContain('lab/vault/pki/model-server-fetch.json');

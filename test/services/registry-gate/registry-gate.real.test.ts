@@ -2,9 +2,10 @@
  * The generated registry gate end to end on real servers: the registry stack as in the MLflow
  * real test (OpenBao from its generated bootstrap, PostgreSQL, MinIO and MLflow 3.17.2 from their
  * generated files and agents), and Benthos 4.27 running the gate's generated config with what its
- * own agent renders (its server and registry-client certificate) and its delivered token digests.
- * The fetcher (reader) and the promoter (publisher) call it over HTTPS with their delivered
- * tokens; MLflow's state is checked directly with the trainer's certificate. The last test stops
+ * own agent renders (its server and registry-client certificate, and its clients' token digests
+ * read from KV paths only the gate may read). The fetcher (reader) and the promoter (publisher)
+ * call it over HTTPS with the tokens their own agents rendered from KV; MLflow's state is checked
+ * directly with the trainer's certificate. The last test stops
  * MLflow (the gate must then fail closed). Re-pointed only what
  * a test host must: /run/vault and /run/secrets paths, the listen addresses, the env file (its
  * variables passed as the environment), and the name `mlflow` through a CONNECT proxy
@@ -46,6 +47,8 @@ let publisherPort: number;
 let ca: Buffer;
 let readerToken: string;
 let publisherToken: string;
+/** The gate's env file as its agent rendered it. */
+let tokensEnv: string;
 const artifact = Buffer.concat([Buffer.from('fraud-score model v1\n'), crypto.randomBytes(2048)]);
 let artifactPath: string;
 /** An artifact of the same run that no model version holds. */
@@ -151,9 +154,10 @@ async function startGate(): Promise<void> {
   const svc = compose.services[GATE];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(svc.environment as Record<string, string>)) env[k] = reroot(String(v), out, secrets);
-  // startBenthos runs `-c <config>` only: the env file's variables (the token digests) go into the environment.
-  expect(svc.command).toEqual(['--env-file', '/run/secrets/registry-gate-tokens.env', '-c', '/etc/benthos/benthos.yaml']);
-  for (const line of fs.readFileSync(path.join(secrets, 'registry-gate-tokens.env'), 'utf8').split('\n').filter(Boolean)) {
+  // startBenthos runs `-c <config>` only: the env file's variables (the token digests its agent rendered) go into the environment.
+  expect(svc.command).toEqual(['--env-file', '/run/vault/registry-gate-tokens.env', '-c', '/etc/benthos/benthos.yaml']);
+  tokensEnv = fs.readFileSync(path.join(out, 'registry-gate-tokens.env'), 'utf8');
+  for (const line of tokensEnv.split('\n').filter(Boolean)) {
     const at = line.indexOf('=');
     env[line.slice(0, at)] = line.slice(at + 1);
   }
@@ -177,11 +181,13 @@ beforeAll(async () => {
   host = { files: Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/')).map((p) => [p.slice('lab/'.length), assembly.file(p)])), secretsDir, vps: 'lab' };
   compose = parse(host.files['docker-compose.yml']);
   ca = read(deliveredPath(host, 'fetcher', 'ca.crt'));
-  readerToken = fs.readFileSync(deliveredPath(host, 'fetcher', `${GATE}-token`), 'utf8');
-  publisherToken = fs.readFileSync(deliveredPath(host, 'promoter', `${GATE}-token`), 'utf8');
+  // Nothing secret is delivered to a client: its token is what its own agent renders from KV.
+  for (const client of ['fetcher', 'promoter']) expect(fs.readdirSync(path.dirname(deliveredPath(host, client, 'x')))).toEqual(['ca.crt']);
 
   const [pgPort] = await freePorts(1);
   vault = await startGeneratedVault(host, 'vault', { postgres: { 'factory-db': pgPort } });
+  readerToken = fs.readFileSync(path.join(await renderAgentFiles(host, vault, 'fetcher'), `${GATE}-token`), 'utf8');
+  publisherToken = fs.readFileSync(path.join(await renderAgentFiles(host, vault, 'promoter'), `${GATE}-token`), 'utf8');
   pg = await startGeneratedPostgres(host, 'factory-db', { renderedDir: await renderAgentFiles(host, vault, 'factory-db'), port: pgPort });
   ({ minio } = await startGeneratedModelStore(host, vault, compose));
   proxy = await startServiceProxy({ [`model-store:${minio.port}`]: minio.port });
@@ -213,6 +219,20 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the generated registry gate on real Benthos and MLflow', () => {
+  it('authenticates with the tokens the clients\' agents rendered, against the digests the gate\'s agent rendered; each KV path is its reader\'s only', async () => {
+    const sha = (t: string) => crypto.createHash('sha256').update(t).digest('hex');
+    expect(readerToken).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(tokensEnv).toBe(`MLSEC_REGISTRY_GATE_READERS=fetcher=${sha(readerToken)}\nMLSEC_REGISTRY_GATE_PUBLISHERS=promoter=${sha(publisherToken)}\n`);
+    expect((await asReader('GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`)).status).toBe(200);
+    expectRefused(await viaGate(readerPort, `${readerToken.slice(0, -1)}${readerToken.endsWith('A') ? 'B' : 'A'}`, 'GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`), 401);
+    // The fetcher's Vault token reads its own token, never the gate's digests nor the promoter's token; the gate reads digests only.
+    const kv = async (role: string, kvPath: string) => (await vault.bao.api('GET', `kv/data/lab/core/${kvPath}`, await vault.login(role))).status;
+    expect(await kv('fetcher', `fetcher/${GATE}`)).toBe(200);
+    for (const other of [`${GATE}/token-fetcher`, `${GATE}/token-promoter`, `promoter/${GATE}`]) expect(await kv('fetcher', other), other).toBe(403);
+    expect(await kv(GATE, `${GATE}/token-fetcher`)).toBe(200);
+    for (const other of [`fetcher/${GATE}`, `promoter/${GATE}`]) expect(await kv(GATE, other), other).toBe(403);
+  }, 60_000);
+
   it('forwards the reads a fetcher needs, with its own client certificate, and no artifact of a version that is not servable', async () => {
     const model = await asReader('GET', `/api/2.0/mlflow/registered-models/get?name=${MODEL}`);
     expect(model.status, `${model.body}\n${gate.log().slice(-3000)}`).toBe(200);

@@ -46,7 +46,7 @@ function httpCalls(config: any): any[] {
 }
 
 describe('RegistryGate: the compose service', () => {
-  it('is a hardened Z5 Benthos service with two listeners, exposed only to its networks, reading its token digests from a delivered env file', () => {
+  it('is a hardened Z5 Benthos service with two listeners, exposed only to its networks, reading its token digests from an env file its own agent renders', () => {
     const svc = b.svc;
     expect(svc['x-mlsec'].zone).toBe('z5');
     expect(svc.image).toBe('jeffail/benthos:4.27.0');
@@ -55,8 +55,9 @@ describe('RegistryGate: the compose service', () => {
     expect(svc.read_only).toBe(true);
     expect(svc.cap_drop).toEqual(['ALL']);
     expect(svc.user).toBe('10001:10001');
-    expect(svc.command).toEqual(['--env-file', '/run/secrets/registry-gate-tokens.env', '-c', '/etc/benthos/benthos.yaml']);
-    expect(svc.secrets).toEqual([{ source: 'registry-gate.ca.crt', target: 'ca.crt' }, { source: 'registry-gate.registry-gate-tokens.env', target: 'registry-gate-tokens.env' }]);
+    expect(svc.command).toEqual(['--env-file', '/run/vault/registry-gate-tokens.env', '-c', '/etc/benthos/benthos.yaml']);
+    // Nothing secret from the bootstrap: the CA bundle only.
+    expect(svc.secrets).toEqual([{ source: 'registry-gate.ca.crt', target: 'ca.crt' }]);
     // Its only flow is to the registry, with its own Vault-issued client certificate.
     expect(svc['x-mlsec'].flows).toEqual([{ to: 'mlflow', port: 5000 }]);
     expect(svc.environment).toMatchObject({ MLFLOW_TRACKING_URI: 'https://mlflow:5000', MLSEC_MLFLOW_CLIENT_CERT_FILE: '/run/vault/vault-tls.crt', MLSEC_MLFLOW_CLIENT_KEY_FILE: '/run/vault/vault-tls.key' });
@@ -64,17 +65,40 @@ describe('RegistryGate: the compose service', () => {
     expect(role).toMatchObject({ allowed_domains: [GATE], server_flag: true, client_flag: true });
   });
 
-  it('gives each client a flow to its class\'s listener only, the CA and its own token file; nothing secret is in synth-out', () => {
+  it('gives each client a flow to its class\'s listener only, the CA and its own token file rendered by its agent; nothing secret is in synth-out', () => {
     expect(b.compose.services.fetcher['x-mlsec'].flows).toEqual([{ to: GATE, port: REGISTRY_GATE_READER_PORT }]);
     expect(b.compose.services.promoter['x-mlsec'].flows).toEqual([{ to: GATE, port: REGISTRY_GATE_PUBLISHER_PORT }]);
     expect(b.compose.services.fetcher.environment).toEqual({
-      MLSEC_REGISTRY_GATE_URL: 'https://registry-gate:8443', MLSEC_REGISTRY_GATE_CA_FILE: '/run/secrets/ca.crt', MLSEC_REGISTRY_GATE_TOKEN_FILE: '/run/secrets/registry-gate-token',
+      MLSEC_REGISTRY_GATE_URL: 'https://registry-gate:8443', MLSEC_REGISTRY_GATE_CA_FILE: '/run/secrets/ca.crt', MLSEC_REGISTRY_GATE_TOKEN_FILE: '/run/vault/registry-gate-token',
     });
     expect(b.compose.services.promoter.environment.MLSEC_REGISTRY_GATE_URL).toBe('https://registry-gate:8444');
-    expect(b.compose.services.fetcher.secrets).toContainEqual({ source: 'fetcher.registry-gate-token', target: 'registry-gate-token' });
+    expect(b.compose.services.promoter.environment.MLSEC_REGISTRY_GATE_TOKEN_FILE).toBe('/run/vault/registry-gate-token');
+    expect(b.compose.services.fetcher.secrets).toEqual([{ source: 'fetcher.ca.crt', target: 'ca.crt' }]);
+    expect(b.assembly.file('lab/vault/agent/fetcher/registry-gate-token.ctmpl')).toBe('{{- with secret "kv/data/lab/core/fetcher/registry-gate" -}}{{ .Data.data.token }}{{- end -}}\n');
     // Neither the fetcher nor the promoter may reach MLflow itself.
     expect(b.compose.services.fetcher['x-mlsec'].flows.some((f: { to: string }) => f.to === 'mlflow')).toBe(false);
-    for (const p of b.assembly.paths()) expect(b.assembly.file(p)).not.toMatch(/MLSEC_REGISTRY_GATE_(READERS|PUBLISHERS)=/);
+    for (const p of b.assembly.paths()) expect(b.assembly.file(p), p).not.toMatch(/MLSEC_REGISTRY_GATE_(READERS|PUBLISHERS)=[a-z0-9-]+=[0-9a-f]{64}/);
+  });
+
+  it('seeds each token into KV twice: the token for its client only, its SHA-256 for the gate only', () => {
+    const rules = (w: any) => b.vault.policyOf(w)!.ruleList.map((r: { path: string }) => r.path);
+    expect(rules(b.fetcher)).toEqual(['kv/data/lab/core/fetcher/registry-gate']);
+    expect(rules(b.promoter)).toEqual(['kv/data/lab/core/promoter/registry-gate']);
+    expect(rules(b.gate)).toEqual(expect.arrayContaining(['kv/data/lab/core/registry-gate/token-fetcher', 'kv/data/lab/core/registry-gate/token-promoter']));
+    expect(rules(b.gate).filter((r: string) => r.startsWith('kv/'))).toEqual(['kv/data/lab/core/registry-gate/token-fetcher', 'kv/data/lab/core/registry-gate/token-promoter']);
+    const bootstrap = b.assembly.file('lab/vault/bootstrap.sh');
+    for (const line of [
+      'kv put -mount=kv lab/core/fetcher/registry-gate token=@"$S/seed-registry-gate-reader-fetcher" >/dev/null',
+      'kv put -mount=kv lab/core/promoter/registry-gate token=@"$S/seed-registry-gate-publisher-promoter" >/dev/null',
+      'kv put -mount=kv lab/core/registry-gate/token-fetcher sha256=@"$S/seed-registry-gate-reader-fetcher.sha256" >/dev/null',
+      'kv put -mount=kv lab/core/registry-gate/token-promoter sha256=@"$S/seed-registry-gate-publisher-promoter.sha256" >/dev/null',
+    ]) expect(bootstrap).toContain(line);
+    // The gate's agent renders one line per class, each digest from its own path.
+    expect(b.assembly.file('lab/vault/agent/registry-gate/registry-gate-tokens.env.ctmpl')).toBe([
+      'MLSEC_REGISTRY_GATE_READERS=fetcher={{ with secret "kv/data/lab/core/registry-gate/token-fetcher" }}{{ .Data.data.sha256 }}{{ end }}',
+      'MLSEC_REGISTRY_GATE_PUBLISHERS=promoter={{ with secret "kv/data/lab/core/registry-gate/token-promoter" }}{{ .Data.data.sha256 }}{{ end }}',
+      '',
+    ].join('\n'));
   });
 });
 

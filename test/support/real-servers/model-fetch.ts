@@ -78,9 +78,9 @@ export interface RunningGate {
 }
 
 /**
- * Starts the RegistryGate `service` on Benthos with its generated config, what its own agent
- * renders (server and registry-client certificates) and its delivered token digests (the env
- * file's variables passed as the environment, as `--env-file` would). Re-pointed only what a test
+ * Starts the RegistryGate `service` on Benthos with its generated config and what its own agent
+ * renders: server and registry-client certificates, and its clients' token digests read from KV
+ * (the env file's variables passed as the environment, as `--env-file` would). Re-pointed only what a test
  * host must: /run/vault and /run/secrets paths, the listen addresses (free loopback ports, each
  * routed on `proxy` as `<service>:<container port>`), and MLflow reached through `proxy`
  * (HTTPS_PROXY), so the gate still verifies the registry's certificate for its name.
