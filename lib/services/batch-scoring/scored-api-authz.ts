@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/prop-rules';
 import type { TlsFiles } from '../../workload/mounts';
 import type { OpaServer } from '../opa/opa-server';
 import { packageProblem } from '../opa/rego';
@@ -31,7 +32,7 @@ export const CLIENT_CERT_INFO = '^Subject="(?:(?:DC|C|ST|L|O|OU|SN)=[^",;=]*,)*C
 export function decisionPointProblems(dp: ScoredApiDecisionPoint | undefined): string[] {
   if (dp === undefined) return [];
   if (dp === null || typeof dp !== 'object' || typeof (dp.server as { grantQuery?: unknown } | undefined)?.grantQuery !== 'function') {
-    return [`prop 'decisionPoint' must be { server: OpaServer, package } (got ${typeof dp === 'object' && dp !== null ? 'an object without an OpaServer' : String(dp)})`];
+    return [`prop 'decisionPoint' must be { server: OpaServer, package } (got ${describeValue(dp)})`];
   }
   const problem = packageProblem('decisionPoint.package', dp.package);
   return problem ? [problem] : [];

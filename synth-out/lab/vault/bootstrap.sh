@@ -253,6 +253,10 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" kv put -mount=kv lab/core/airflow-worker-curation/lake secret_key=@"$S/seed-lake-user-airflow-worker-curation" >/dev/null
 "$V" kv put -mount=kv lab/core/airflow-worker-curation/feature-store password=@"$S/seed-feature-store-user-airflow-worker-curation" >/dev/null
 "$V" kv put -mount=kv lab/core/feature-store/acl-airflow-worker-curation sha256=@"$S/seed-feature-store-user-airflow-worker-curation.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/airflow-worker-training/data-broker token=@"$S/seed-data-broker-client-airflow-worker-training" >/dev/null
+"$V" kv put -mount=kv lab/core/data-broker/token-airflow-worker-training sha256=@"$S/seed-data-broker-client-airflow-worker-training.sha256" >/dev/null
+"$V" kv put -mount=kv lab/core/model-server-fetch/registry-gate token=@"$S/seed-registry-gate-reader-model-server-fetch" >/dev/null
+"$V" kv put -mount=kv lab/core/registry-gate/token-model-server-fetch sha256=@"$S/seed-registry-gate-reader-model-server-fetch.sha256" >/dev/null
 "$V" kv put -mount=kv lab/core/scored-db/admin password=@"$S/seed-scored-db-admin-password" >/dev/null
 "$V" kv put -mount=kv lab/core/scored-db/vault-admin scram=@"$S/seed-scored-db-vault-admin.scram" >/dev/null
 "$V" kv put -mount=kv lab/core/llm-gateway/api-key api_key=@"$S/seed-llm-gateway-api-key-sk" >/dev/null

@@ -45,8 +45,7 @@ function expectForbidden(r: { status: number; body: string }, what: string): voi
   expect(JSON.parse(r.body), what).toEqual({ error: 'forbidden' });
 }
 
-beforeAll(async () => { try { await setup(); } catch (e) { console.error('SETUP', (e as Error).stack); throw e; } }, 180_000);
-async function setup() {
+beforeAll(async () => {
   opaBinary(); // fails first, naming the install script, when OPA is not built
   real = RealScoring.createWith((app) => pdpScoringHost({}, app));
   const db = await real.startDb('scored-db', { log_statement: 'all' });
@@ -90,14 +89,15 @@ async function setup() {
   await waitForPort(port, 30_000, () => (exited ? `${exited}\n${api.log()}\n${real.overrides.join('\n')}` : undefined));
 
   traefik = await startGeneratedTraefik(host, 'gateway', { 'scored-api:8443': port });
-  // /ping answers before the file provider's routers are in place: wait until the route answers something else than 404.
+  // /ping answers before the file provider's certificates and routers are in place (until then
+  // Traefik shows its self-signed default certificate, or 404): wait until the route answers.
   for (const deadline = Date.now() + 20_000; ;) {
-    const r = await via('fraud-engine', '/scores/fraud-score/warm-up');
+    const r = await via('fraud-engine', '/scores/fraud-score/warm-up').catch((e: Error) => ({ status: 0, body: e.message }));
     if (r.status !== 0 && r.status !== 404) break;
     if (Date.now() > deadline) throw new Error(`the route never loaded (last: ${r.status} ${r.body})\n${traefik.log()}`);
     await new Promise((res) => setTimeout(res, 100));
   }
-}
+}, 180_000);
 
 afterAll(async () => {
   await traefik?.stop();

@@ -66,6 +66,16 @@ describe('ScoredApi with a decision point', () => {
     expect(JSON.stringify(processors.slice(0, 3))).not.toMatch(/sql_select/);
   });
 
+  it('allows only on a boolean true result', async () => {
+    const file = path.join(work, 'result.blobl');
+    fs.writeFileSync(file, `${processors[1].switch[0].processors[0].branch.result_map}\nroot = {"authz": @authz}`);
+    const authz = async (body: string) => JSON.parse((await runBlobl(file, body)).output!).authz;
+    expect(await authz('{"decision_id": "x", "result": true}')).toBe('allow');
+    for (const body of ['{"result": false}', '{"result": "true"}', '{"result": 1}', '{"result": [true]}', '{"result": {"allow": true}}', '{}', '{"code": "unauthorized"}']) {
+      expect(await authz(body), body).toBe('deny');
+    }
+  });
+
   it('passes benthos lint', () => {
     const file = path.join(work, 'api.yaml');
     fs.writeFileSync(file, configText);

@@ -3,6 +3,10 @@ path "kv/data/lab/core/airflow-worker-training/airflow-broker" {
   capabilities = ["read"]
 }
 
+path "kv/data/lab/core/airflow-worker-training/data-broker" {
+  capabilities = ["read"]
+}
+
 path "pki_int/issue/airflow-worker-training" {
   capabilities = ["update"]
 }

@@ -39,6 +39,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/data-broker-token.ctmpl"
+  destination = "/run/vault/data-broker-token"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   contents = "ready"
   destination = "/run/vault/.ready"
   perms = "0400"

@@ -32,6 +32,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/data-broker-clients.env.ctmpl"
+  destination = "/run/vault/data-broker-clients.env"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   contents = "ready"
   destination = "/run/vault/.ready"
   perms = "0400"

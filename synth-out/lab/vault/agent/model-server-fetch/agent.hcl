@@ -32,6 +32,13 @@ template_config {
 }
 
 template {
+  source = "/vault/agent/registry-gate-token.ctmpl"
+  destination = "/run/vault/registry-gate-token"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   source = "/vault/agent/release-artifact-path.ctmpl"
   destination = "/run/vault/release-artifact-path"
   perms = "0400"

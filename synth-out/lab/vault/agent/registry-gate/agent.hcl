@@ -32,6 +32,13 @@ template {
 }
 
 template {
+  source = "/vault/agent/registry-gate-tokens.env.ctmpl"
+  destination = "/run/vault/registry-gate-tokens.env"
+  perms = "0400"
+  error_on_missing_key = true
+}
+
+template {
   contents = "ready"
   destination = "/run/vault/.ready"
   perms = "0400"
