@@ -59,7 +59,8 @@ export function createLab(app: App): MlopsSecurityLab {
     // Online features of the fraud model, written by the Z3 curation pipeline, read through the feature API.
     featureGroups: [{ name: 'customer_risk', fields: ['amount_30d', 'count_30d', 'tenure_days'] }],
     consumers: [
-      { clientId: 'core-banking', purpose: 'credit_decisioning', scopes: ['predict:online'] },
+      // core-banking also reads the nightly scores (OPA decides every read: scope scored:read).
+      { clientId: 'core-banking', purpose: 'credit_decisioning', scopes: ['predict:online', 'scored:read'] },
       { clientId: 'fraud-engine', purpose: 'fraud_prevention', scopes: ['predict:online'] },
     ],
     // Served on the inference door once CI has signed a release and written its record to Vault.

@@ -42,7 +42,7 @@ export function architectureDot(vps: string, nodes: readonly DiagramNode[], edge
   const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
   const lines = [
     `digraph ${q(`architecture-${vps}`)} {`,
-    '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.25, ranksep=0.9, compound=true];',
+    '  graph [rankdir=LR, newrank=true, fontname="Helvetica", fontsize=11, nodesep=0.25, ranksep=0.9, compound=true];',
     '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica", fontsize=10];',
     '  edge [fontname="Helvetica", fontsize=8];',
     `  internet [id="internet", class="internet", label="Internet", shape=ellipse, fillcolor="#fdebd0"];`,

@@ -86,8 +86,11 @@ port.once('message', (dot) => {
   engine
     .then((graphviz) => {
       const result = graphviz.render(dot, { format: 'svg' });
-      if (result.status === 'success') answer({ svg: result.output });
-      else answer({ error: result.errors.map((e) => e.message).join('; ') });
+      // Graphviz reports a layout it had to botch (e.g. "trouble in init_rank") as errors beside a
+      // "successful" render: refuse it rather than write a misleading picture.
+      const errors = result.errors.filter((e) => e.level === 'error');
+      if (result.status === 'success' && errors.length === 0) answer({ svg: result.output });
+      else answer({ error: (errors.length > 0 ? errors : result.errors).map((e) => e.message.trim()).join('; ') });
     })
     .catch((err) => answer({ error: String(err && err.message || err) }));
 });

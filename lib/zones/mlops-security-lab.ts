@@ -4,7 +4,9 @@ import { Vps } from '../core/vps';
 import { Zone } from '../workload/zone';
 import { ArchitectureDiagram } from '../diagram/architecture-diagram';
 import { WafMode } from '../services/waf/crs-waf';
+import type { ScoredApiDecisionPoint } from '../services/batch-scoring/scored-api-authz';
 import { FeatureGroup } from '../services/feature-api/feature-api';
+import { OpaPolicy } from '../services/opa/opa-policy';
 import { ServedModel } from '../services/model-serving/served-model';
 import { VaultCiRoleProps } from '../vault/vault-auth-roles';
 import { DataSourceProps } from './data-source';
@@ -22,6 +24,9 @@ import { AlertReceiver, Z9Observability } from './z9-observability';
 
 /** How big the host is: resource limits of the heavier services scale with it. */
 export type LabSizing = 'small' | 'standard';
+
+/** The consumer scope that lets a business app read stored scores (the scored API asks OPA). */
+export const SCORES_READ_SCOPE = 'scored:read';
 
 /** A model scored in batch in the lab. */
 export interface LabBatchScoring {
@@ -168,6 +173,7 @@ export class MlopsSecurityLab extends Vps {
     // The model servers give it exactly what a release needs: sign with model-sign, write the record.
     const releaseRole = p.release ? vault.addCiRole('Release', p.release) : undefined;
     this.serving = new Z6Serving(vps, 'Z6', {
+      scoresDecisionPoint: this.scoresDecisionPoint(p),
       vault, gateway: this.ingestion.gateway, featureApi: this.curated.featureApi, modelSignKey: this.security.modelSignKey,
       registry: (p.models ?? []).length > 0 ? this.registry.addGate(this.factory.mlflow) : undefined, releaseRole, modelServerMemoryMiB: standard ? 2048 : 1024,
     });
@@ -189,5 +195,20 @@ export class MlopsSecurityLab extends Vps {
     for (const connector of this.ingestion.connectors) this.observability.scrape(connector);
     if (p.diagram ?? true) new ArchitectureDiagram(vps);
     this.node.addValidation({ validate: () => this.thresholds.problems() });
+  }
+
+  /**
+   * With batch scoring, OPA decides who reads which stored scores: every consumer holding the
+   * scope `scored:read` may GET every batch model's scores, nobody else (Z6-K11, INV-20). A
+   * consumer's mTLS client certificate carries its client id as CN.
+   */
+  private scoresDecisionPoint(p: MlopsSecurityLabProps): ScoredApiDecisionPoint | undefined {
+    const models = (p.batchScoring ?? []).map((b) => b?.model);
+    if (models.length === 0) return undefined;
+    const readers = (p.consumers ?? []).filter((c) => (c?.scopes ?? []).includes(SCORES_READ_SCOPE)).map((c) => c.clientId);
+    if (readers.length === 0) throw new MlsecError(`[${this.node.path}] prop 'batchScoring': no consumer may read the scores — give at least one of prop 'consumers' the scope '${SCORES_READ_SCOPE}'`);
+    const pkg = 'z6.scores';
+    const routes = readers.flatMap((client) => models.map((model) => ({ client, pathPrefix: `/scores/${model}/`, methods: ['GET' as const] })));
+    return { server: this.security.addPolicyDecisionPoint(OpaPolicy.routeAllowList({ package: pkg, routes })), package: pkg };
   }
 }

@@ -5,6 +5,7 @@ import { RouteAuth } from '../gateway/route-auth';
 import { LLM_GATEWAY_PORT, LlmGateway, LlmGatewayProps, LlmModelOptions } from '../services/llm-gateway/llm-gateway';
 import { BatchScoringJob, FeatureSource } from '../services/batch-scoring/batch-scoring-job';
 import { SCORED_API_PORT, ScoredApi } from '../services/batch-scoring/scored-api';
+import type { ScoredApiDecisionPoint } from '../services/batch-scoring/scored-api-authz';
 import { SCORED_SCHEMA, scoredTableSql } from '../services/batch-scoring/scored-store';
 import { FeatureApi } from '../services/feature-api/feature-api';
 import { PostgresServer } from '../services/postgres/postgres-server';
@@ -70,6 +71,12 @@ export interface Z6ServingProps {
    * @default infer.<the Vps domain>
    */
   readonly inferenceHost?: string;
+  /**
+   * The policy decision point the scored API asks, for every request, whether the caller (the
+   * client certificate the gateway verified) may read that model's scores; it fails closed.
+   * @default none (every client certificate the inference door admits reads every model's scores)
+   */
+  readonly scoresDecisionPoint?: ScoredApiDecisionPoint;
   /**
    * Memory of each model server, MiB.
    * @default 1024
@@ -152,11 +159,16 @@ export class Z6Serving extends SecurityZone {
       const job = new BatchScoringJob(this, `batch-${m?.modelServer?.model?.name}`, { modelServer: m?.modelServer, features: m?.features, scored: store, batchSize: m?.batchSize, vault: p.vault });
       db.addSchemaObjects('scored', scoredTableSql(store, job.modelName));
     }
-    const api = new ScoredApi(this, 'scored-api', { scored: store, models: models.map((m) => m?.modelServer?.model?.name), vault: p.vault });
+    const api = new ScoredApi(this, 'scored-api', { scored: store, models: models.map((m) => m?.modelServer?.model?.name), vault: p.vault, decisionPoint: p.scoresDecisionPoint });
     p.gateway?.expose(api, { host: this.inferenceHost, pathPrefix: '/scores/', methods: ['GET'], port: SCORED_API_PORT, auth: RouteAuth.mtls() });
     this.scored = { api };
     this.addControl({ id: 'Z6-K10', title: 'scored store: writers only the batch jobs (INSERT), no direct read grants to apps, TLS only', builtBy: 'Z6Serving.addBatchScoring (scored-db: INSERT-only job roles, SELECT-only API role, certificate login)' });
-    this.addControl({ id: 'Z6-K11', title: 'consumers read scores only through the scored API', builtBy: 'ScoredApi (GET /scores/<model>/<entity>, bound parameters only, routed on the inference door with client certificates)' });
+    this.addControl({
+      id: 'Z6-K11', title: 'consumers read scores only through the scored API, each only the models it is granted',
+      ...(p.scoresDecisionPoint
+        ? { builtBy: `ScoredApi (GET /scores/<model>/<entity>, bound parameters only, mTLS door; every request decided by OPA package ${p.scoresDecisionPoint.package}, fail closed)` }
+        : { gap: 'no decision point: every client certificate the inference door admits reads every model\'s scores' }),
+    });
     return api;
   }
 

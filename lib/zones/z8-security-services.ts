@@ -70,7 +70,7 @@ export class Z8SecurityServices extends SecurityZone {
     });
     this.addControl({
       id: 'Z8-K09', title: 'OPA fails closed; decision logs redacted',
-      gap: 'no policy enforcement point in this platform calls a PDP yet (the registry gate and an inference PEP are not built); addPolicyDecisionPoint() adds OPA with generated fail-closed packages',
+      gap: 'no decision point is added (addPolicyDecisionPoint); the scored API is the enforcement point that asks it when batch scoring has one',
     });
   }
 

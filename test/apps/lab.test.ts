@@ -42,7 +42,7 @@ describe('reference lab (apps/lab.ts)', () => {
     // Long-running services: non-root, no capability, a health check.
     const jobs = ['airflow-db-migrate', 'backup-shipper', 'batch-fraud-score', 'curated-backup', 'lake-bootstrap', 'lake-volume-init', 'model-server-fetch', 'model-server-fetch-volume-init', 'model-store-bootstrap', 'model-store-volume-init', 'promote-transactions'];
     // Images with nothing in them that can probe (FROM scratch, distroless); each reason says so.
-    const unprobed = ['data-broker', 'feature-api', 'ingest-transactions', 'loki', 'otel-collector', 'registry-gate', 'scored-api'];
+    const unprobed = ['data-broker', 'feature-api', 'ingest-transactions', 'loki', 'opa', 'otel-collector', 'registry-gate', 'scored-api'];
     for (const name of unprobed) expect(compose.service(name)['x-mlsec'].overrides.find((o: { control: string }) => o.control === 'healthcheck')?.reason, name).toMatch(/FROM scratch|distroless|no shell/);
     for (const [name, service] of Object.entries(compose.findServices(Match.anyValue())) as [string, any][]) {
       if (jobs.includes(name) || unprobed.includes(name)) continue;
@@ -130,6 +130,8 @@ describe('reference lab (apps/lab.ts)', () => {
       'model-store-bootstrap-vault-agent': ['z8'],
       'model-store-vault-agent': ['z8'],
       'model-store-volume-init': 'none',
+      'opa': ['z6-z8'], // the decision point: only its enforcement point (the scored API) reaches it (z6-z8)
+      'opa-vault-agent': ['z8'],
       'otel-collector': ['z9'],
       'otel-collector-vault-agent': ['z8'],
       'prometheus': ['z1-z9', 'z9'], // scrapes the ingestion connectors' metrics (z1-z9)
@@ -140,7 +142,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'registry-db-vault-agent': ['z8'],
       'registry-gate': ['z4-z5', 'z5-z6'], // MLflow behind it (z4-z5), the fetch jobs in front (z5-z6)
       'registry-gate-vault-agent': ['z8'],
-      'scored-api': ['z1-z6', 'z6'], // the inference door (z1-z6) and the scored store
+      'scored-api': ['z1-z6', 'z6', 'z6-z8'], // the inference door (z1-z6) and the scored store
       'scored-api-vault-agent': ['z8'],
       'scored-db': ['z6', 'z6-z8'],
       'scored-db-vault-agent': ['z8'],

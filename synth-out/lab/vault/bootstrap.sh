@@ -59,6 +59,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write model-server-fetch "$C/policies/model-server-fetch.hcl"
 "$V" policy write model-store "$C/policies/model-store.hcl"
 "$V" policy write model-store-bootstrap "$C/policies/model-store-bootstrap.hcl"
+"$V" policy write opa "$C/policies/opa.hcl"
 "$V" policy write otel-collector "$C/policies/otel-collector.hcl"
 "$V" policy write prometheus "$C/policies/prometheus.hcl"
 "$V" policy write promote-transactions "$C/policies/promote-transactions.hcl"
@@ -100,6 +101,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/model-server-fetch token_policies=model-server-fetch token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store token_policies=model-store token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-store-bootstrap token_policies=model-store-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/opa token_policies=opa token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/otel-collector token_policies=otel-collector token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/prometheus token_policies=prometheus token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/promote-transactions token_policies=promote-transactions token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -211,6 +213,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/loki @"$C/pki/loki.json"
 "$V" write pki_int/roles/mlflow @"$C/pki/mlflow.json"
 "$V" write pki_int/roles/model-store @"$C/pki/model-store.json"
+"$V" write pki_int/roles/opa @"$C/pki/opa.json"
 "$V" write pki_int/roles/otel-collector @"$C/pki/otel-collector.json"
 "$V" write pki_int/roles/prometheus @"$C/pki/prometheus.json"
 "$V" write pki_int/roles/promote-transactions @"$C/pki/promote-transactions.json"

@@ -49,6 +49,7 @@ deliver mlflow-vault-agent 10001:10001 mlflow
 deliver model-server-fetch-vault-agent 10001:10001 model-server-fetch
 deliver model-store-bootstrap-vault-agent 10001:10001 model-store-bootstrap
 deliver model-store-vault-agent 10001:10001 model-store
+deliver opa-vault-agent 10001:10001 opa
 deliver otel-collector-vault-agent 10001:10001 otel-collector
 deliver prometheus-vault-agent 65534:65534 prometheus
 deliver promote-transactions-vault-agent 10001:10001 promote-transactions
