@@ -4,7 +4,7 @@ import { checkInteger, checkPattern, collect, describeValue } from '../../core/p
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
 import type { OpaQueryGrant } from '../opa/opa-server';
-import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
+import { BenthosService, BenthosServiceProps, httpsApiInput } from '../benthos/benthos-service';
 import { decisionPointProblems, decisionProcessors, FORBIDDEN, ScoredApiDecisionPoint } from './scored-api-authz';
 import { ENTITY_ID_PATTERN, postgresDsn, SCORED_COLUMNS, SCORED_SCHEMA, ScoredStore, scoredStoreProblems, scoredTableOf } from './scored-store';
 
@@ -102,23 +102,11 @@ export class ScoredApi extends BenthosService {
   protected renderConfig(): Record<string, unknown> {
     const p = this.apiProps;
     return {
-      input: {
-        http_server: {
-          address: `0.0.0.0:${SCORED_API_PORT}`,
-          // The router matches only known models and well-formed ids: anything else is its 404.
-          path: `/scores/{model:(?:${this.models.join('|')})}/{entity_id:${ENTITY_ID_PATTERN}}`,
-          ws_path: '',
-          allowed_verbs: ['GET'],
-          timeout: '5s',
-          rate_limit: RATE_LIMIT,
-          cert_file: this.tls.certificate,
-          key_file: this.tls.privateKey,
-          sync_response: {
-            status: '${! meta("http_status") }',
-            headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
-          },
-        },
-      },
+      // The router matches only known models and well-formed ids: anything else is its 404.
+      input: httpsApiInput({
+        port: SCORED_API_PORT, path: `/scores/{model:(?:${this.models.join('|')})}/{entity_id:${ENTITY_ID_PATTERN}}`,
+        verbs: ['GET'], timeout: '5s', rateLimit: RATE_LIMIT, status: '${! meta("http_status") }',
+      }, this.tls),
       pipeline: { processors: this.pdp ? this.guarded(this.pdp) : this.serve() },
       output: { sync_response: {} },
       rate_limit_resources: [{ label: RATE_LIMIT, local: { count: p.requestsPerSecond ?? 50, interval: '1s' } }],

@@ -46,6 +46,53 @@ export interface BenthosServiceShape {
   readonly metrics?: boolean;
 }
 
+/** What a JSON API listener of a Benthos service serves (see {@link httpsApiInput}). */
+export interface HttpsApiListener {
+  /** Port. */
+  readonly port: number;
+  /** The gorilla/mux route (route variables become metadata). */
+  readonly path: string;
+  /** The methods served; others answer 405. */
+  readonly verbs: string[];
+  /** Request timeout, e.g. `5s`. */
+  readonly timeout: string;
+  /**
+   * Label of a `rate_limit_resources` entry.
+   * @default none
+   */
+  readonly rateLimit?: string;
+  /** The interpolation that sets the answer's status, e.g. `${! meta("http_status") }`. */
+  readonly status: string;
+  /**
+   * The answer's content type (an interpolation is allowed).
+   * @default application/json
+   */
+  readonly contentType?: string;
+}
+
+/**
+ * The `http_server` input of a synchronous JSON API over TLS with `tls`: no WebSocket, answers
+ * that are never cached or content-sniffed.
+ */
+export function httpsApiInput(l: HttpsApiListener, tls: BenthosTlsFiles): Record<string, unknown> {
+  return {
+    http_server: {
+      address: `0.0.0.0:${l.port}`,
+      path: l.path,
+      ws_path: '',
+      allowed_verbs: l.verbs,
+      timeout: l.timeout,
+      ...(l.rateLimit === undefined ? {} : { rate_limit: l.rateLimit }),
+      cert_file: tls.certificate,
+      key_file: tls.privateKey,
+      sync_response: {
+        status: l.status,
+        headers: { 'Content-Type': l.contentType ?? 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
+      },
+    },
+  };
+}
+
 /** Container paths of a Benthos service's certificate and key. */
 export interface BenthosTlsFiles {
   /** The certificate (with chain). */

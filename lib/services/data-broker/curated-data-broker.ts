@@ -8,7 +8,7 @@ import { SecretSource } from '../../secrets/secret-source';
 import type { VaultKvSecret } from '../../vault/vault-grants';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
-import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
+import { BenthosService, BenthosServiceProps, httpsApiInput } from '../benthos/benthos-service';
 import type { PostgresServer } from '../postgres/postgres-server';
 import { pgIdentifierProblem, quoteIdent as q } from '../postgres/postgres-names';
 
@@ -252,21 +252,11 @@ export class CuratedDataBroker extends BenthosService {
     const dsn = curatedDsn(this, timeout);
     return {
       input: {
-        http_server: {
-          address: `0.0.0.0:${DATA_BROKER_PORT}`,
-          // The router matches only published names: anything else is its 404.
-          path: `/datasets/{dataset:(?:${this.datasets.map((d) => d.name).join('|')})}`,
-          ws_path: '',
-          allowed_verbs: ['GET'],
-          timeout: `${timeout + 2}s`,
-          rate_limit: RATE_LIMIT,
-          cert_file: this.tls.certificate,
-          key_file: this.tls.privateKey,
-          sync_response: {
-            status: '${! meta("http_status") }',
-            headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
-          },
-        },
+        // The router matches only published names: anything else is its 404.
+        ...httpsApiInput({
+          port: DATA_BROKER_PORT, path: `/datasets/{dataset:(?:${this.datasets.map((d) => d.name).join('|')})}`,
+          verbs: ['GET'], timeout: `${timeout + 2}s`, rateLimit: RATE_LIMIT, status: '${! meta("http_status") }',
+        }, this.tls),
       },
       pipeline: {
         processors: [

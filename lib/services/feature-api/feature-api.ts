@@ -5,7 +5,7 @@ import { SecretSource } from '../../secrets/secret-source';
 import { AGENT_OUTPUT_DIR } from '../../vault/agent/vault-agent';
 import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
-import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
+import { BenthosService, BenthosServiceProps, httpsApiInput } from '../benthos/benthos-service';
 import type { RedisGrant } from '../redis/redis-grant';
 import { RedisServer } from '../redis/redis-server';
 
@@ -113,19 +113,7 @@ export class FeatureApi extends BenthosService {
   protected renderConfig(): Record<string, unknown> {
     return {
       input: {
-        http_server: {
-          address: `0.0.0.0:${FEATURE_API_PORT}`,
-          path: FEATURE_API_PATH,
-          ws_path: '',
-          allowed_verbs: ['GET'],
-          timeout: '5s',
-          cert_file: this.tls.certificate,
-          key_file: this.tls.privateKey,
-          sync_response: {
-            status: '${! @feature_api_status }',
-            headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
-          },
-        },
+        ...httpsApiInput({ port: FEATURE_API_PORT, path: FEATURE_API_PATH, verbs: ['GET'], timeout: '5s', status: '${! @feature_api_status }' }, this.tls),
       },
       pipeline: {
         processors: [

@@ -1,3 +1,4 @@
+import { httpsApiInput } from '../benthos/benthos-service';
 import { ALIAS_REQUIRES, LIFECYCLE_STATE_TAG, LIFECYCLE_STATES, LIFECYCLE_TRANSITIONS, SERVING_ALIASES } from '../mlflow/model-lifecycle';
 
 /** The port readers (the Z6 fetchers) call: GET only. */
@@ -148,21 +149,10 @@ function registryCall(o: RegistryGateConfigOptions, verb: string, url: string): 
 export function renderRegistryGateConfig(o: RegistryGateConfigOptions): Record<string, unknown> {
   const base = `${o.trackingUri}/api/2.0/`;
   const listener = (port: number, cls: 'reader' | 'publisher', verbs: string[], verb: string) => ({
-    http_server: {
-      address: `0.0.0.0:${port}`,
-      // The path is a route variable: set after the query parameters, so it is the request's own path.
-      path: '/api/2.0/{gate_path:.+}',
-      ws_path: '',
-      allowed_verbs: verbs,
-      timeout: '60s',
-      rate_limit: 'gate',
-      cert_file: o.certificate,
-      key_file: o.privateKey,
-      sync_response: {
-        status: '${! @gate_status }',
-        headers: { 'Content-Type': '${! @gate_content_type }', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
-      },
-    },
+    // The path is a route variable: set after the query parameters, so it is the request's own path.
+    ...httpsApiInput({
+      port, path: '/api/2.0/{gate_path:.+}', verbs, timeout: '60s', rateLimit: 'gate', status: '${! @gate_status }', contentType: '${! @gate_content_type }',
+    }, { certificate: o.certificate, privateKey: o.privateKey }),
     // The class is the listener's, set after the request's own metadata (which a client controls).
     // The publishers' verb is Benthos' metadata, which a query parameter can shadow: that only picks
     // among the publisher's own operations, each forwarded with its fixed verb and rebuilt body.
