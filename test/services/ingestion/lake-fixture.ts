@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { freePort } from '../../support/real-servers/free-port';
 import { expect } from 'vitest';
 import type { App } from '../../../lib';
 import { benthosBinary, RunningBenthos, startBenthos } from '../../support/real-servers/benthos';
@@ -121,6 +122,14 @@ export async function startService(lake: LakeFixture, service: string, edit: Con
   };
   const config = parse(lake.tier.generated(`${service}/benthos.yaml`));
   edit(config, reroot);
+  // Benthos' own metrics server, unless the edit placed it: a free loopback port and the delivered files.
+  if (config.http?.enabled && String(config.http.address).startsWith('0.0.0.0:')) {
+    const metrics = `127.0.0.1:${await freePort()}`;
+    lake.overrides.push(`${service} benthos.yaml http.address: ${config.http.address} → ${metrics}`);
+    config.http.address = metrics;
+    config.http.cert_file = reroot('benthos.yaml http.cert_file', config.http.cert_file);
+    config.http.key_file = reroot('benthos.yaml http.key_file', config.http.key_file);
+  }
   const configFile = path.join(lake.work, `${service}.benthos.yaml`);
   fs.writeFileSync(configFile, stringify(config));
   expect(fs.readFileSync(configFile, 'utf8')).not.toMatch(/\/run\/(secrets|vault)\//);
