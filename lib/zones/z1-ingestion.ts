@@ -93,6 +93,10 @@ export class Z1Ingestion extends SecurityZone {
     if (!this.wafHop) {
       this.wafHop = new CrsWaf(this, 'waf', { mode: this.ingestionProps.wafMode ?? 'detect', vault });
       this.cover('Z1-K08', { builtBy: `CrsWaf (mode ${this.wafHop.mode}; the gateway reaches connectors only through it)` });
+      this.addControl({
+        id: 'Z1-K07', title: 'content-type allow-list on the ingestion routes (JSON records: application/json only)',
+        builtBy: `CrsWaf (CRS rule 920420 against the routes' media types; ${this.wafHop.mode === 'block' ? 'refused' : 'logged only, in detect mode'})`,
+      });
     }
     const hop = this.wafHop.protect(connector, { port: INGESTION_PORT, pathPrefix: connector.path });
     this.gateway.expose(hop.workload, { name: `ingest-${connector.source}`, host: this.ingestHost, pathPrefix: hop.pathPrefix, port: hop.port, auth: RouteAuth.mtls(), methods: ['POST'] });

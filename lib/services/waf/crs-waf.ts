@@ -61,6 +61,12 @@ export interface CrsWafProps {
    */
   readonly image?: Image;
   /**
+   * The request media types the protected routes accept (CONTROLS.md Z1-K07); any other
+   * `Content-Type` is a critical CRS finding (rule 920420), so `block` refuses it.
+   * @default ['application/json'] (the connectors take JSON records only)
+   */
+  readonly allowedContentTypes?: string[];
+  /**
    * CRS release in the image (its `crs_setup_version`); change it with `image`.
    * @default '4.18.0'
    */
@@ -106,6 +112,8 @@ export const WAF_IMAGE_PATHS = {
   modulePath: '/etc/nginx/modules/ngx_http_modsecurity_module.so',
 } as const;
 const PATH_PREFIX = /^\/[A-Za-z0-9._~\-/]*$/;
+/** A media type without parameters, e.g. `application/json`. */
+const MEDIA_TYPE = /^[a-z]+\/[a-z0-9][a-z0-9.+-]{0,62}$/;
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
 
 /**
@@ -160,6 +168,7 @@ export class CrsWaf extends Workload {
       outboundThreshold: p.outboundAnomalyThreshold ?? 4,
       requestBodyLimitBytes: bodyLimit,
       crsVersion,
+      allowedContentTypes: p.allowedContentTypes ?? ['application/json'],
       crsRulesDir: WAF_IMAGE_PATHS.crsRulesDir,
       crsSetupFile: `${CONFIG_DIR}/crs-setup.conf`,
       unicodeMapFile: WAF_IMAGE_PATHS.unicodeMapFile,
@@ -206,6 +215,8 @@ export class CrsWaf extends Workload {
           p.outboundAnomalyThreshold === undefined ? undefined : checkInteger('outboundAnomalyThreshold', p.outboundAnomalyThreshold, 1, 10_000),
           p.requestBodyLimitBytes === undefined ? undefined : checkInteger('requestBodyLimitBytes', p.requestBodyLimitBytes, 1024, 1024 * 1024 * 1024),
           p.crsVersion === undefined ? undefined : checkPattern('crsVersion', p.crsVersion, VERSION, 'a CRS release "major.minor.patch" such as "4.18.0"'),
+          p.allowedContentTypes === undefined || (Array.isArray(p.allowedContentTypes) && p.allowedContentTypes.length > 0 && p.allowedContentTypes.every((t) => typeof t === 'string' && MEDIA_TYPE.test(t)))
+            ? undefined : `prop 'allowedContentTypes' must be a non-empty list of lower-case media types such as 'application/json' (got ${describeValue(p.allowedContentTypes)})`,
         ),
       ],
     });

@@ -18,6 +18,8 @@ export interface ModSecuritySettings {
   readonly requestBodyLimitBytes: number;
   /** The CRS release, `major.minor.patch` (its `crs_setup_version` is the digits). */
   readonly crsVersion: string;
+  /** Media types the routes accept (CRS `tx.allowed_request_content_type`). */
+  readonly allowedContentTypes: readonly string[];
   /** The CRS rules folder in the container. */
   readonly crsRulesDir: string;
   /** The CRS setup file in the container (included before the rules). */
@@ -100,6 +102,9 @@ export function renderCrsSetup(s: ModSecuritySettings, header: string): string {
     `SecAction "id:900000,phase:1,pass,t:none,nolog,setvar:tx.blocking_paranoia_level=${pl},setvar:tx.detection_paranoia_level=${pl},setvar:tx.paranoia_level=${pl},setvar:tx.executing_paranoia_level=${pl}"`,
     '',
     `SecAction "id:900110,phase:1,pass,t:none,nolog,setvar:tx.inbound_anomaly_score_threshold=${s.inboundThreshold},setvar:tx.outbound_anomaly_score_threshold=${s.outboundThreshold}"`,
+    '',
+    '# Request media types the routes accept (Z1-K07): anything else is rule 920420, critical.',
+    `SecAction "id:900220,phase:1,pass,t:none,nolog,setvar:'tx.allowed_request_content_type=${s.allowedContentTypes.map((t) => `|${t}|`).join(' ')}'"`,
     '',
     `SecAction "id:900990,phase:1,pass,t:none,nolog,setvar:tx.crs_setup_version=${s.crsVersion.replace(/\D/g, '')}"`,
     '',

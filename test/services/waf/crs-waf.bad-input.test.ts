@@ -35,6 +35,10 @@ describe('CrsWaf bad input', () => {
     rejects({ paranoiaLevel }, "prop 'paranoiaLevel'", /integer from 1 to 4/);
   });
 
+  it.each([[[]], [['application/*']], [['Application/JSON']], [['application/json; charset=utf-8']], ['application/json']])('refuses the content-type allow-list %j', (allowedContentTypes) => {
+    rejects({ allowedContentTypes } as any, "prop 'allowedContentTypes'", /lower-case media types/);
+  });
+
   it.each([['inboundAnomalyThreshold'], ['outboundAnomalyThreshold']])('refuses a zero or fractional %s', (prop) => {
     rejects({ [prop]: 0 }, `prop '${prop}'`, /integer from 1 to 10000/);
     rejects({ [prop]: 2.5 }, `prop '${prop}'`, /integer from 1 to 10000/);

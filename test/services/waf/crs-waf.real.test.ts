@@ -168,6 +168,15 @@ describe('CrsWaf for real (Debian nginx + ModSecurity + CRS)', () => {
     expect(ids).toContain('949110'); // the inbound anomaly score that denied it
   });
 
+  it.each([['application/zip'], ['application/octet-stream'], ['text/csv']])('block mode: a body of type %s (not on the route\'s allow-list) gets 403, rule 920420, never reaching the backend', async (type) => {
+    const before = block.received.length;
+    const marker = `?case=920420-${type.replace('/', '-')}`;
+    const r = await request(block, 'POST', `${PROTECTED_PATH}${marker}`, CLEAN, { headers: { 'content-type': type } });
+    expect(r.status).toBe(403);
+    expect(block.received.length).toBe(before);
+    expect(await waitForRuleIds(block, marker, '920420')).toContain('920420');
+  });
+
   it('detect mode: the SQL injection passes, and the audit log names the CRS rule id', async () => {
     const before = detect.received.length;
     const marker = '?case=942-detect';

@@ -33,7 +33,7 @@ export function httpsRequest(port: number, servername: string, urlPath: string, 
   return new Promise((resolve, reject) => {
     const req = https.request({
       host: '127.0.0.1', port, path: urlPath, method, servername, ca: tls.ca, cert: tls.cert, key: tls.key, timeout: opts.timeoutMs ?? 15_000,
-      headers: { host: `${servername}:${port}`, ...opts.headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
+      headers: { host: `${servername}:${port}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...opts.headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
