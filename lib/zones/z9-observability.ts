@@ -119,7 +119,7 @@ export class Z9Observability extends SecurityZone {
   public scrape(service: BenthosService): void {
     if (service?.metricsPort === undefined) throw new MlsecError(`[${this.node.path}] scrape(${service?.node?.path}): the service serves no metrics`);
     this.prometheus.addTarget(service, { port: service.metricsPort });
-    this.cover('Z9-K02', { gap: 'the ingestion connectors are scraped; other workloads ship OTLP logs only when passed to observe(), and most platform images emit no metrics the rules read' });
+    this.cover('Z9-K02', { gap: 'the Benthos-based services (connectors, feature API, access broker, registry gate, scored API) are scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read' });
   }
 
   /** Lets `workload` ship OTLP logs to the collector (flow, client certificate, OTEL_EXPORTER_OTLP_* variables). */

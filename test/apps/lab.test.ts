@@ -94,9 +94,9 @@ describe('reference lab (apps/lab.ts)', () => {
       'curated-backup-vault-agent': ['z8'],
       'curated-db': ['z3', 'z3-z6', 'z3-z8'], // Vault's database engine manages its users
       'curated-db-vault-agent': ['z8'],
-      'data-broker': ['z3', 'z3-z4'], // the factory's only path to curated data (z3-z4)
+      'data-broker': ['z3', 'z3-z4', 'z3-z9'], // the factory's only path to curated data (z3-z4)
       'data-broker-vault-agent': ['z8'],
-      'feature-api': ['z3', 'z3-z6'], // the online store's only reader; the model servers call it (z3-z6)
+      'feature-api': ['z3', 'z3-z6', 'z3-z9'], // the online store's only reader; the model servers call it (z3-z6)
       'feature-api-vault-agent': ['z8'],
       'feature-store': ['z3'], // reached only by the feature API and the curation pool (its writer)
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
@@ -134,15 +134,15 @@ describe('reference lab (apps/lab.ts)', () => {
       'opa-vault-agent': ['z8'],
       'otel-collector': ['z9'],
       'otel-collector-vault-agent': ['z8'],
-      'prometheus': ['z1-z9', 'z9'], // scrapes the ingestion connectors' metrics (z1-z9)
+      'prometheus': ['z1-z9', 'z3-z9', 'z5-z9', 'z6-z9', 'z9'], // scrapes the Benthos-based services' metrics over HTTPS (z1, z3, z5, z6)
       'prometheus-vault-agent': ['z8'],
       'promote-transactions': ['z1-z2'], // staging → raw, on the lake network only
       'promote-transactions-vault-agent': ['z8'],
       'registry-db': ['z4-z5', 'z5-z8'],
       'registry-db-vault-agent': ['z8'],
-      'registry-gate': ['z4-z5', 'z5-z6'], // MLflow behind it (z4-z5), the fetch jobs in front (z5-z6)
+      'registry-gate': ['z4-z5', 'z5-z6', 'z5-z9'], // MLflow behind it (z4-z5), the fetch jobs in front (z5-z6)
       'registry-gate-vault-agent': ['z8'],
-      'scored-api': ['z1-z6', 'z6', 'z6-z8'], // the inference door (z1-z6) and the scored store
+      'scored-api': ['z1-z6', 'z6', 'z6-z8', 'z6-z9'], // the inference door (z1-z6) and the scored store
       'scored-api-vault-agent': ['z8'],
       'scored-db': ['z6', 'z6-z8'],
       'scored-db-vault-agent': ['z8'],

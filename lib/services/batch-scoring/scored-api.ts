@@ -56,6 +56,8 @@ const RATE_LIMIT = 'scored_api';
  * with what it verified. Benthos cannot verify client certificates itself, so a caller that
  * reached the API directly could write the header: with a decision point, `allowClient` is
  * refused and the only declared caller is the gateway (`gateway.expose(api, { auth: RouteAuth.mtls … })`).
+ * Benthos' own metrics (Prometheus) are served over HTTPS on 4195 (`BENTHOS_METRICS_PORT`) for Z9 to
+ * scrape (`Z9Observability.scrape`).
  */
 export class ScoredApi extends BenthosService {
   /** The models it serves. */
@@ -66,7 +68,7 @@ export class ScoredApi extends BenthosService {
 
   constructor(scope: Construct, id: string, props: ScoredApiProps) {
     const p = props ?? ({} as ScoredApiProps);
-    super(scope, id, p, { zone: Zone.Z6_SERVING, ports: [SCORED_API_PORT], tlsUsage: 'server' });
+    super(scope, id, p, { zone: Zone.Z6_SERVING, ports: [SCORED_API_PORT], tlsUsage: 'server', metrics: true });
     this.noHealthCheck('the Benthos image is built FROM scratch (no shell or HTTP client to probe with); its clients see a refused connection while it is down');
     this.apiProps = p;
     this.models = Array.isArray(p.models) ? [...p.models] : [];

@@ -116,6 +116,8 @@ const AFTER: Record<'integer' | 'text', string> = { integer: '^-?[0-9]{1,18}$', 
  * SHA-256 at a path only the broker reads (`kv/data/<vps>/core/<broker>/token-<client>`, rendered
  * into the env file by the broker's agent); without, the bootstrap delivers both. A missing or unknown token is 401, a dataset the
  * client was not given 403; a broker without clients answers nobody (fail closed).
+ * Benthos' own metrics (Prometheus) are served over HTTPS on 4195 (`BENTHOS_METRICS_PORT`) for Z9 to
+ * scrape (`Z9Observability.scrape`).
  */
 export class CuratedDataBroker extends BenthosService {
   /** The published datasets, in publication order. */
@@ -126,7 +128,7 @@ export class CuratedDataBroker extends BenthosService {
 
   constructor(scope: Construct, id: string, props: CuratedDataBrokerProps) {
     const p = props ?? ({} as CuratedDataBrokerProps);
-    super(scope, id, p, { zone: Zone.Z3_CURATED, ports: [DATA_BROKER_PORT], tlsUsage: 'server-and-client' });
+    super(scope, id, p, { zone: Zone.Z3_CURATED, ports: [DATA_BROKER_PORT], tlsUsage: 'server-and-client', metrics: true });
     this.noHealthCheck('the Benthos image is built FROM scratch (no shell or HTTP client to probe with); its clients see a refused connection while it is down');
     this._role = 'access-broker';
     this.brokerProps = p;

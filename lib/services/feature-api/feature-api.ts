@@ -50,6 +50,8 @@ const ENV_FILE = 'redis.env';
  * Benthos reads no password file, so the Redis password reaches it as a dotenv file (`--env-file`):
  * rendered by the Vault Agent (template `kv-env`) when the store uses Vault, otherwise delivered by
  * the bootstrap — never in synth-out or the compose file.
+ * Benthos' own metrics (Prometheus) are served over HTTPS on 4195 (`BENTHOS_METRICS_PORT`) for Z9 to
+ * scrape (`Z9Observability.scrape`).
  */
 export class FeatureApi extends BenthosService {
   /** The store it reads. */
@@ -60,7 +62,7 @@ export class FeatureApi extends BenthosService {
 
   constructor(scope: Construct, id: string, props: FeatureApiProps) {
     const p = props ?? ({} as FeatureApiProps);
-    super(scope, id, p, { zone: Zone.Z3_CURATED, ports: [FEATURE_API_PORT], tlsUsage: 'server' });
+    super(scope, id, p, { zone: Zone.Z3_CURATED, ports: [FEATURE_API_PORT], tlsUsage: 'server', metrics: true });
     this.noHealthCheck('the Benthos image is built FROM scratch (no shell or HTTP client to probe with); callers get a connection error while it is down');
     this.store = p.store;
     const groupProblems = featureGroupProblems(p.featureGroups);

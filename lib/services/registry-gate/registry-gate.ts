@@ -74,6 +74,8 @@ type ClientClass = 'reader' | 'publisher';
  * may read (`kv/data/<vps>/core/<gate>/token-<client>`). A token works only on its own class's listener, a missing or unknown one is
  * 401, and a class without clients has no listener at all (fail closed). The flows are declared
  * per port; the token is what holds when a network reaches both.
+ * Benthos' own metrics (Prometheus) are served over HTTPS on 4195 (`BENTHOS_METRICS_PORT`) for Z9 to
+ * scrape (`Z9Observability.scrape`).
  */
 export class RegistryGate extends BenthosService {
   /** The registry it fronts. */
@@ -90,7 +92,7 @@ export class RegistryGate extends BenthosService {
       typeof p.vault?.enablePki === 'function' ? undefined : `prop 'vault' must be the VaultServer issuing the gate's certificate (the registry accepts Vault-issued client certificates only; got ${describeValue(p.vault)})`,
     );
     if (missing.length > 0) throw new MlsecError(`[${scope?.node?.path || '<app>'}/${id}] ${missing.join('; ')}`);
-    super(scope, id, p, { zone: Zone.Z5_REGISTRY, ports: [REGISTRY_GATE_READER_PORT, REGISTRY_GATE_PUBLISHER_PORT], tlsUsage: 'server-and-client' });
+    super(scope, id, p, { zone: Zone.Z5_REGISTRY, ports: [REGISTRY_GATE_READER_PORT, REGISTRY_GATE_PUBLISHER_PORT], tlsUsage: 'server-and-client', metrics: true });
     this.noHealthCheck('the Benthos image is built FROM scratch (no shell or HTTP client to probe with); its clients fail closed while it is down');
     this.gateProps = p;
     this.registry = p.registry;

@@ -2,9 +2,9 @@
  * Shared harness of the batch scoring real tests, without Vault: the bootstrap's certificates,
  * real PostgreSQL 15 servers from their generated configs and init SQL, and Benthos 4.27 running a
  * generated config. Overridden only what a test host must, each change recorded in `overrides`:
- * ports (databases, the model server, the PDP, a listen address), /run/secrets paths (the delivered
- * files) and /run/vault paths (what a test issued as the Vault Agent would),
- * and name resolution — Benthos runs in a private mount namespace whose /etc/hosts maps the
+ * ports (databases, the model server, the PDP, a listen address, Benthos' metrics server),
+ * /run/secrets paths (the delivered files) and /run/vault paths (what a test issued as the Vault
+ * Agent would), and name resolution — Benthos runs in a private mount namespace whose /etc/hosts maps the
  * service names to 127.0.0.1, so it still connects by name and verifies each certificate for it.
  */
 import { ChildProcess, spawn } from 'child_process';
@@ -109,8 +109,10 @@ export class RealScoring {
   /**
    * The generated Benthos config of `service`, with /run/secrets, the started databases' ports and
    * the model server's port re-pointed, then `patch`; and its compose environment, re-rooted.
+   * Benthos' own metrics server (0.0.0.0:4195 in compose) moves to `metricsPort` on loopback, so
+   * parallel test files never share 4195; a config that has one needs it.
    */
-  public testConfig(service: string, patch: (config: any) => void = () => {}): { file: string; env: Record<string, string> } {
+  public testConfig(service: string, patch: (config: any) => void = () => {}, metricsPort?: number): { file: string; env: Record<string, string> } {
     const secrets = this.delivered(service);
     let text = this.tier.generated(`${service}/benthos.yaml`);
     const swap = (from: string, to: string) => {
@@ -125,6 +127,11 @@ export class RealScoring {
     if (this.modelPort !== undefined) swap('http://model-server:8080/', `http://model-server:${this.modelPort}/`);
     const config = parse(text);
     patch(config);
+    if (config.http?.enabled) {
+      if (metricsPort === undefined) throw new Error(`${service} serves metrics on ${config.http.address}: give testConfig a free metricsPort`);
+      this.overrides.push(`${service}/benthos.yaml http.address: ${config.http.address} → 127.0.0.1:${metricsPort}`);
+      config.http.address = `127.0.0.1:${metricsPort}`;
+    }
     const file = path.join(this.work, `${service}.yaml`);
     fs.writeFileSync(file, stringify(config));
     expect(fs.readFileSync(file, 'utf8')).not.toMatch(/\/run\/(secrets|vault)\//);

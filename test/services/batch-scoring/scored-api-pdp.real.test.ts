@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoredTableSql } from '../../../lib/services/batch-scoring';
-import { freePort, waitForPort } from '../../support/real-servers/free-port';
+import { freePorts, waitForPort } from '../../support/real-servers/free-port';
 import { deliveredPath, GeneratedHost } from '../../support/real-servers/generated-stack';
 import { httpsRequest } from '../../support/real-servers/https-request';
 import { issueLikeVaultAgent, opaBinary, RunningOpa, startGeneratedOpa } from '../../support/real-servers/opa';
@@ -77,11 +77,12 @@ beforeAll(async () => {
   });
   real.opaPort = opa.port;
 
-  port = await freePort();
+  let metricsPort: number;
+  [port, metricsPort] = await freePorts(2);
   const { file, env } = real.testConfig('scored-api', (c) => {
     real.overrides.push(`scored-api/benthos.yaml input.http_server.address: ${c.input.http_server.address} → 127.0.0.1:${port}`);
     c.input.http_server.address = `127.0.0.1:${port}`;
-  });
+  }, metricsPort);
   ca = real.tier.file('scored-api', 'ca.crt');
   api = real.spawnBenthos('scored-api', file, env);
   let exited: string | undefined;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoredTableSql } from '../../../lib/services/batch-scoring';
-import { freePort, waitForPort } from '../../support/real-servers/free-port';
+import { freePorts, waitForPort } from '../../support/real-servers/free-port';
 import { httpsRequest } from '../../support/real-servers/https-request';
 import { RealScoring, ScoringBenthos } from './real-support';
 
@@ -28,11 +28,12 @@ beforeAll(async () => {
     "  ('cust-1', 0.2, 'sha256:new', now() - interval '1 hour'),",
     "  ('cust-2', 0.5, 'sha256:new', now() - interval '1 hour');",
   ].join('\n'), 'scored');
-  port = await freePort();
+  let metricsPort: number;
+  [port, metricsPort] = await freePorts(2);
   const { file, env } = real.testConfig('scored-api', (c) => {
     real.overrides.push(`scored-api/benthos.yaml input.http_server.address: ${c.input.http_server.address} → 127.0.0.1:${port}`);
     c.input.http_server.address = `127.0.0.1:${port}`;
-  });
+  }, metricsPort);
   ca = real.tier.file('scored-api', 'ca.crt');
   api = real.spawnBenthos('scored-api', file, env);
   let exited: string | undefined;

@@ -21,10 +21,10 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-scored-api-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('ScoredApi: the compose service', () => {
-  it('is a hardened Z6 service exposing 8443 to its networks only', () => {
+  it('is a hardened Z6 service exposing 8443 (and 4195, metrics) to its networks only', () => {
     expect(svc.image).toBe('jeffail/benthos:4.27.0');
     expect(svc['x-mlsec'].zone).toBe('z6');
-    expect(svc.expose).toEqual(['8443']);
+    expect(svc.expose).toEqual(['8443', '4195']);
     expect(svc.ports).toBeUndefined();
     expect(svc.read_only).toBe(true);
     expect(svc.cap_drop).toEqual(['ALL']);
@@ -59,7 +59,9 @@ describe('ScoredApi: the Benthos config', () => {
     expect(config.rate_limit_resources).toEqual([{ label: 'scored_api', local: { count: 50, interval: '1s' } }]);
     expect(input.sync_response.headers).toEqual({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     expect(input.sync_response.metadata_headers).toBeUndefined();
-    expect(config.http).toEqual({ enabled: false });
+    // Benthos' own server: HTTPS metrics for Z9, with the service's certificate, no debug endpoints.
+    expect(config.http).toEqual({ enabled: true, address: '0.0.0.0:4195', debug_endpoints: false, cert_file: '/run/secrets/tls.crt', key_file: '/run/secrets/tls.key' });
+    expect(config.metrics).toEqual({ prometheus: {} });
   });
 
   it('queries each model’s table with the id as a bound parameter only', () => {

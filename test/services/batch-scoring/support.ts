@@ -1,6 +1,6 @@
 import { App, Gateway, PostgresServer, RouteAuth, Testing, Workload, Zone } from '../../../lib';
 import { OpaPolicy, OpaServer } from '../../../lib/services/opa';
-import { BatchScoringJob, BatchScoringJobProps, FeatureSource, ScoredApi, ScoredApiProps, ScoredStore } from '../../../lib/services/batch-scoring';
+import { BatchScoringJob, BatchScoringJobProps, FeatureSource, SCORED_API_PORT, ScoredApi, ScoredApiProps, ScoredStore } from '../../../lib/services/batch-scoring';
 import { consumerWorkload } from '../support';
 import { ServingHost, servingHost } from '../model-serving/support';
 
@@ -69,7 +69,7 @@ export function pdpScoringHost(options: { api?: Partial<ScoredApiProps> } = {}, 
   opa.addPolicy(OpaPolicy.routeAllowList({ package: SCORES_PACKAGE, routes: [{ client: 'core-banking', pathPrefix: '/scores/fraud-score/', methods: ['GET'] }] }));
   const api = new ScoredApi(h.vps, 'scored-api', { scored: h.scored, models: ['fraud-score', 'churn'], decisionPoint: { server: opa, package: SCORES_PACKAGE }, ...options.api });
   const gateway = new Gateway(h.vps, 'gateway', { publicAddress: '203.0.113.10' });
-  gateway.expose(api, { host: SCORES_HOST, pathPrefix: '/scores/', methods: ['GET'], auth: RouteAuth.mtls() });
+  gateway.expose(api, { host: SCORES_HOST, pathPrefix: '/scores/', methods: ['GET'], port: SCORED_API_PORT, auth: RouteAuth.mtls() });
   const consumers = ['core-banking', 'fraud-engine'].map((id) => {
     const c = consumerWorkload(h.vps, id, Zone.Z7_CONSUMERS);
     c.addTlsIdentity({ usage: 'client' });

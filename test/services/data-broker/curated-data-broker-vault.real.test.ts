@@ -5,9 +5,9 @@
  * what its own agent rendered — its certificate and the env file of its clients' token digests,
  * read from KV paths only the broker may read. Each client calls with the token its own agent
  * rendered from a KV path only that client may read; no workload here reads a secret from a
- * bootstrap file. Overridden only what a test host must: the database port, the listen address,
- * the /run/secrets and /run/vault paths, and name resolution (`curated-db` → 127.0.0.1 in a
- * private mount namespace, so the broker still verifies the database's certificate by name).
+ * bootstrap file. Overridden only what a test host must: the database port, the listen addresses
+ * (the API's and Benthos' metrics server's), the /run/secrets and /run/vault paths, and name
+ * resolution (`curated-db` → 127.0.0.1 in a private mount namespace, so the broker still verifies the database's certificate by name).
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -21,7 +21,7 @@ import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGe
 import { httpsRequest } from '../../support/real-servers/https-request';
 import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
 import { stopAll } from '../../support/real-servers/process-registry';
-import { CURATED_TABLES_SQL, RunningBroker, startBrokerBenthos } from './real-support';
+import { CURATED_TABLES_SQL, placeMetricsServer, RunningBroker, startBrokerBenthos } from './real-support';
 import { brokerHost } from './support';
 
 const BROKER = 'data-broker';
@@ -75,6 +75,7 @@ beforeAll(async () => {
   const config = parse(text);
   config.input.http_server.address = `127.0.0.1:${port}`;
   overrides.push(`input.http_server.address → 127.0.0.1:${port}`);
+  await placeMetricsServer(config, overrides);
   const file = path.join(out, '..', 'benthos.yaml');
   fs.writeFileSync(file, stringify(config));
   const svc = parse(host.files['docker-compose.yml']).services[BROKER];

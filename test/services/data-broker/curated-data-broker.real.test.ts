@@ -5,10 +5,10 @@
  * running the generated config (with `--env-file` holding the clients' token digests), called
  * over HTTPS with the internal CA and each client's delivered bearer token. The host sets
  * `requestsPerSecond: 50` (a prop) so the rate-limit case stays short.
- * Overridden only what a test host must: the database port, the listen address, the /run/secrets
- * paths (the delivered files), and name resolution — Benthos runs in a private mount namespace
- * whose /etc/hosts maps `curated-db` to 127.0.0.1, so it still connects by name and verifies the
- * server certificate for it (verify-full).
+ * Overridden only what a test host must: the database port, the listen addresses (the API's and
+ * Benthos' metrics server's), the /run/secrets paths (the delivered files), and name resolution —
+ * Benthos runs in a private mount namespace whose /etc/hosts maps `curated-db` to 127.0.0.1, so
+ * it still connects by name and verifies the server certificate for it (verify-full).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -22,7 +22,7 @@ import { httpsRequest } from '../../support/real-servers/https-request';
 import { PostgresServer as RunningPostgres, startPostgres } from '../../support/real-servers/postgres';
 import { stopAll } from '../../support/real-servers/process-registry';
 import { bootstrapTier, DataTier } from '../data-tier-fixture';
-import { CURATED_TABLES_SQL, RunningBroker, startBrokerBenthos } from './real-support';
+import { CURATED_TABLES_SQL, placeMetricsServer, RunningBroker, startBrokerBenthos } from './real-support';
 import { brokerHost, CUSTOMERS, TRANSACTIONS } from './support';
 
 /** A view that sleeps longer than the broker's statement timeout (5 s). */
@@ -100,6 +100,7 @@ beforeAll(async () => {
   const config = parse(text);
   overrides.push(`data-broker/benthos.yaml input.http_server.address: ${config.input.http_server.address} → 127.0.0.1:${port}`);
   config.input.http_server.address = `127.0.0.1:${port}`;
+  await placeMetricsServer(config, overrides);
   const file = path.join(work, 'benthos.yaml');
   fs.writeFileSync(file, stringify(config));
   const compose = parse(tier.generated('docker-compose.yml')).services['data-broker'];

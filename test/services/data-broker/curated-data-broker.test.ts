@@ -30,11 +30,11 @@ const caseOf = (c: any, name: string) => (c.pipeline.processors[1].switch as any
 const sqlOf = (c: any, name: string) => caseOf(c, name)[1].switch[0].processors[0].sql_raw;
 
 describe('CuratedDataBroker: the compose service', () => {
-  it('is a hardened Z3 service (it sits with the data), exposing only 8443, with no health check (reason recorded)', () => {
+  it('is a hardened Z3 service (it sits with the data), exposing only 8443 (and 4195, metrics), with no health check (reason recorded)', () => {
     expect(svc.image).toBe('jeffail/benthos:4.27.0');
     expect(svc['x-mlsec'].zone).toBe('z3');
     expect(svc['x-mlsec'].role).toBe('access-broker');
-    expect(svc.expose).toEqual(['8443']);
+    expect(svc.expose).toEqual(['8443', '4195']);
     expect(svc.ports).toBeUndefined();
     expect(svc.healthcheck).toBeUndefined();
     expect(svc['x-mlsec'].overrides).toEqual([{ control: 'healthcheck', setting: 'none', reason: expect.stringMatching(/FROM scratch/) }]);
@@ -116,8 +116,9 @@ describe('CuratedDataBroker: the grant', () => {
 });
 
 describe('CuratedDataBroker: the Benthos config', () => {
-  it('serves GET /datasets/<published name> only, over TLS, rate-limited, Benthos’ own server off', () => {
-    expect(config.http).toEqual({ enabled: false });
+  it('serves GET /datasets/<published name> only, over TLS, rate-limited, Benthos’ own server for HTTPS metrics only', () => {
+    expect(config.http).toEqual({ enabled: true, address: '0.0.0.0:4195', debug_endpoints: false, cert_file: '/run/secrets/tls.crt', key_file: '/run/secrets/tls.key' });
+    expect(config.metrics).toEqual({ prometheus: {} });
     expect(config.input).toEqual({
       http_server: {
         address: '0.0.0.0:8443',

@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { benthosBinary } from '../../support/real-servers/benthos';
-import { waitForPort } from '../../support/real-servers/free-port';
+import { freePort, waitForPort } from '../../support/real-servers/free-port';
 import { makeServerDir, removeServerDir, trackChild } from '../../support/real-servers/process-registry';
 
 /** A running broker: stop it, read its log. */
@@ -33,6 +33,19 @@ export async function startBrokerBenthos(args: string[], env: Record<string, str
   const stop = trackChild('data-broker', child, () => removeServerDir(dir));
   await waitForPort(port, 30_000, () => (exited ? `${exited}\n${log()}` : undefined));
   return { stop, log };
+}
+
+/**
+ * Moves Benthos' own HTTPS metrics server (`http`, 0.0.0.0:4195 in compose) to a free loopback
+ * port, so parallel test files never share 4195; recorded in `overrides`. The certificate paths
+ * are the caller's to re-point (with the rest of the config). Returns the port.
+ */
+export async function placeMetricsServer(config: any, overrides: string[]): Promise<number> {
+  const port = await freePort();
+  if (config.http?.enabled !== true || config.http.address !== '0.0.0.0:4195') throw new Error(`the broker's Benthos server is not the 4195 metrics server: ${JSON.stringify(config.http)}`);
+  overrides.push(`data-broker/benthos.yaml http.address: ${config.http.address} → 127.0.0.1:${port}`);
+  config.http.address = `127.0.0.1:${port}`;
+  return port;
 }
 
 /**

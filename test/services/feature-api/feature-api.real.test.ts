@@ -4,8 +4,8 @@
  * feature writer (another grant) seeding hashes with its own credentials; and Benthos 4.27 run
  * with the compose command (`--env-file` with the dotenv file that the bootstrap delivered or the
  * Vault Agent rendered, `-c` the generated config) and the compose environment. Overridden only
- * what a test host must: the listen address, the /run/secrets and /run/vault paths (the delivered
- * and rendered files), the store's port, and the name `feature-store`, which resolves to
+ * what a test host must: the listen addresses (the API's and that of Benthos' own metrics server),
+ * the /run/secrets and /run/vault paths (the delivered and rendered files), the store's port, and the name `feature-store`, which resolves to
  * 127.0.0.1 through an /etc/hosts bind-mounted in Benthos' own mount namespace (`unshare -m`) —
  * so Benthos still connects by name and checks the store's certificate for `feature-store`.
  */
@@ -126,6 +126,8 @@ function cliAs(host: Host, service: string, ...command: string[]) {
 /** A running API. */
 interface Api {
   readonly port: number;
+  /** The loopback port of Benthos' own HTTPS server (metrics), 4195 in compose. */
+  readonly metricsPort: number;
   readonly configFile: string;
   log(): string;
   stop(): Promise<void>;
@@ -141,6 +143,14 @@ async function startApi(host: Host, dir: string, overrides: string[]): Promise<A
   input.address = `127.0.0.1:${port}`;
   input.cert_file = reroot(host, SERVICE, 'benthos.yaml input.http_server.cert_file', input.cert_file, overrides);
   input.key_file = reroot(host, SERVICE, 'benthos.yaml input.http_server.key_file', input.key_file, overrides);
+  // Benthos' own metrics server: a free loopback port (parallel test files must not share 4195), its delivered files.
+  const metricsPort = await freePort();
+  const server = config.http;
+  expect(server).toMatchObject({ enabled: true, address: '0.0.0.0:4195', debug_endpoints: false });
+  overrides.push(`benthos.yaml http.address: ${server.address} → 127.0.0.1:${metricsPort}`);
+  server.address = `127.0.0.1:${metricsPort}`;
+  server.cert_file = reroot(host, SERVICE, 'benthos.yaml http.cert_file', server.cert_file, overrides);
+  server.key_file = reroot(host, SERVICE, 'benthos.yaml http.key_file', server.key_file, overrides);
   const configFile = path.join(dir, 'benthos.yaml');
   fs.writeFileSync(configFile, stringify(config));
 
@@ -167,11 +177,12 @@ async function startApi(host: Host, dir: string, overrides: string[]): Promise<A
   const stop = trackChild(`benthos ${configFile}`, child);
   try {
     await waitForPort(port, 30_000, () => exited);
+    await waitForPort(metricsPort, 30_000, () => exited);
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}\n--- benthos ---\n${log()}\n--- overrides ---\n${overrides.join('\n')}`);
   }
-  return { port, configFile, log, stop };
+  return { port, metricsPort, configFile, log, stop };
 }
 
 describe.each([['without Vault', false], ['with Vault', true]] as const)('the generated feature API on real Benthos and Redis (%s)', (_label, withVault) => {
@@ -299,6 +310,15 @@ describe.each([['without Vault', false], ['with Vault', true]] as const)('the ge
 
   it('speaks TLS with a certificate for its service name only', async () => {
     await expect(httpsRequest(api.port, STORE, '/features/customer_risk/c-1', { ca })).rejects.toThrow(/altnames|does not match|Hostname/i);
+  });
+
+  it('serves its Prometheus metrics over TLS for its service name, without debug endpoints', async () => {
+    const get = (urlPath: string) => httpsRequest(api.metricsPort, SERVICE, urlPath, { ca }, 'GET', undefined, { headers: { host: `${SERVICE}:4195` }, timeoutMs: 20_000 });
+    const metrics = await get('/metrics');
+    expect(metrics.status, why(metrics)).toBe(200);
+    expect(metrics.body).toMatch(/^input_received\{[^}]*\} [1-9]/m);
+    expect((await get('/debug/config/json')).status).toBe(404);
+    await expect(httpsRequest(api.metricsPort, STORE, '/metrics', { ca }, 'GET', undefined, { timeoutMs: 10_000 })).rejects.toThrow(/altnames|does not match|Hostname/i);
   });
 
   it('answers 503 without detail when the store is down (the last test: it stops Redis)', async () => {

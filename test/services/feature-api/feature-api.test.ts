@@ -46,11 +46,11 @@ const withVault = build({ vault: true });
 const both = [['without Vault', plain], ['with Vault', withVault]] as const;
 
 describe('FeatureApi: the compose service', () => {
-  it.each(both)('is a hardened Z3 service on 8443, reached only by its declared client, reaching only the store (%s)', (_label, b) => {
+  it.each(both)('is a hardened Z3 service on 8443 (and 4195, metrics), reached only by its declared client, reaching only the store (%s)', (_label, b) => {
     const svc = b.compose.services[SERVICE];
     expect(svc['x-mlsec'].zone).toBe('z3');
     expect(svc.image).toBe('jeffail/benthos:4.27.0');
-    expect(svc.expose).toEqual([String(FEATURE_API_PORT)]);
+    expect(svc.expose).toEqual([String(FEATURE_API_PORT), '4195']);
     expect(svc.ports).toBeUndefined();
     expect(svc.user).toBe('10001:10001');
     expect(svc.read_only).toBe(true);
@@ -109,7 +109,9 @@ describe('FeatureApi: the Benthos config', () => {
     expect(input.sync_response.status).toBe('${! @feature_api_status }');
     expect(input.sync_response.headers).toEqual({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     expect(input.sync_response.metadata_headers).toBeUndefined();
-    expect(plain.config.http).toEqual({ enabled: false });
+    // Benthos' own server: HTTPS metrics for Z9, with the service's certificate, no debug endpoints.
+    expect(plain.config.http).toEqual({ enabled: true, address: '0.0.0.0:4195', debug_endpoints: false, cert_file: '/run/secrets/tls.crt', key_file: '/run/secrets/tls.key' });
+    expect(plain.config.metrics).toEqual({ prometheus: {} });
     expect(plain.config.output).toEqual({ sync_response: {} });
   });
 

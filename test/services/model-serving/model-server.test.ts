@@ -124,7 +124,7 @@ describe('ModelServer: the fetch job', () => {
 
   it('is a reader of the registry gate: its token digest is in the readers\' list the gate\'s agent renders, on the readers\' listener only', () => {
     const gate = b.compose.services['registry-gate'];
-    expect(gate.expose).toEqual(['8443', '8444']);
+    expect(gate.expose).toEqual(['8443', '8444', '4195']);
     // The gate's config reads the digests from its env file; synth-out holds no token and no digest.
     const config = parse(b.assembly.file('lab/registry-gate/benthos.yaml'));
     expect(config.input.broker.inputs.map((i: any) => i.http_server.address)).toEqual(['0.0.0.0:8443', '0.0.0.0:8444']);

@@ -5,11 +5,11 @@
  * own agent renders (its server and registry-client certificate, and its clients' token digests
  * read from KV paths only the gate may read). The fetcher (reader) and the promoter (publisher)
  * call it over HTTPS with the tokens their own agents rendered from KV; MLflow's state is checked
- * directly with the trainer's certificate. The last test stops
- * MLflow (the gate must then fail closed). Re-pointed only what
- * a test host must: /run/vault and /run/secrets paths, the listen addresses, the env file (its
- * variables passed as the environment), and the name `mlflow` through a CONNECT proxy
- * (HTTPS_PROXY, so the gate still verifies MLflow's certificate for its name).
+ * directly with the trainer's certificate. The last test stops MLflow (the gate must then fail
+ * closed). Re-pointed only what a test host must: /run/vault and /run/secrets paths, the listen
+ * addresses (the two listeners and Benthos' metrics server), the env file (its variables passed as
+ * the environment), and the name `mlflow` through a CONNECT proxy (HTTPS_PROXY, so the gate still
+ * verifies MLflow's certificate for its name).
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -44,6 +44,8 @@ let gate: RunningBenthos;
 let trainer: MlflowCaller;
 let readerPort: number;
 let publisherPort: number;
+/** The loopback port of Benthos' own HTTPS server (metrics), 4195 in compose. */
+let metricsPort: number;
 let ca: Buffer;
 let readerToken: string;
 let publisherToken: string;
@@ -138,13 +140,17 @@ async function startGate(): Promise<void> {
   const out = await renderAgentFiles(host, vault, GATE);
   const secrets = path.dirname(deliveredPath(host, GATE, 'x'));
   const config = parse(host.files[`${GATE}/benthos.yaml`]);
-  [readerPort, publisherPort] = await freePorts(2);
+  [readerPort, publisherPort, metricsPort] = await freePorts(3);
   const ports: Record<string, number> = { [`0.0.0.0:${REGISTRY_GATE_READER_PORT}`]: readerPort, [`0.0.0.0:${REGISTRY_GATE_PUBLISHER_PORT}`]: publisherPort };
   for (const input of config.input.broker.inputs) {
     const s = input.http_server;
     overrides.push(`listener ${s.address} → 127.0.0.1:${ports[s.address]}`);
     s.address = `127.0.0.1:${ports[s.address]}`;
   }
+  // Benthos' own metrics server, on its own loopback port (parallel test files must not share 4195).
+  expect(config.http).toMatchObject({ enabled: true, address: '0.0.0.0:4195', debug_endpoints: false });
+  overrides.push(`http.address ${config.http.address} → 127.0.0.1:${metricsPort}`);
+  config.http.address = `127.0.0.1:${metricsPort}`;
   // Container paths in the config, re-rooted to the agent's output and the delivered files.
   const text = stringify(config).replace(/\/run\/vault\//g, `${out}/`).replace(/\/run\/secrets\//g, `${secrets}/`);
   overrides.push(`/run/vault → ${out}, /run/secrets → ${secrets}`);
@@ -329,6 +335,15 @@ describe('the generated registry gate on real Benthos and MLflow', () => {
     expect(log).toMatch(/"caller":"fetcher"/);
     expect(log).not.toContain(readerToken);
     expect(log).not.toContain(publisherToken);
+  }, 60_000);
+
+  it('serves its Prometheus metrics over TLS with its Vault certificate for its name, without debug endpoints', async () => {
+    const get = (urlPath: string) => httpsRequest(metricsPort, GATE, urlPath, { ca }, 'GET', undefined, { headers: { host: `${GATE}:4195` }, timeoutMs: 20_000 });
+    const metrics = await get('/metrics');
+    expect(metrics.status, `${metrics.body}\n${gate.log().slice(-3000)}`).toBe(200);
+    expect(metrics.body).toMatch(/^input_received\{[^}]*\} [1-9]/m);
+    expect((await get('/debug/config/json')).status).toBe(404);
+    await expect(httpsRequest(metricsPort, 'mlflow', '/metrics', { ca }, 'GET', undefined, { timeoutMs: 10_000 })).rejects.toThrow(/altnames|does not match|Hostname/i);
   }, 60_000);
 
   it('is rate limited: beyond 20 requests per second it answers 429', async () => {

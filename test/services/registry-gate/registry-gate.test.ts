@@ -46,11 +46,11 @@ function httpCalls(config: any): any[] {
 }
 
 describe('RegistryGate: the compose service', () => {
-  it('is a hardened Z5 Benthos service with two listeners, exposed only to its networks, reading its token digests from an env file its own agent renders', () => {
+  it('is a hardened Z5 Benthos service with two listeners (and 4195, metrics), exposed only to its networks, reading its token digests from an env file its own agent renders', () => {
     const svc = b.svc;
     expect(svc['x-mlsec'].zone).toBe('z5');
     expect(svc.image).toBe('jeffail/benthos:4.27.0');
-    expect(svc.expose).toEqual([String(REGISTRY_GATE_READER_PORT), String(REGISTRY_GATE_PUBLISHER_PORT)]);
+    expect(svc.expose).toEqual([String(REGISTRY_GATE_READER_PORT), String(REGISTRY_GATE_PUBLISHER_PORT), '4195']);
     expect(svc.ports).toBeUndefined();
     expect(svc.read_only).toBe(true);
     expect(svc.cap_drop).toEqual(['ALL']);
@@ -114,7 +114,9 @@ describe('RegistryGate: the Benthos config', () => {
     expect(reader.http_server.sync_response.metadata_headers).toBeUndefined();
     expect(reader.http_server.sync_response.headers).toEqual({ 'Content-Type': '${! @gate_content_type }', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     expect(b.config.output).toEqual({ sync_response: {} });
-    expect(b.config.http).toEqual({ enabled: false });
+    // Benthos' own server: HTTPS metrics for Z9, with the gate's Vault certificate, no debug endpoints.
+    expect(b.config.http).toEqual({ enabled: true, address: '0.0.0.0:4195', debug_endpoints: false, cert_file: '/run/vault/vault-tls.crt', key_file: '/run/vault/vault-tls.key' });
+    expect(b.config.metrics).toEqual({ prometheus: {} });
   });
 
   it('calls only the registry, over mTLS with its own certificate, without retries, at a target the mapping rebuilt', () => {

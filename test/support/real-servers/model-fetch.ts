@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { BENTHOS_METRICS_PORT } from '../../../lib/services/benthos';
 import { REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT } from '../../../lib/services/registry-gate';
 import { lintBenthos, RunningBenthos, startBenthos } from './benthos';
 import { freePorts } from './free-port';
@@ -71,7 +72,7 @@ export function runFetchScript(script: string, env: Readonly<Record<string, stri
 /** A registry gate running its generated config. */
 export interface RunningGate {
   readonly benthos: RunningBenthos;
-  /** The loopback port of each listener present in the config (its container port → this). */
+  /** The loopback port of each listener present in the config, Benthos' metrics server included (its container port → this). */
   readonly ports: Readonly<Record<number, number>>;
   /** Every change made to the generated config and environment, for failure messages. */
   readonly overrides: readonly string[];
@@ -81,8 +82,9 @@ export interface RunningGate {
  * Starts the RegistryGate `service` on Benthos with its generated config and what its own agent
  * renders: server and registry-client certificates, and its clients' token digests read from KV
  * (the env file's variables passed as the environment, as `--env-file` would). Re-pointed only what a test
- * host must: /run/vault and /run/secrets paths, the listen addresses (free loopback ports, each
- * routed on `proxy` as `<service>:<container port>`), and MLflow reached through `proxy`
+ * host must: /run/vault and /run/secrets paths, the listen addresses, Benthos' own metrics server's
+ * included (free loopback ports, so parallel test files never share one, each routed on `proxy` as
+ * `<service>:<container port>`), and MLflow reached through `proxy`
  * (HTTPS_PROXY), so the gate still verifies the registry's certificate for its name.
  */
 export async function startGeneratedRegistryGate(host: GeneratedHost, vault: GeneratedVault, proxy: ServiceProxy, service = 'registry-gate'): Promise<RunningGate> {
@@ -100,6 +102,12 @@ export async function startGeneratedRegistryGate(host: GeneratedHost, vault: Gen
     [ports[container]] = await freePorts(1);
     overrides.push(`listener ${s.address} → 127.0.0.1:${ports[container]}`);
     s.address = `127.0.0.1:${ports[container]}`;
+  }
+  if (config.http?.enabled) {
+    if (config.http.address !== `0.0.0.0:${BENTHOS_METRICS_PORT}`) throw new Error(`${service}: unexpected metrics server ${config.http.address}`);
+    [ports[BENTHOS_METRICS_PORT]] = await freePorts(1);
+    overrides.push(`http.address ${config.http.address} → 127.0.0.1:${ports[BENTHOS_METRICS_PORT]}`);
+    config.http.address = `127.0.0.1:${ports[BENTHOS_METRICS_PORT]}`;
   }
   const text = stringify(config).replace(/\/run\/vault\//g, `${out}/`).replace(/\/run\/secrets\//g, `${secrets}/`);
   overrides.push(`/run/vault → ${out}, /run/secrets → ${secrets}`);
@@ -120,8 +128,8 @@ export async function startGeneratedRegistryGate(host: GeneratedHost, vault: Gen
   overrides.push('HTTPS_PROXY added, standing in for the compose network\'s DNS');
   const lint = lintBenthos(configFile, env);
   if (lint.status !== 0) throw new Error(`benthos lint of ${service}'s generated config failed:\n${lint.stdout}${lint.stderr}`);
-  const listening = Object.values(ports);
-  const benthos = await startBenthos(configFile, env, { port: listening[listening.length - 1] });
+  const listening = [REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT].filter((p) => ports[p] !== undefined);
+  const benthos = await startBenthos(configFile, env, { port: ports[listening[0]] });
   for (const [container, port] of Object.entries(ports)) proxy.route(`${service}:${container}`, port);
   return { benthos, ports, overrides };
 }
