@@ -191,7 +191,7 @@ export class Z6Serving extends SecurityZone {
       host: host ?? `llm.${Vps.of(this).domain}`, pathPrefix: '/v1/chat/completions', methods: ['POST'], port: LLM_GATEWAY_PORT, auth: RouteAuth.mtls(),
       rateLimit: { average: 5, burst: 10 }, inFlight: 4,
     });
-    this.addControl({ id: 'Z6-K07', title: 'LLM gateway: fixed system prompt, input and output filters, model and host allow-lists, no message logging', builtBy: 'LlmGateway (LiteLLM content-filter guardrails; limits at the door)' });
+    this.addControl({ id: 'Z6-K07', title: 'LLM gateway: fixed system prompt, input and output filters, model and host allow-lists, spend cap per period, no message logging', builtBy: 'LlmGateway (LiteLLM content-filter guardrails, deployment budgets answering 429 past the cap; request-rate limits at the door)' });
     return this.llm;
   }
 }

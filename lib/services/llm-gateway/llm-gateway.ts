@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { canonicalYaml } from '../../core/canonical-yaml';
 import { MlsecError } from '../../core/errors';
-import { checkInteger, checkPattern, collect, describeValue } from '../../core/prop-rules';
+import { checkInteger, checkNumber, checkPattern, collect, describeValue } from '../../core/prop-rules';
 import { DNS_NAME, Vps } from '../../core/vps';
 import { VpsFile } from '../../core/vps-file';
 import { Credential } from '../../secrets/credential';
@@ -62,6 +62,16 @@ export interface LlmGatewayProps {
    */
   readonly extraOutputPatterns?: LlmFilterPattern[];
   /**
+   * The spend cap (the cost circuit breaker of Z6-K07): once the spend of a period reaches it, the
+   * gateway answers 429 without calling the provider until the period ends. Split evenly across
+   * the models (each gets `maxUsd / models`, rounded down to a micro-USD), because LiteLLM 1.80.11
+   * keeps budgets in memory per deployment only (its proxy-wide `max_budget` needs its database).
+   * Spend counts from the models' prices: set `inputUsdPerToken` on a model LiteLLM has no price for.
+   * Restarting the gateway starts a new period.
+   * @default 50 USD per 30 days
+   */
+  readonly budget?: LlmBudget;
+  /**
    * The image.
    * @default ghcr.io/berriai/litellm:v1.80.11-stable.1
    */
@@ -72,6 +82,25 @@ export interface LlmGatewayProps {
    */
   readonly resources?: ResourceLimits;
 }
+
+/** A spend cap of the gateway. */
+export interface LlmBudget {
+  /** The most the gateway spends per period, in USD (0.000001 to 1 000 000). */
+  readonly maxUsd: number;
+  /**
+   * The period after which the spend starts again from 0.
+   * @default '30d'
+   */
+  readonly period?: LlmBudgetPeriod;
+}
+
+/** Budget periods, as LiteLLM's `budget_duration` reads them. */
+export const LLM_BUDGET_PERIODS = ['1d', '7d', '30d'] as const;
+/** A budget period. */
+export type LlmBudgetPeriod = (typeof LLM_BUDGET_PERIODS)[number];
+/** The default spend cap. */
+export const DEFAULT_LLM_BUDGET: Required<LlmBudget> = { maxUsd: 50, period: '30d' };
+const MICRO_USD = 1_000_000;
 
 /** One model on the allow-list. */
 export interface LlmModelOptions {
@@ -85,7 +114,24 @@ export interface LlmModelOptions {
   readonly apiBase: string;
   /** The region the provider serves this model from (one of `allowedRegions`). */
   readonly region: string;
+  /**
+   * USD the provider charges per input (prompt) token, 0 to 0.01: LiteLLM's
+   * `input_cost_per_token`, so the spend of a model missing from LiteLLM's price list (a private
+   * or self-hosted model, else counted as free) counts against `budget`. Set with
+   * `outputUsdPerToken`.
+   * @default LiteLLM's own price list for the provider model
+   */
+  readonly inputUsdPerToken?: number;
+  /**
+   * USD the provider charges per output (completion) token, 0 to 0.01: LiteLLM's
+   * `output_cost_per_token`. Set with `inputUsdPerToken`.
+   * @default LiteLLM's own price list for the provider model
+   */
+  readonly outputUsdPerToken?: number;
 }
+
+/** The highest per-token price accepted: 10 000 USD per million tokens, far above any listed model. */
+export const MAX_USD_PER_TOKEN = 0.01;
 
 const MODEL_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 const PROVIDER_MODEL = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
@@ -100,6 +146,8 @@ const REGION = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
  * numbers, e-mail addresses and keys in the output, and logs no message content. Request and
  * concurrency limits per client are the door's (expose it through the gateway: rateLimit and
  * inFlightReq run before it), because LiteLLM without its database enforces none on this path.
+ * Spend is capped per period (`budget`, LiteLLM's in-memory deployment budgets: 429 once reached)
+ * and computed from each model's price (`inputUsdPerToken` or LiteLLM's price list).
  * Configuration only: no custom Python runs in the gateway.
  */
 export class LlmGateway extends Workload {
@@ -185,6 +233,7 @@ export class LlmGateway extends Workload {
       this.apiBaseProblem(o.apiBase),
       (this.gatewayProps.allowedRegions ?? []).includes(o.region) ? undefined : `prop 'region' must be one of allowedRegions ${describeValue(this.gatewayProps.allowedRegions)} (got ${describeValue(o.region)})`,
       this.models.some((m) => m.name === o.name) ? `prop 'name': model ${describeValue(o.name)} is already on the allow-list` : undefined,
+      ...pricingProblems(o),
     );
     this.llmProblems.push(...problems.map((m) => `${where}: ${m}`));
     this.models.push(o);
@@ -231,8 +280,13 @@ export class LlmGateway extends Workload {
   private renderConfig(): object {
     const p = this.gatewayProps;
     const models = [...this.models].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const budget = { ...DEFAULT_LLM_BUDGET, ...p.budget };
+    const share = budgetShare(budget.maxUsd, models.length);
     return {
-      model_list: models.map((m) => ({
+      // Each model twice, identical: LiteLLM 1.80.11 sends a name with one dotprompt/ deployment
+      // down a shortcut that skips the router's budget check; two identical entries share one
+      // deployment id, hence one budget, and take the routed path, where the budget is checked.
+      model_list: models.flatMap((m) => [m, m]).map((m) => ({
         model_name: m.name,
         litellm_params: {
           // dotprompt/: LiteLLM's prompt management puts the prompt file's system message first.
@@ -243,6 +297,9 @@ export class LlmGateway extends Workload {
           timeout: p.timeoutSeconds ?? 60,
           max_tokens: p.defaultMaxTokens ?? 1024,
           max_retries: 0,
+          max_budget: share,
+          budget_duration: budget.period,
+          ...(m.inputUsdPerToken === undefined ? {} : { input_cost_per_token: m.inputUsdPerToken, output_cost_per_token: m.outputUsdPerToken }),
           // OpenAI's "do not store" flag; other providers drop it (drop_params).
           ...(m.provider === 'openai' || m.provider === 'azure' ? { store: false } : {}),
         },
@@ -297,6 +354,7 @@ export class LlmGateway extends Workload {
       typeof prompt === 'string' && prompt.trim().length >= 10 && prompt.length <= 8000 ? undefined : `prop 'systemPrompt' must be text of 10 to 8000 characters (got ${describeValue(prompt)})`,
       typeof prompt === 'string' && /^\s*(system|user|assistant)\s*:/im.test(prompt) ? "prop 'systemPrompt' must not have a line starting with a role label (System:, User:, Assistant:): it would start another message" : undefined,
       typeof prompt === 'string' && /\{\{|\{%|\{#|^---/m.test(prompt) ? "prop 'systemPrompt' must not contain '{{', '{%', '{#' or a line starting with '---' (the prompt file is a Jinja template with front matter)" : undefined,
+      ...budgetProblems(p.budget, this.models.length),
       p.timeoutSeconds === undefined ? undefined : checkInteger('timeoutSeconds', p.timeoutSeconds, 1, 600),
       p.defaultMaxTokens === undefined ? undefined : checkInteger('defaultMaxTokens', p.defaultMaxTokens, 1, 200_000),
       ...(p.extraInputPatterns ?? []).map((x, i) => filterPatternProblem(`extraInputPatterns[${i}]`, x)),
@@ -304,4 +362,32 @@ export class LlmGateway extends Workload {
       this.models.length > 0 ? undefined : 'no model on the allow-list: call addModel() at least once',
     );
   }
+}
+
+/** Per-token prices come as a pair, each a finite USD amount from 0 to {@link MAX_USD_PER_TOKEN}. */
+function pricingProblems(o: LlmModelOptions): (string | undefined)[] {
+  const input = o.inputUsdPerToken;
+  const output = o.outputUsdPerToken;
+  if (input === undefined && output === undefined) return [];
+  if (input === undefined || output === undefined) {
+    return [`prop '${input === undefined ? 'inputUsdPerToken' : 'outputUsdPerToken'}' must be set together with '${input === undefined ? 'outputUsdPerToken' : 'inputUsdPerToken'}' (a price for prompt and for completion tokens)`];
+  }
+  return [checkNumber('inputUsdPerToken', input, 0, MAX_USD_PER_TOKEN), checkNumber('outputUsdPerToken', output, 0, MAX_USD_PER_TOKEN)];
+}
+
+/** Each model's part of the cap, rounded down to a micro-USD so the parts never add up to more. */
+function budgetShare(maxUsd: number, models: number): number {
+  return Math.floor((maxUsd * MICRO_USD) / Math.max(models, 1)) / MICRO_USD;
+}
+
+function budgetProblems(budget: LlmBudget | undefined, models: number): (string | undefined)[] {
+  if (budget === undefined) return [];
+  if (budget === null || typeof budget !== 'object') return [`prop 'budget' must be { maxUsd, period? } (got ${describeValue(budget)})`];
+  const max = checkNumber('budget.maxUsd', budget.maxUsd, 1 / MICRO_USD, 1_000_000);
+  return [
+    max,
+    budget.period === undefined || (LLM_BUDGET_PERIODS as readonly string[]).includes(budget.period) ? undefined : `prop 'budget.period' must be one of ${LLM_BUDGET_PERIODS.join(', ')} (got ${describeValue(budget.period)})`,
+    // LiteLLM reads a budget of 0 as "no budget": every model needs at least a micro-USD.
+    max === undefined && budgetShare(budget.maxUsd, models) <= 0 ? `prop 'budget.maxUsd' ${budget.maxUsd} is less than 0.000001 USD per model for ${models} models` : undefined,
+  ];
 }

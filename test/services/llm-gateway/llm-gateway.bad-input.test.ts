@@ -26,6 +26,12 @@ describe('LlmGateway bad input', () => {
     [{ provider: 'acme' }, "prop 'provider'", /openai, azure/],
     [{ name: 'Chat Model' }, "prop 'name'", /lower-case/],
     [{ model: '' }, "prop 'model'", /provider model id/],
+    [{ inputUsdPerToken: 0.00001 }, "prop 'outputUsdPerToken'", /set together with 'inputUsdPerToken'/],
+    [{ outputUsdPerToken: 0.00001 }, "prop 'inputUsdPerToken'", /set together with 'outputUsdPerToken'/],
+    [{ inputUsdPerToken: -0.1, outputUsdPerToken: 0.00001 }, "prop 'inputUsdPerToken'", /number from 0 to 0\.01/],
+    [{ inputUsdPerToken: 0.00001, outputUsdPerToken: Number.NaN }, "prop 'outputUsdPerToken'", /number from 0 to 0\.01/],
+    [{ inputUsdPerToken: 0.00001, outputUsdPerToken: 5 }, "prop 'outputUsdPerToken'", /number from 0 to 0\.01/],
+    [{ inputUsdPerToken: '0.00001', outputUsdPerToken: 0.00001 }, "prop 'inputUsdPerToken'", /number from 0 to 0\.01/],
   ])('refuses the model %j', (model, prop, allowed) => {
     expectClearError(build({}, model), { paths: ['lab/llm'], prop, allowed });
   });
@@ -37,6 +43,12 @@ describe('LlmGateway bad input', () => {
     [{ allowedHosts: [] }, "prop 'allowedHosts'", /non-empty list/],
     [{ allowedRegions: ['EU West'] }, "prop 'allowedRegions[0]'", /lower-case region/],
     [{ extraInputPatterns: [{ name: 'x', regex: '(' }] }, "prop 'extraInputPatterns[0].regex'", /valid regular expression/],
+    [{ budget: { maxUsd: 0 } }, "prop 'budget.maxUsd'", /number from 0\.000001 to 1000000/],
+    [{ budget: { maxUsd: -5 } }, "prop 'budget.maxUsd'", /number from 0\.000001/],
+    [{ budget: { maxUsd: Number.POSITIVE_INFINITY } }, "prop 'budget.maxUsd'", /number from/],
+    [{ budget: { maxUsd: '50' } }, "prop 'budget.maxUsd'", /number from/],
+    [{ budget: { maxUsd: 50, period: '1h' } }, "prop 'budget.period'", /1d, 7d, 30d/],
+    [{ budget: 50 }, "prop 'budget'", /maxUsd/],
   ])('refuses the props %j', (props, prop, allowed) => {
     expectClearError(build(props), { paths: ['lab/llm'], prop, allowed });
   });

@@ -20,11 +20,14 @@ import { GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedVault } 
 import { litellmBinDir, RunningLitellm, runLitellmScript, runScriptToExit } from '../../support/real-servers/litellm';
 import { baoBinary } from '../../support/real-servers/openbao';
 import { runCommand, stopAll } from '../../support/real-servers/process-registry';
-import { llmLab, SYSTEM_PROMPT } from './fixture';
+import { llmLab, PRICE, SYSTEM_PROMPT } from './fixture';
 
 const SERVICE = 'llm-gateway';
 const PROVIDER_KEY = 'sk-provider-test-0123456789abcdef';
 const SECRET_PROMPT = 'marker-prompt-7f3a9c';
+/** The test's spend cap: 50 answers of the stand-in (10 prompt + 5 completion tokens at the fixture's price). */
+const BUDGET_USD = 0.01;
+const COST_PER_CALL = 10 * PRICE.inputUsdPerToken + 5 * PRICE.outputUsdPerToken;
 
 let work: string;
 let vault: GeneratedVault;
@@ -65,7 +68,7 @@ beforeAll(async () => {
   if (!baoBinary()) throw new Error('OpenBao is not installed: run `npx projen test:deps` (tools/install-openbao.sh)');
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-llm-real-'));
   const secretsDir = path.join(work, 'secrets');
-  const { app } = llmLab({ outdir: path.join(work, 'synth-out'), secretsDir });
+  const { app } = llmLab({ outdir: path.join(work, 'synth-out'), secretsDir, props: { budget: { maxUsd: BUDGET_USD, period: '1d' } } });
   const assembly = Testing.synth(app);
   SecretsBootstrap.run(app, { secretsDir, chown: false });
   const host: GeneratedHost = { files: Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/')).map((p) => [p.slice(4), assembly.file(p)])), secretsDir, vps: 'lab' };
@@ -85,8 +88,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(etc, 'prompts', 'gateway-system.prompt'), host.files[`${SERVICE}/prompts/gateway-system.prompt`]);
   const config = parse(host.files[`${SERVICE}/config.yaml`]);
   config.litellm_settings.global_prompt_directory = path.join(etc, 'prompts');
-  overrides.push(`config api_base: ${config.model_list[0].litellm_params.api_base} → https://127.0.0.1:${providerPort}/v1`);
-  config.model_list[0].litellm_params.api_base = `https://127.0.0.1:${providerPort}/v1`;
+  overrides.push(`config api_base (every entry): ${config.model_list[0].litellm_params.api_base} → https://127.0.0.1:${providerPort}/v1`);
+  for (const m of config.model_list) m.litellm_params.api_base = `https://127.0.0.1:${providerPort}/v1`;
   fs.writeFileSync(path.join(etc, 'config.yaml'), stringify(config));
 
   const compose = parse(host.files['docker-compose.yml']);
@@ -204,6 +207,26 @@ describe('the generated LLM gateway on real LiteLLM with keys from a real OpenBa
     await expect(new Promise((resolve, reject) => {
       https.get({ host: '127.0.0.1', port, path: '/health/liveliness', servername: 'vault', ca: labCa, timeout: 10_000 }, resolve).once('error', reject);
     })).rejects.toThrow(/altnames|does not match|Hostname/i);
+  });
+
+  // Last of the calls: it spends the budget, so every later chat is refused.
+  it('answers until the spend reaches the budget, then 429 without calling the provider', async () => {
+    let refused: Reply | undefined;
+    for (let i = 0; i < 80 && !refused; i++) {
+      const reply = await chat('hello');
+      if (reply.status !== 200) refused = reply;
+    }
+    expect(refused, 'the budget was never enforced').toBeDefined();
+    expect(refused!.status, JSON.stringify(refused!.body)).toBe(429);
+    expect(JSON.stringify(refused!.body)).toMatch(/crossed budget/);
+    // Every provider call so far cost COST_PER_CALL, the model's configured price (at LiteLLM's listed
+    // gpt-4o-mini price the cap would take ~2 000 calls): refused once the spend reached the cap, at most one call past it.
+    const spent = received.length * COST_PER_CALL;
+    expect(spent).toBeGreaterThanOrEqual(BUDGET_USD - 1e-9);
+    expect(spent).toBeLessThan(BUDGET_USD + COST_PER_CALL + 1e-9);
+    const after = received.length;
+    expect((await chat('hello again')).status).toBe(429);
+    expect(received.length).toBe(after);
   });
 
   it('writes neither a key nor a prompt to its log', () => {

@@ -38,11 +38,16 @@ describe('LlmGateway', () => {
   });
 
   it('renders the allow-listed model through the fixed system prompt, with filters and limits', () => {
-    expect(config.model_list).toEqual([{
+    const entry = {
       model_name: 'chat',
-      litellm_params: { model: 'dotprompt/openai/gpt-4o-mini', prompt_id: 'gateway-system', api_base: `https://${PROVIDER_HOST}/v1`, api_key: 'os.environ/LLM_PROVIDER_OPENAI_API_KEY', timeout: 60, max_tokens: 1024, max_retries: 0, store: false },
+      litellm_params: {
+        model: 'dotprompt/openai/gpt-4o-mini', prompt_id: 'gateway-system', api_base: `https://${PROVIDER_HOST}/v1`, api_key: 'os.environ/LLM_PROVIDER_OPENAI_API_KEY',
+        timeout: 60, max_tokens: 1024, max_retries: 0, store: false, input_cost_per_token: 0.00001, output_cost_per_token: 0.00002, max_budget: 50, budget_duration: '30d',
+      },
       model_info: { region: 'eu', provider_host: PROVIDER_HOST },
-    }]);
+    };
+    // Twice, identical: one deployment id (one budget) on LiteLLM's routed path, where the budget is checked.
+    expect(config.model_list).toEqual([entry, entry]);
     expect(assembly.file('lab/llm-gateway/prompts/gateway-system.prompt')).toBe(`System: ${SYSTEM_PROMPT}\n`);
     expect(config.litellm_settings).toMatchObject({ turn_off_message_logging: true, redact_user_api_key_info: true, global_prompt_directory: '/etc/litellm/prompts' });
     expect(config.general_settings.global_max_parallel_requests, 'request limits are the door\'s (rateLimit, inFlightReq per client)').toBeUndefined();
@@ -53,6 +58,24 @@ describe('LlmGateway', () => {
     expect(output.litellm_params).toMatchObject({ mode: 'post_call', default_on: true });
     expect(output.litellm_params.patterns.filter((p: any) => p.pattern_type === 'prebuilt').map((p: any) => p.pattern_name)).toEqual(expect.arrayContaining(['br_cpf', 'credit_card', 'email']));
     expect(output.litellm_params.patterns.every((p: any) => p.action === 'MASK')).toBe(true);
+  });
+
+  it('caps spend at 50 USD per 30 days by default, split evenly across the models', () => {
+    const { app, llm } = llmLab({ props: { budget: { maxUsd: 10, period: '1d' } } });
+    llm.addModel({ name: 'local', provider: 'hosted_vllm', model: 'qwen2.5-7b', apiBase: `https://${PROVIDER_HOST}/v1`, region: 'eu' });
+    const models = parse(Testing.synth(app).file('lab/llm-gateway/config.yaml')).model_list;
+    expect(models.map((m: any) => m.model_name)).toEqual(['chat', 'chat', 'local', 'local']);
+    for (const m of models) expect(m.litellm_params).toMatchObject({ max_budget: 5, budget_duration: '1d' });
+    // No price given: LiteLLM's own list prices it (or counts it as free).
+    expect(models[2].litellm_params).not.toHaveProperty('input_cost_per_token');
+    expect(models[2].litellm_params).not.toHaveProperty('output_cost_per_token');
+    // LiteLLM's proxy-wide max_budget needs its database: it is not written, as it would enforce nothing.
+    expect(config.litellm_settings).not.toHaveProperty('max_budget');
+    const three = llmLab({ props: { budget: { maxUsd: 50 } } });
+    three.llm.addModel({ name: 'b', provider: 'openai', model: 'gpt-4o', apiBase: `https://${PROVIDER_HOST}/v1`, region: 'eu' });
+    three.llm.addModel({ name: 'c', provider: 'openai', model: 'gpt-4.1', apiBase: `https://${PROVIDER_HOST}/v1`, region: 'eu' });
+    const shares = parse(Testing.synth(three.app).file('lab/llm-gateway/config.yaml')).model_list.map((m: any) => m.litellm_params);
+    expect(shares.every((p: any) => p.max_budget === 16.666666 && p.budget_duration === '30d')).toBe(true);
   });
 
   it('gives an allowed client the flow, the gateway key file, the CA and the URL', () => {
