@@ -148,7 +148,10 @@ const REGION = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
  * inFlightReq run before it), because LiteLLM without its database enforces none on this path.
  * Spend is capped per period (`budget`, LiteLLM's in-memory deployment budgets: 429 once reached)
  * and computed from each model's price (`inputUsdPerToken` or LiteLLM's price list).
- * Configuration only: no custom Python runs in the gateway.
+ * Configuration only: no custom Python runs in the gateway. Known limit (LiteLLM 1.80): a client
+ * that sends its own `prompt_id` replaces the fixed system prompt, and no setting refuses the
+ * field — an input check in front of the gateway (a WAF rule or an OPA `llm.input` decision) has
+ * to close it.
  */
 export class LlmGateway extends Workload {
   /** The LiteLLM configuration. */
