@@ -25,9 +25,9 @@ import { ModelReleaseRecord, modelSigningRequest } from '../../../lib/services/m
 import { freePorts } from '../../support/real-servers/free-port';
 import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedPostgres, startGeneratedVault } from '../../support/real-servers/generated-stack';
 import { minioBinaries, MinioServer as RunningMinio } from '../../support/real-servers/minio';
-import { MlflowCaller, mlflowBinDir, mlflowRequest, RunningMlflow, startMlflow } from '../../support/real-servers/mlflow';
+import { MlflowCaller, mlflowBinDir, mlflowRequest, RunningMlflow } from '../../support/real-servers/mlflow';
 import { benthosBinary } from '../../support/real-servers/benthos';
-import { busyboxCurlPath, FetchRun, runFetchScript, RunningGate, startGeneratedRegistryGate } from '../../support/real-servers/model-fetch';
+import { busyboxCurlPath, FetchRun, runFetchScript, RunningGate, startGeneratedRegistry, startGeneratedRegistryGate } from '../../support/real-servers/model-fetch';
 import { PostgresServer as RunningPostgres } from '../../support/real-servers/postgres';
 import { startGeneratedModelStore } from '../../support/real-servers/model-store';
 import { stopAll } from '../../support/real-servers/process-registry';
@@ -68,19 +68,9 @@ async function startModelStore(): Promise<void> {
   ({ minio } = await startGeneratedModelStore(host, vault, compose));
 }
 
-/** MLflow from its generated start script, as in the MLflow real test (its model-store name through the proxy). */
+/** MLflow from its generated files (test/support/real-servers/model-fetch.ts), and the trainer's client of it. */
 async function startRegistry(): Promise<void> {
-  const mlflowOut = await renderAgentFiles(host, vault, 'mlflow');
-  const [port] = await freePorts(1);
-  const script = host.files['mlflow/start.sh'].replace('--host 0.0.0.0 --port 5000', `--host 127.0.0.1 --port ${port}`);
-  const secrets = path.dirname(deliveredPath(host, 'mlflow', 'x'));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(compose.services.mlflow.environment as Record<string, string>)) env[k] = String(v).replace(/^\/run\/vault\//, `${mlflowOut}/`).replace(/^\/run\/secrets\//, `${secrets}/`);
-  Object.assign(env, { BACKEND_PGPORT: String(pg.port), PGHOSTADDR: '127.0.0.1', MLFLOW_S3_ENDPOINT_URL: `https://model-store:${minio.port}`, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: '127.0.0.1' });
-  const trainerOut = await renderAgentFiles(host, vault, 'trainer');
-  trainer = { port, servername: 'mlflow', ca: read(deliveredPath(host, 'trainer', 'ca.crt')), cert: read(path.join(trainerOut, 'vault-tls.crt')), key: read(path.join(trainerOut, 'vault-tls.key')) };
-  mlflow = await startMlflow({ script, env, probe: () => mlflowRequest(trainer, 'GET', '/health').then((r) => r.status, () => undefined) });
-  proxy.route('mlflow:5000', port);
+  ({ mlflow, trainer } = await startGeneratedRegistry(host, vault, proxy, { pg: pg.port, modelStore: minio.port }));
 }
 
 /** The trainer's JSON call straight to MLflow; fails on a non-200. */

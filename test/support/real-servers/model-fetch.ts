@@ -14,6 +14,7 @@ import { REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT } from '../../.
 import { lintBenthos, RunningBenthos, startBenthos } from './benthos';
 import { freePorts } from './free-port';
 import { deliveredPath, GeneratedHost, GeneratedVault, renderAgentFiles } from './generated-stack';
+import { MlflowCaller, mlflowRequest, RunningMlflow, startMlflow } from './mlflow';
 import { ServiceProxy } from './traefik';
 
 /** What a finished fetch left behind. */
@@ -132,4 +133,34 @@ export async function startGeneratedRegistryGate(host: GeneratedHost, vault: Gen
   const benthos = await startBenthos(configFile, env, { port: ports[listening[0]] });
   for (const [container, port] of Object.entries(ports)) proxy.route(`${service}:${container}`, port);
   return { benthos, ports, overrides };
+}
+
+/** MLflow started from its generated files, and the test's own trainer client of it. */
+export interface RunningRegistry {
+  /** The server. */
+  readonly mlflow: RunningMlflow;
+  /** The `trainer` workload's mTLS client (its agent-rendered certificate). */
+  readonly trainer: MlflowCaller;
+}
+
+/**
+ * MLflow from its generated start script and compose environment, as in the MLflow real test:
+ * its agent-rendered files, the registry database on `pgPort`, the model store through `proxy`
+ * (which then also routes `mlflow:5000`); only the listen address and those ports change.
+ */
+export async function startGeneratedRegistry(host: GeneratedHost, vault: GeneratedVault, proxy: ServiceProxy, ports: { readonly pg: number; readonly modelStore: number }): Promise<RunningRegistry> {
+  const compose = parse(host.files['docker-compose.yml']);
+  const mlflowOut = await renderAgentFiles(host, vault, 'mlflow');
+  const [port] = await freePorts(1);
+  const script = host.files['mlflow/start.sh'].replace('--host 0.0.0.0 --port 5000', `--host 127.0.0.1 --port ${port}`);
+  const secrets = path.dirname(deliveredPath(host, 'mlflow', 'x'));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(compose.services.mlflow.environment as Record<string, string>)) env[k] = String(v).replace(/^\/run\/vault\//, `${mlflowOut}/`).replace(/^\/run\/secrets\//, `${secrets}/`);
+  Object.assign(env, { BACKEND_PGPORT: String(ports.pg), PGHOSTADDR: '127.0.0.1', MLFLOW_S3_ENDPOINT_URL: `https://model-store:${ports.modelStore}`, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: '127.0.0.1' });
+  const trainerOut = await renderAgentFiles(host, vault, 'trainer');
+  const read = (p: string) => fs.readFileSync(p);
+  const trainer: MlflowCaller = { port, servername: 'mlflow', ca: read(deliveredPath(host, 'trainer', 'ca.crt')), cert: read(path.join(trainerOut, 'vault-tls.crt')), key: read(path.join(trainerOut, 'vault-tls.key')) };
+  const mlflow = await startMlflow({ script, env, probe: () => mlflowRequest(trainer, 'GET', '/health').then((r) => r.status, () => undefined) });
+  proxy.route('mlflow:5000', port);
+  return { mlflow, trainer };
 }
