@@ -108,7 +108,8 @@ export const BENTHOS_METRICS_PORT = 4195;
 /**
  * A workload whose whole behaviour is one Benthos configuration (`<service>/benthos.yaml`), which
  * the subclass renders in `renderConfig` once the construct tree is complete. Benthos' own HTTP
- * server stays off (`http.enabled: false`); the service trusts the internal CA (`SSL_CERT_FILE`)
+ * server is off, or with `metrics` serves only `/metrics` over TLS on {@link BENTHOS_METRICS_PORT};
+ * the service trusts the internal CA (`SSL_CERT_FILE`)
  * and holds one certificate — Vault-issued when `vault` is given. Secrets a config needs inline
  * (a Redis password in a URL) come from `addEnvFile`, a dotenv file the Vault Agent renders and
  * Benthos reads with `--env-file`, so neither the config nor the compose file carries them.
