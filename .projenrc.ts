@@ -93,6 +93,11 @@ project.addTask('gen:s3-policy', {
   exec: 'tsx tools/generate-s3-policy-validator.ts',
 });
 
+project.addTask('gen:agent-templates', {
+  description: 'Regenerate lib/vault/agent/generated/ (the precompiled Vault Agent templates) from agent-template-sources.ts',
+  exec: 'tsx tools/generate-agent-templates.ts',
+});
+
 project.addTask('gen:rules', {
   description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',
   exec: 'tsx tools/generate-rules-doc.ts',

@@ -38,6 +38,12 @@ export interface IDocumentProducer extends IConstruct {
    * produced the offending value.
    */
   verifyDocuments(documents: readonly RenderedDocument[]): ValidationIssue[];
+  /**
+   * Files that no verification and no synth phase reads, finished after the phases so that work
+   * started earlier on another thread (a diagram layout) overlaps them.
+   * @default none
+   */
+  renderDeferredDocuments?(): RenderedDocument[];
 }
 
 /** Brand helpers so producers are found without `instanceof` across package copies. */

@@ -7,6 +7,7 @@ export * from './canonical-json';
 export * from './canonical-yaml';
 export * from './document';
 export * from './errors';
+export * from './structured-text';
 export * from './names';
 export * from './prop-rules';
 export * from './synthesizer';

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { Assembly, AssemblyFile, MANIFEST_FILE } from './assembly';
 import { canonicalJson } from './canonical-json';
-import { DocumentProducers, RenderedDocument } from './document';
+import { DocumentProducers, IDocumentProducer, RenderedDocument } from './document';
 import { MlsecError, ValidationError, ValidationIssue, VerificationError } from './errors';
 import { SynthPhases } from './synth-phase';
 
@@ -18,7 +18,8 @@ export interface SynthesizeOptions {
 /**
  * The synth pipeline (ARCHITECTURE.md §3): validate every construct (all errors at once) →
  * render every document in memory → verify each against its real schema → registered phases
- * (the posture check) → assemble with a manifest. Nothing here writes to disk.
+ * (the posture check) → deferred documents (read by nothing above) → assemble with a manifest.
+ * Nothing here writes to disk.
  */
 export function synthesize(root: IConstruct, options: SynthesizeOptions = {}): Assembly {
   const constructs = root.node.findAll();
@@ -30,7 +31,25 @@ export function synthesize(root: IConstruct, options: SynthesizeOptions = {}): A
   if (invalid.length > 0) throw new ValidationError(invalid);
 
   const producers = constructs.filter(DocumentProducers.isProducer);
-  const rendered = producers.map((p) => ({ producer: p, documents: renderSafely(p) }));
+  const deferred = new Set(producers.filter((p) => p.renderDeferredDocuments !== undefined));
+  try {
+    return assemble(root, producers, deferred, options);
+  } catch (err) {
+    // Deferred work (a layout thread) is collected even when synth fails, so nothing outlives it.
+    for (const p of deferred) {
+      try {
+        p.renderDeferredDocuments?.();
+      } catch {
+        // the synth's own error is the one to report
+      }
+    }
+    throw err;
+  }
+}
+
+/** Render → verify → phases → deferred documents → manifest; `deferred` loses each producer it has collected. */
+function assemble(root: IConstruct, producers: readonly IDocumentProducer[], deferred: Set<IDocumentProducer>, options: SynthesizeOptions): Assembly {
+  const rendered = producers.map((p) => ({ producer: p, documents: renderSafely(p, () => p.renderDocuments()) }));
 
   const unverified: ValidationIssue[] = [];
   for (const { producer, documents } of rendered) unverified.push(...producer.verifyDocuments(documents));
@@ -47,6 +66,10 @@ export function synthesize(root: IConstruct, options: SynthesizeOptions = {}): A
   const phased: RenderedDocument[] = [];
   for (const phase of SynthPhases.all()) phased.push(...phase.run({ root, documents: [...documents, ...phased] }));
   add(phased);
+  add([...deferred].flatMap((p) => {
+    deferred.delete(p);
+    return renderSafely(p, () => p.renderDeferredDocuments!());
+  }));
   add([{
     path: MANIFEST_FILE,
     producer: root.node.path || '<app>',
@@ -55,9 +78,9 @@ export function synthesize(root: IConstruct, options: SynthesizeOptions = {}): A
   return assembly;
 }
 
-function renderSafely(producer: IConstruct & { renderDocuments(): RenderedDocument[] }): RenderedDocument[] {
+function renderSafely(producer: IConstruct, render: () => RenderedDocument[]): RenderedDocument[] {
   try {
-    return producer.renderDocuments();
+    return render();
   } catch (err) {
     if (err instanceof MlsecError) throw err;
     throw new MlsecError(`[${producer.node.path}] rendering failed: ${(err as Error)?.message ?? String(err)}`);

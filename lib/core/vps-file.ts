@@ -4,14 +4,19 @@ import { ValidationIssue } from './errors';
 import { MlsecError } from './errors';
 import { checkedId } from './names';
 import { describeValue } from './prop-rules';
+import { StructuredText } from './structured-text';
 import { Vps } from './vps';
 
 /** Props of a {@link VpsFile}. */
 export interface VpsFileProps {
   /** Path below the Vps folder, `/`-separated, e.g. `app/settings.json`. */
   readonly path: string;
-  /** The file's text, or a function called at synth so later mutations still reach it. */
-  readonly content: string | (() => string);
+  /**
+   * The file's text, or a function called at synth so later mutations still reach it. A
+   * {@link StructuredText} also hands its data and key positions to verification and the posture
+   * rules, so synth does not parse its own output again.
+   */
+  readonly content: string | (() => string | StructuredText);
   /**
    * The document kind the posture rules audit it as (`vault-policy`, `vault-config`, …).
    * @default none (not audited)
@@ -24,20 +29,21 @@ export interface VpsFileProps {
   readonly data?: () => unknown;
   /**
    * Checks the rendered text with the consumer's own parser or schema; each returned message is
-   * a verification error (the synth writes nothing).
+   * a verification error (the synth writes nothing). `data` is the text's data when the content
+   * is a {@link StructuredText}.
    * @default none
    */
-  readonly verify?: (content: string) => string[];
+  readonly verify?: (content: string, data: unknown) => string[];
 }
 
 /** A plain text file in the Vps folder (a config a workload mounts read-only). */
 export class VpsFile extends Construct implements IDocumentProducer {
   /** Path below the Vps folder. */
   public readonly path: string;
-  private readonly content: string | (() => string);
+  private readonly content: string | (() => string | StructuredText);
   private readonly kind?: string;
   private readonly data?: () => unknown;
-  private readonly verify?: (content: string) => string[];
+  private readonly verify?: (content: string, data: unknown) => string[];
 
   constructor(scope: Construct, id: string, props: VpsFileProps) {
     super(scope, checkedId(scope, id));
@@ -66,20 +72,21 @@ export class VpsFile extends Construct implements IDocumentProducer {
   }
 
   public renderDocuments(): RenderedDocument[] {
-    const text = typeof this.content === 'function' ? this.content() : this.content;
-    if (typeof text !== 'string') {
-      throw new MlsecError(`[${this.node.path}] prop 'content' must produce a string (got ${describeValue(text)})`);
+    const produced = typeof this.content === 'function' ? this.content() : this.content;
+    const path = `${Vps.of(this).name}/${this.path}`;
+    const kind = this.kind === undefined ? {} : { kind: this.kind };
+    if (StructuredText.isStructuredText(produced)) {
+      return [{ path, content: produced.text, producer: this.node.path, ...kind, data: produced.data, locations: produced.locations }];
     }
-    return [{
-      path: `${Vps.of(this).name}/${this.path}`, content: text, producer: this.node.path,
-      ...(this.kind === undefined ? {} : { kind: this.kind }),
-      ...(this.data === undefined ? {} : { data: this.data() }),
-    }];
+    if (typeof produced !== 'string') {
+      throw new MlsecError(`[${this.node.path}] prop 'content' must produce a string or a StructuredText (got ${describeValue(produced)})`);
+    }
+    return [{ path, content: produced, producer: this.node.path, ...kind, ...(this.data === undefined ? {} : { data: this.data() }) }];
   }
 
   public verifyDocuments(documents: readonly RenderedDocument[]): ValidationIssue[] {
     const verify = this.verify;
     if (!verify) return [];
-    return documents.flatMap((d) => verify(d.content).map((message) => ({ path: this.node.path, message: `${d.path}: ${message}` })));
+    return documents.flatMap((d) => verify(d.content, d.data).map((message) => ({ path: this.node.path, message: `${d.path}: ${message}` })));
   }
 }

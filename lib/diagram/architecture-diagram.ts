@@ -87,16 +87,21 @@ export class ArchitectureDiagram extends Construct implements IDocumentProducer 
   }
 
   public renderDocuments(): RenderedDocument[] {
-    const vps = Vps.of(this);
     const dot = this.toDot();
-    const base = `${vps.name}/${this.fileName}`;
     // The layout started at validation is reused only for the same DOT (and only once).
-    const job = this.pending?.dot === dot ? this.pending.job : startDotToSvg(dot);
+    if (this.pending?.dot !== dot) this.pending = { dot, job: startDotToSvg(dot) };
+    return [{ path: `${this.basePath()}.dot`, content: dot, producer: this.node.path }];
+  }
+
+  /** The SVG, collected after the posture check: the layout runs on another core meanwhile. */
+  public renderDeferredDocuments(): RenderedDocument[] {
+    const job = this.pending?.job ?? startDotToSvg(this.toDot());
     this.pending = undefined;
-    return [
-      { path: `${base}.dot`, content: dot, producer: this.node.path },
-      { path: `${base}.svg`, content: job.svg(), producer: this.node.path },
-    ];
+    return [{ path: `${this.basePath()}.svg`, content: job.svg(), producer: this.node.path }];
+  }
+
+  private basePath(): string {
+    return `${Vps.of(this).name}/${this.fileName}`;
   }
 
   public verifyDocuments(): ValidationIssue[] {

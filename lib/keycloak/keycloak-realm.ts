@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { sortKeys } from '../core/canonical-json';
 import { checkedId } from '../core/names';
 import { checkInteger, describeValue } from '../core/prop-rules';
+import { StructuredText } from '../core/structured-text';
 import { VpsFile } from '../core/vps-file';
 import { KeycloakClient, KeycloakServiceAccountClientOptions, KeycloakWebClientOptions } from './keycloak-client';
 import { ATTRIBUTE_VALUE, AUDIENCE, REALM_NAME, ROLE_NAME, SCOPE_NAME, baseUrlProblem, checkDescription, checkName } from './keycloak-checks';
@@ -152,7 +152,7 @@ export class KeycloakRealm extends Construct {
       path: `keycloak/realm-${typeof this.realmName === 'string' && REALM_NAME.test(this.realmName) ? this.realmName : 'invalid'}.json`,
       kind: 'keycloak-realm',
       // Canonical JSON (sorted keys, two-space indent), with the realm's identity first for readers.
-      content: () => JSON.stringify(sortKeys(this.document(), ['realm', 'displayName', 'enabled']), null, 2) + '\n',
+      content: () => StructuredText.json(this.document(), ['realm', 'displayName', 'enabled']),
     });
     this.node.addValidation({ validate: () => [...this.problemsFound, ...this.propProblems(), ...this.referenceProblems()] });
   }

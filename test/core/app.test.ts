@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { App, Image, MlsecError, sha256, synthesize, ValidationError, VerificationError, Vps, Workload, Zone } from '../../lib';
+import { Construct } from 'constructs';
+import { App, DocumentProducers, IDocumentProducer, Image, MlsecError, RenderedDocument, sha256, synthesize, ValidationError, ValidationIssue, VerificationError, Vps, Workload, Zone } from '../../lib';
 import { labApp, simpleWorkload, tempDir, treeDigest } from '../support/fixtures';
 import { RENDERING_ONLY } from '../support/fixtures';
 
@@ -141,5 +142,46 @@ describe('App synth pipeline', () => {
     simpleWorkload(vps, 'feature_store');
     simpleWorkload(vps, 'Feature-Store');
     expect(() => synthesize(vps.node.root)).toThrow(/service name 'feature-store' collides after normalization with the one of construct 'lab\/feature_store\/Service'; rename one of 'lab\/feature_store\/Service' and 'lab\/Feature-Store\/Service'/);
+  });
+});
+
+describe('deferred documents', () => {
+  /** A producer whose second file is slow work collected after the posture phase. */
+  class SlowPicture extends Construct implements IDocumentProducer {
+    public readonly seen: string[] = [];
+    constructor(scope: Construct, id: string) {
+      super(scope, id);
+      DocumentProducers.mark(this);
+    }
+    public renderDocuments(): RenderedDocument[] {
+      this.seen.push('render');
+      return [{ path: 'lab/picture.dot', content: 'digraph {}\n', producer: this.node.path }];
+    }
+    public verifyDocuments(): ValidationIssue[] {
+      this.seen.push('verify');
+      return [];
+    }
+    public renderDeferredDocuments(): RenderedDocument[] {
+      this.seen.push('deferred');
+      return [{ path: 'lab/picture.svg', content: '<svg/>\n', producer: this.node.path }];
+    }
+  }
+
+  it('are written and listed in the manifest, after the posture report was made without them', () => {
+    const { vps } = labApp();
+    simpleWorkload(vps, 'api');
+    const picture = new SlowPicture(vps, 'Picture');
+    const assembly = synthesize(vps.node.root);
+    expect(assembly.file('lab/picture.svg')).toBe('<svg/>\n');
+    expect(JSON.parse(assembly.file('manifest.json')).files.map((f: any) => f.path)).toContain('lab/picture.svg');
+    expect(picture.seen).toEqual(['render', 'verify', 'deferred']);
+  });
+
+  it('are still collected once when synth fails after rendering, and the synth error is the one reported', () => {
+    const { vps } = labApp();
+    simpleWorkload(vps, 'api').service.addOverride('cap_drop', 'ALL');
+    const picture = new SlowPicture(vps, 'Picture');
+    expect(() => synthesize(vps.node.root)).toThrow(VerificationError);
+    expect(picture.seen.filter((s) => s === 'deferred')).toHaveLength(1);
   });
 });

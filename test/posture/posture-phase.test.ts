@@ -159,4 +159,19 @@ describe('positions recorded while writing', () => {
     expect(fromSynth.length).toBeGreaterThan(0);
     expect(fromSynth).toEqual(fromParse);
   });
+
+  it('locate the findings of every audited file (Traefik, realm, policies too) where parsing all written files does', async () => {
+    const { DOCUMENT_KINDS, DocumentProducers, evaluateRules, PostureModel, RuleCatalog, SourceDocument } = await import('../../lib');
+    const { app, vps } = lab();
+    const assembly = Testing.synth(app);
+    const audited = vps.node.findAll().filter(DocumentProducers.isProducer).flatMap((p) => p.renderDocuments())
+      .filter((d) => (DOCUMENT_KINDS as readonly string[]).includes(d.kind ?? ''));
+    expect(new Set(audited.map((d) => d.kind)).size).toBe(DOCUMENT_KINDS.length);
+    const parsed = await Promise.all(audited.map((d) => SourceDocument.parse(d.kind as any, d.path, assembly.file(d.path))));
+    const at = (f: { file: string; granularId: string; line: number; column: number }) => `${f.file} ${f.granularId}@${f.line}:${f.column}`;
+    const fromSynth = JSON.parse(assembly.file('lab/posture/report.json')).findings.map(at).sort();
+    const fromParse = evaluateRules(new PostureModel(parsed), RuleCatalog.rules()).map(at).sort();
+    expect(new Set(fromSynth.map((f: string) => f.split(' ')[0])).size).toBeGreaterThan(3);
+    expect(fromSynth).toEqual(fromParse);
+  });
 });

@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../../core/canonical-json';
 /** What a bucket grant allows: `read-delete` is for a job that moves objects away (staging → raw). */
 export type BucketAccess = 'read' | 'write' | 'read-delete';
 
@@ -60,7 +61,7 @@ const SID: Readonly<Record<BucketAccess, string>> = { 'read': 'Read', 'write': '
  */
 export function policyDocument(grants: readonly BucketGrant[]): PolicyDocument {
   const statements: PolicyStatement[] = [];
-  const sorted = [...grants].sort((a, b) => key(a).localeCompare(key(b)));
+  const sorted = [...grants].sort((a, b) => compareCodePoints(key(a), key(b)));
   sorted.forEach((g, i) => {
     const sid = `${SID[g.access]}${i + 1}`;
     statements.push({ Sid: sid, Effect: 'Allow', Action: [...BUCKET_ACTIONS[g.access]], Resource: [`arn:aws:s3:::${g.bucket}/${g.prefix}*`] });

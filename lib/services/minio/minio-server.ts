@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { canonicalJson } from '../../core/canonical-json';
 import { describeValue } from '../../core/prop-rules';
+import { StructuredText } from '../../core/structured-text';
 import { Vps } from '../../core/vps';
 import { VpsFile } from '../../core/vps-file';
 import { Credential } from '../../secrets/credential';
@@ -202,7 +203,7 @@ export class MinioServer extends Workload {
       return;
     }
     const credential = new Credential(this, `User-${name}`, { name: `${this.serviceName}-user-${name}`, description: `secret key of MinIO user '${name}' on ${this.node.path}` });
-    const policy = new VpsFile(this, `Policy-${name}`, { path: `${this.serviceName}/policies/${name}.json`, kind: 's3-policy', content: () => canonicalJson(this.policyOf(name)) });
+    const policy = new VpsFile(this, `Policy-${name}`, { path: `${this.serviceName}/policies/${name}.json`, kind: 's3-policy', content: () => StructuredText.json(this.policyOf(name)) });
     this.users.set(name, { workload, credential, policy });
     this.bootstrapJob.mountFile(policy, `${CONFIG_DIR}/policies/${name}.json`);
     workload.connections.allowTo(this, { port: MINIO_PORT });

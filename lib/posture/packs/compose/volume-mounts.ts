@@ -35,8 +35,20 @@ export interface Mount {
 
 const PROPAGATION = /^r?(shared|slave|private)$/;
 
+// Seven rules read every service's mounts; the data is frozen, so one parse per service is enough.
+const parsed = new WeakMap<object, readonly Mount[]>();
+
 /** Every readable entry of the service's `volumes:` (other shapes are skipped). */
-export function mountsOf(service: ComposeService): Mount[] {
+export function mountsOf(service: ComposeService): readonly Mount[] {
+  let mounts = parsed.get(service.data);
+  if (mounts === undefined) {
+    mounts = parseMounts(service);
+    if (Object.isFrozen(service.data)) parsed.set(service.data, mounts);
+  }
+  return mounts;
+}
+
+function parseMounts(service: ComposeService): Mount[] {
   const list = asList(service.data.volumes);
   if (!list) return [];
   const volumes = asMap(asMap(service.document.data)?.volumes);

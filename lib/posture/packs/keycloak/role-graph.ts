@@ -4,6 +4,7 @@
  * master realm, `admin`, `create-realm` and the `<realm>-realm` clients' admin roles).
  */
 import type { DocumentPath } from '../../source-document';
+import { compareCodePoints } from '../../../core/canonical-json';
 import { RealmView, asArray, asRecord, asString, isRecord, realmName, realmPath } from './realm-fields';
 
 /** Admin roles of the `realm-management` client that let their holder take over the realm. */
@@ -101,7 +102,7 @@ export class RoleGraph {
       if (this.isSensitive(role)) found.push(role);
       stack.push(...(this.composites.get(key(role)) ?? []));
     }
-    return found.sort((a, b) => roleLabel(a).localeCompare(roleLabel(b)));
+    return found.sort((a, b) => compareCodePoints(roleLabel(a), roleLabel(b)));
   }
 
   /**
