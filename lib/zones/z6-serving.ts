@@ -2,7 +2,7 @@ import { MlsecError } from '../core/errors';
 import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
-import { LLM_GATEWAY_PORT, LlmGateway, LlmGatewayProps, LlmModelOptions } from '../services/llm-gateway/llm-gateway';
+import { LlmGateway, LlmGatewayProps, LlmModelOptions } from '../services/llm-gateway/llm-gateway';
 import { BatchScoringJob, FeatureSource } from '../services/batch-scoring/batch-scoring-job';
 import { SCORED_API_PORT, ScoredApi } from '../services/batch-scoring/scored-api';
 import type { ScoredApiDecisionPoint } from '../services/batch-scoring/scored-api-authz';
@@ -180,18 +180,22 @@ export class Z6Serving extends SecurityZone {
   /**
    * Adds the LLM gateway (the platform's only egress and only holder of provider keys) and routes
    * it as part of the Z6 door: `POST /v1/chat/completions` on its own host, client certificates,
-   * the door's per-client rate and in-flight limits in front of the gateway key.
+   * the door's per-client rate and in-flight limits, then a WAF hop (`llm-waf`, block mode) that
+   * lets only JSON bodies of `LLM_REQUEST_FIELDS` through — so no client field reaches
+   * LiteLLM's own request options (a `prompt_id` would replace the fixed system prompt) — in front
+   * of the gateway key.
    */
   public addLlmGateway(options: ServingLlmOptions): LlmGateway {
     if (this.llm) throw new MlsecError(`[${this.node.path}] addLlmGateway: the zone has its LLM gateway already ('${this.llm.node.path}'); one gateway holds all provider keys`);
     const { models, host, ...props } = options ?? ({} as ServingLlmOptions);
     this.llm = new LlmGateway(this, 'llm-gateway', { ...props, vault: this.servingProps.vault });
     for (const model of models ?? []) this.llm.addModel(model);
-    this.servingProps.gateway?.expose(this.llm, {
-      host: host ?? `llm.${Vps.of(this).domain}`, pathPrefix: '/v1/chat/completions', methods: ['POST'], port: LLM_GATEWAY_PORT, auth: RouteAuth.mtls(),
+    const route = this.llm.addRequestFieldFilter('llm-waf');
+    this.servingProps.gateway?.expose(route.workload, {
+      host: host ?? `llm.${Vps.of(this).domain}`, pathPrefix: route.pathPrefix, methods: ['POST'], port: route.port, auth: RouteAuth.mtls(),
       rateLimit: { average: 5, burst: 10 }, inFlight: 4,
     });
-    this.addControl({ id: 'Z6-K07', title: 'LLM gateway: fixed system prompt, input and output filters, model and host allow-lists, spend cap per period, no message logging', builtBy: 'LlmGateway (LiteLLM content-filter guardrails, deployment budgets answering 429 past the cap; request-rate limits at the door)' });
+    this.addControl({ id: 'Z6-K07', title: 'LLM gateway: fixed system prompt, input and output filters, model and host allow-lists, spend cap per period, no message logging', builtBy: 'LlmGateway (LiteLLM content-filter guardrails, deployment budgets answering 429 past the cap; request-rate limits at the door) behind llm-waf, which refuses every request field but the chat-completion ones (no client prompt_id, metadata or api_base reaches LiteLLM)' });
     return this.llm;
   }
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createLab } from '../../apps/lab';
 import { App, Testing } from '../../lib';
+import { LLM_REQUEST_FIELDS } from '../../lib/services/llm-gateway';
 
 function lab() {
   const app = new App({ outdir: 'synth-out', secretsDir: 'secrets' });
@@ -16,14 +17,14 @@ function lab() {
   const merged = { routers: {} as Record<string, any>, middlewares: {} as Record<string, any>, services: {} as Record<string, any> };
   for (const d of dynamic) for (const k of ['routers', 'middlewares', 'services'] as const) Object.assign(merged[k], d.http?.[k] ?? {});
   const realm = JSON.parse(assembly.file('lab/keycloak/realm-lab.json'));
-  return { compose, merged, realm, tls: dynamic.find((d) => d.tls)?.tls };
+  return { compose, merged, realm, tls: dynamic.find((d) => d.tls)?.tls, llmWaf: assembly.file('lab/llm-waf/modsecurity.conf') };
 }
 
 const DATA_STORES = /(^|\/)(postgres|redis|minio\/minio|hashicorp\/vault|openbao\/openbao)(:|@)/;
 const hostOf = (rule: string) => /Host\(`([^`]+)`\)/.exec(rule)?.[1];
 
 describe('reference lab: edge and identity across artifacts', () => {
-  const { compose, merged, realm, tls } = lab();
+  const { compose, merged, realm, tls, llmWaf } = lab();
   const services = compose.services as Record<string, any>;
 
   it('routes every router to an existing compose service, on a port that service listens on', () => {
@@ -57,7 +58,7 @@ describe('reference lab: edge and identity across artifacts', () => {
   it('has exactly two doors (Z1 ingestion, Z6 inference) with client certificates, and admin UIs behind OIDC and the allow-list', () => {
     const zoneOf = (router: any) => services[new URL(merged.services[router.service].loadBalancer.servers[0].url).hostname].labels['mlsec.zone'];
     const doors = Object.entries(merged.routers).filter(([, r]) => ['z1', 'z6'].includes(zoneOf(r)));
-    expect(doors.map(([n]) => n).sort()).toEqual(['ingest-transactions', 'llm-gateway', 'model-server', 'scored-api']); // ingestion (through the WAF), inference, the LLM gateway and the stored scores
+    expect(doors.map(([n]) => n).sort()).toEqual(['ingest-transactions', 'llm-waf', 'model-server', 'scored-api']); // ingestion (through the WAF), inference, the LLM gateway (through its field filter) and the stored scores
     const host = (name: string) => /Host\(`([^`]+)`\)/.exec(merged.routers[name].rule)![1];
     // The stored scores share the inference host: still two public doors.
     expect(host('scored-api')).toBe(host('model-server'));
@@ -123,5 +124,20 @@ describe('reference lab: edge and identity across artifacts', () => {
     }
     expect(script.split('\n').pop()).toBe('exec /opt/keycloak/bin/kc.sh start --import-realm');
     expect(JSON.stringify(keycloak.environment)).not.toMatch(/PASSWORD"?:"?[^/]/);
+  });
+
+  it('sends the LLM door through llm-waf, which lets only chat-completion fields reach LiteLLM', () => {
+    expect(new URL(merged.services[merged.routers['llm-waf'].service].loadBalancer.servers[0].url).hostname).toBe('llm-waf');
+    // The gateway has no network to the LLM gateway; only the field filter does.
+    expect(services.gateway['x-mlsec'].flows.map((f: { to: string }) => f.to)).not.toContain('llm-gateway');
+    expect(services['llm-waf']['x-mlsec'].flows).toContainEqual({ to: 'llm-gateway', port: 4000 });
+    expect(llmWaf).toMatch(/^SecRuleEngine On$/m);
+    expect(llmWaf).not.toMatch(/^Include /m);
+    const allowed = /ARGS_NAMES "!@rx \^json\\\.\(\?:([a-z_|]+)\)/.exec(llmWaf)?.[1].split('|');
+    expect(allowed).toEqual([...LLM_REQUEST_FIELDS].sort());
+    // LiteLLM acts on these request fields (prompt_id replaces the fixed system prompt): never allowed.
+    for (const field of ['prompt_id', 'prompt_variables', 'prompt_version', 'metadata', 'tags', 'guardrails', 'api_key', 'api_base', 'base_url', 'fallbacks', 'mock_response', 'caching', 'cache']) {
+      expect(allowed, field).not.toContain(field);
+    }
   });
 });

@@ -100,7 +100,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'feature-api-vault-agent': ['z8'],
       'feature-store': ['z3'], // reached only by the feature API and the curation pool (its writer)
       'feature-store-vault-agent': ['z8'], // the store's own certificate and ACL hashes come from Vault
-      'gateway': ['edge', 'z1', 'z1-z4', 'z1-z6', 'z1-z8', 'z1-z9'], // the doors (z1: the WAF; z6: model server, LLM gateway), the UIs (z4 MLflow, z9 Grafana), the IdP and its OIDC proxies (z8); never Vault or a data store
+      'gateway': ['edge', 'z1', 'z1-z4', 'z1-z6', 'z1-z8', 'z1-z9'], // the doors (z1: the WAF; z6: model server, the LLM gateway's field filter), the UIs (z4 MLflow, z9 Grafana), the IdP and its OIDC proxies (z8); never Vault or a data store
       'gateway-vault-agent': ['z8'],
       'grafana': ['z1-z9', 'z8-z9', 'z9'],
       'grafana-vault-agent': ['z8'],
@@ -115,8 +115,10 @@ describe('reference lab (apps/lab.ts)', () => {
       'lake-bootstrap-vault-agent': ['z8'],
       'lake-vault-agent': ['z8'],
       'lake-volume-init': 'none',
-      'llm-gateway': ['egress', 'z1-z6'], // the only service with egress
+      'llm-gateway': ['egress', 'z6'], // the only service with egress; clients reach it through llm-waf only
       'llm-gateway-vault-agent': ['z8'],
+      'llm-waf': ['z1-z6', 'z6'], // the LLM door's request-field filter
+      'llm-waf-vault-agent': ['z8'],
       'loki': ['z9'],
       'loki-vault-agent': ['z8'],
       'mlflow': ['z1-z4', 'z4', 'z4-z5'], // the UI through the gateway; its database and artifact store in Z5, never the lake or Z3 (ZONE-05)

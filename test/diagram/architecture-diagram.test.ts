@@ -47,7 +47,7 @@ describe('architecture diagram of the reference lab', () => {
     const ingress = g.filter((x) => x.title.startsWith('internet->'));
     expect(ingress.map((x) => [x.title, x.cls])).toEqual([['internet->gateway', 'edge ingress']]);
     const doors = g.filter((x) => x.cls === 'edge door').map((x) => x.title).sort();
-    expect(doors).toEqual(['gateway->llm-gateway', 'gateway->model-server', 'gateway->scored-api', 'gateway->waf']);
+    expect(doors).toEqual(['gateway->llm-waf', 'gateway->model-server', 'gateway->scored-api', 'gateway->waf']);
     expect(g.find((x) => x.id === 'svc-gateway')?.cls).toBe('node service gateway');
     // Admin routes (the IdP, its console) are drawn apart from the doors.
     expect(g.filter((x) => x.cls === 'edge admin').map((x) => x.title)).toContain('gateway->keycloak');

@@ -1,2 +1,3 @@
 export * from './llm-filters';
 export * from './llm-gateway';
+export * from './llm-request-filter';

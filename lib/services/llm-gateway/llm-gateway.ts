@@ -14,7 +14,9 @@ import { ResourceLimits } from '../../workload/security-profile';
 import { Workload } from '../../workload/workload';
 import { WorkloadGraph } from '../../workload/workload-graph';
 import { Zone } from '../../workload/zone';
+import type { WafRoute } from '../waf/crs-waf';
 import { filterPatternProblem, inputFilterPatterns, LlmFilterPattern, outputFilterPatterns } from './llm-filters';
+import { addRequestFieldFilter, LLM_REQUEST_FIELDS } from './llm-request-filter';
 
 /** The HTTPS port the gateway serves the OpenAI-compatible API on. */
 export const LLM_GATEWAY_PORT = 4000;
@@ -148,10 +150,10 @@ const REGION = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
  * inFlightReq run before it), because LiteLLM without its database enforces none on this path.
  * Spend is capped per period (`budget`, LiteLLM's in-memory deployment budgets: 429 once reached)
  * and computed from each model's price (`inputUsdPerToken` or LiteLLM's price list).
- * Configuration only: no custom Python runs in the gateway. Known limit (LiteLLM 1.80): a client
- * that sends its own `prompt_id` replaces the fixed system prompt, and no setting refuses the
- * field — an input check in front of the gateway (a WAF rule or an OPA `llm.input` decision) has
- * to close it.
+ * Configuration only: no custom Python runs in the gateway. LiteLLM (1.80) also obeys request
+ * fields of its own — a client's `prompt_id` replaces the fixed system prompt — and no setting
+ * refuses them, so a client must reach it only through a hop that lets {@link LLM_REQUEST_FIELDS}
+ * alone through: `addRequestFieldFilter` (which `Z6Serving.addLlmGateway` calls).
  */
 export class LlmGateway extends Workload {
   /** The LiteLLM configuration. */
@@ -247,6 +249,15 @@ export class LlmGateway extends Workload {
       this.providerKeys.set(o.provider, variable);
       this.writeStartScript();
     }
+  }
+
+  /**
+   * Puts the request-field filter in front of the gateway (a CrsWaf `id` in its zone, see
+   * {@link LLM_REQUEST_FIELDS}) and returns its route; expose that instead of the gateway:
+   * `gateway.expose(route.workload, { pathPrefix: route.pathPrefix, port: route.port, … })`.
+   */
+  public addRequestFieldFilter(id = 'llm-waf'): WafRoute {
+    return addRequestFieldFilter(this, id, this.gatewayProps.vault, LLM_GATEWAY_PORT);
   }
 
   /**

@@ -67,6 +67,20 @@ export interface CrsWafProps {
    */
   readonly allowedContentTypes?: string[];
   /**
+   * Whether the OWASP Core Rule Set runs. Off for a hop whose only job is `allowedJsonFields`
+   * (the LLM door: CRS's SQL and XSS signatures match ordinary prompts), with the reason, which
+   * the posture report prints as this hop's control text.
+   * @default on
+   */
+  readonly coreRuleSet?: { readonly enabled: false; readonly reason: string };
+  /**
+   * The top-level JSON fields a request body may carry. With it, every request must be
+   * `application/json` (else 415), and a body with any other top-level field — or one that is not
+   * a JSON object — is refused with 403 before the backend sees it. Needs `mode: 'block'`.
+   * @default none (no field check)
+   */
+  readonly allowedJsonFields?: string[];
+  /**
    * CRS release in the image (its `crs_setup_version`); change it with `image`.
    * @default '4.18.0'
    */
@@ -115,6 +129,7 @@ const PATH_PREFIX = /^\/[A-Za-z0-9._~\-/]*$/;
 /** A media type without parameters, e.g. `application/json`. */
 const MEDIA_TYPE = /^[a-z]+\/[a-z0-9][a-z0-9.+-]{0,62}$/;
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
+const JSON_FIELD = /^[a-z_][a-z0-9_]{0,63}$/;
 
 /**
  * The WAF hop of a door (CONTROLS.md Z1-K08, §5 #4; Z1 by default, or Z6): nginx with
@@ -132,8 +147,8 @@ export class CrsWaf extends Workload {
   public readonly nginxConfig: VpsFile;
   /** `<service>/modsecurity.conf`: the engine, limits, audit log, and the CRS includes. */
   public readonly modSecurityConfig: VpsFile;
-  /** `<service>/crs-setup.conf`. */
-  public readonly crsSetup: VpsFile;
+  /** `<service>/crs-setup.conf`; none when CRS is off. */
+  public readonly crsSetup?: VpsFile;
   /** The protected backends, in the order `protect` was called. */
   public readonly routes: WafRoute[] = [];
   private readonly wafProblems: string[] = [];
@@ -154,6 +169,8 @@ export class CrsWaf extends Workload {
       healthCheck: HealthCheck.command(['curl', '-fsS', '-o', '/dev/null', `http://127.0.0.1:${WAF_HEALTH_PORT}/healthz`]),
     });
     this.mode = p.mode ?? 'detect';
+    // Recorded with the workload's other lifted defaults (x-mlsec.overrides in the compose file).
+    if (p.coreRuleSet?.enabled === false && typeof p.coreRuleSet.reason === 'string') this.securityOverrides.push({ control: 'waf-core-rule-set', setting: 'off', reason: p.coreRuleSet.reason });
     const tls = p.vault
       ? p.vault.enablePki().grantIssue(this, { usage: 'server-and-client', ttlHours: 48 })
       : this.tlsFilesOf(this.addTlsIdentity({ usage: 'server-and-client' }));
@@ -169,12 +186,14 @@ export class CrsWaf extends Workload {
       requestBodyLimitBytes: bodyLimit,
       crsVersion,
       allowedContentTypes: p.allowedContentTypes ?? ['application/json'],
+      coreRuleSet: p.coreRuleSet?.enabled !== false,
+      allowedJsonFields: Array.isArray(p.allowedJsonFields) ? [...p.allowedJsonFields].sort() : undefined,
       crsRulesDir: WAF_IMAGE_PATHS.crsRulesDir,
       crsSetupFile: `${CONFIG_DIR}/crs-setup.conf`,
       unicodeMapFile: WAF_IMAGE_PATHS.unicodeMapFile,
       tmpDir: '/tmp',
     };
-    this.crsSetup = new VpsFile(this, 'CrsSetup', { path: `${this.serviceName}/crs-setup.conf`, content: () => renderCrsSetup(engine, header('OWASP CRS setup')) });
+    if (engine.coreRuleSet) this.crsSetup = new VpsFile(this, 'CrsSetup', { path: `${this.serviceName}/crs-setup.conf`, content: () => renderCrsSetup(engine, header('OWASP CRS setup')) });
     this.modSecurityConfig = new VpsFile(this, 'ModSecurity', { path: `${this.serviceName}/modsecurity.conf`, content: () => renderModSecurityConf(engine, header('ModSecurity configuration')) });
     this.nginxConfig = new VpsFile(this, 'Nginx', {
       path: `${this.serviceName}/nginx.conf`,
@@ -202,7 +221,7 @@ export class CrsWaf extends Workload {
     });
     this.mountFile(this.nginxConfig, `${CONFIG_DIR}/nginx.conf`);
     this.mountFile(this.modSecurityConfig, `${CONFIG_DIR}/modsecurity.conf`);
-    this.mountFile(this.crsSetup, `${CONFIG_DIR}/crs-setup.conf`);
+    if (this.crsSetup) this.mountFile(this.crsSetup, `${CONFIG_DIR}/crs-setup.conf`);
     this.node.addValidation({
       validate: () => [
         ...this.wafProblems,
@@ -215,6 +234,7 @@ export class CrsWaf extends Workload {
           p.outboundAnomalyThreshold === undefined ? undefined : checkInteger('outboundAnomalyThreshold', p.outboundAnomalyThreshold, 1, 10_000),
           p.requestBodyLimitBytes === undefined ? undefined : checkInteger('requestBodyLimitBytes', p.requestBodyLimitBytes, 1024, 1024 * 1024 * 1024),
           p.crsVersion === undefined ? undefined : checkPattern('crsVersion', p.crsVersion, VERSION, 'a CRS release "major.minor.patch" such as "4.18.0"'),
+          ...this.fieldProblems(p),
           p.allowedContentTypes === undefined || (Array.isArray(p.allowedContentTypes) && p.allowedContentTypes.length > 0 && p.allowedContentTypes.every((t) => typeof t === 'string' && MEDIA_TYPE.test(t)))
             ? undefined : `prop 'allowedContentTypes' must be a non-empty list of lower-case media types such as 'application/json' (got ${describeValue(p.allowedContentTypes)})`,
         ),
@@ -256,6 +276,24 @@ export class CrsWaf extends Workload {
     return this.routes.flatMap((r) => flows
       .filter((f) => f.to === r.backend && f.from !== this && f.from._role === 'edge-gateway')
       .map((f) => `protect(${r.backend.node.path}): the gateway '${f.from.node.path}' also reaches it directly on ${f.port}, around the WAF; expose the WAF instead (gateway.expose(route.workload, { pathPrefix: route.pathPrefix, port: route.port, … }))`));
+  }
+
+  private fieldProblems(p: CrsWafProps): string[] {
+    const problems: string[] = [];
+    const crs = p.coreRuleSet;
+    if (crs !== undefined && (crs === null || typeof crs !== 'object' || crs.enabled !== false || typeof crs.reason !== 'string' || crs.reason.trim().length < 10)) {
+      problems.push(`prop 'coreRuleSet' turns CRS off only as { enabled: false, reason: '<why, at least 10 characters>' } (got ${describeValue(crs)})`);
+    }
+    const fields = p.allowedJsonFields;
+    if (fields === undefined) {
+      if (crs?.enabled === false) problems.push("prop 'coreRuleSet': a WAF without CRS and without 'allowedJsonFields' checks nothing; set 'allowedJsonFields' or keep CRS on");
+      return problems;
+    }
+    if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string' && JSON_FIELD.test(f)) || new Set(fields).size !== fields.length) {
+      problems.push(`prop 'allowedJsonFields' must be a non-empty list of distinct field names of lower-case letters, digits and "_" (got ${describeValue(fields)})`);
+    }
+    if ((p.mode ?? 'detect') !== 'block') problems.push(`prop 'allowedJsonFields' needs mode 'block': a field allow-list that only logs protects nothing (got mode ${describeValue(p.mode ?? 'detect')})`);
+    return problems;
   }
 
   /** Service names of the workloads with a declared flow to the WAF (the gateway, once it exposes it). */

@@ -20,6 +20,10 @@ export interface ModSecuritySettings {
   readonly crsVersion: string;
   /** Media types the routes accept (CRS `tx.allowed_request_content_type`). */
   readonly allowedContentTypes: readonly string[];
+  /** Whether CRS runs (its setup and rules are included). */
+  readonly coreRuleSet: boolean;
+  /** The top-level JSON fields request bodies may carry; undefined: no field check. */
+  readonly allowedJsonFields?: readonly string[];
   /** The CRS rules folder in the container. */
   readonly crsRulesDir: string;
   /** The CRS setup file in the container (included before the rules). */
@@ -43,7 +47,7 @@ export function renderModSecurityConf(s: ModSecuritySettings, header: string): s
   return [
     header,
     '',
-    `# ${s.mode === 'block' ? 'Blocking: CRS anomaly scores above the thresholds are denied (403).' : 'Detection only: matches are logged, nothing is blocked (CONTROLS.md §5 #4: start in detect).'}`,
+    `# ${s.mode === 'detect' ? 'Detection only: matches are logged, nothing is blocked (CONTROLS.md §5 #4: start in detect).' : s.coreRuleSet ? 'Blocking: CRS anomaly scores above the thresholds are denied (403).' : 'Blocking: the rules below deny what they match.'}`,
     `SecRuleEngine ${s.mode === 'block' ? 'On' : 'DetectionOnly'}`,
     '',
     '# Request bodies are inspected (JSON and XML by their processors) and bounded; larger ones are refused (413).',
@@ -82,10 +86,29 @@ export function renderModSecurityConf(s: ModSecuritySettings, header: string): s
     'SecAuditLogType Serial',
     'SecAuditLog /dev/stdout',
     '',
-    `Include ${s.crsSetupFile}`,
-    `Include ${s.crsRulesDir}/*.conf`,
+    ...fieldAllowList(s.allowedJsonFields),
+    ...(s.coreRuleSet
+      ? [`Include ${s.crsSetupFile}`, `Include ${s.crsRulesDir}/*.conf`]
+      : ['# The OWASP Core Rule Set is off on this hop (see the construct\'s coreRuleSet reason).']),
     '',
   ].join('\n');
+}
+
+/**
+ * The request-field allow-list: JSON bodies only (a backend that parses any body as JSON would
+ * otherwise read fields no rule saw), and no argument but `json.<allowed field>…` — so no other
+ * top-level field, no top-level array, no query parameter. ModSecurity's JSON processor decodes
+ * escapes in keys, so `prompt\u005fid` is `prompt_id` here too. Logs the argument name, never its value.
+ */
+function fieldAllowList(fields: readonly string[] | undefined): string[] {
+  if (fields === undefined) return [];
+  return [
+    `# Request-field allow-list: top-level JSON fields ${fields.join(', ')}; anything else is refused.`,
+    'SecRule &REQUEST_HEADERS:Content-Type "@eq 0" "id:200100,phase:1,t:none,deny,status:415,log,msg:\'Request without a media type on a JSON-only route\'"',
+    'SecRule REQUEST_HEADERS:Content-Type "!@rx ^application/json(?:;|$)" "id:200101,phase:1,t:none,t:lowercase,t:removeWhitespace,deny,status:415,log,msg:\'Request media type not allowed on a JSON-only route\'"',
+    `SecRule ARGS_NAMES "!@rx ^json\\.(?:${fields.join('|')})(?:\\.|$)" "id:200102,phase:2,t:none,deny,status:403,log,msg:'Request field not on the route allow-list',logdata:'%{MATCHED_VAR}'"`,
+    '',
+  ];
 }
 
 /** `crs-setup.conf`: anomaly scoring, the paranoia level (CRS 3 and CRS 4 names) and the thresholds. */

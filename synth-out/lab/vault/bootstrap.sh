@@ -53,6 +53,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write lake "$C/policies/lake.hcl"
 "$V" policy write lake-bootstrap "$C/policies/lake-bootstrap.hcl"
 "$V" policy write llm-gateway "$C/policies/llm-gateway.hcl"
+"$V" policy write llm-waf "$C/policies/llm-waf.hcl"
 "$V" policy write loki "$C/policies/loki.hcl"
 "$V" policy write mlflow "$C/policies/mlflow.hcl"
 "$V" policy write mlsec-approle-deliverer "$C/policies/mlsec-approle-deliverer.hcl"
@@ -96,6 +97,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/lake token_policies=lake token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/lake-bootstrap token_policies=lake-bootstrap token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/llm-gateway token_policies=llm-gateway token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/llm-waf token_policies=llm-waf token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/loki token_policies=loki token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/mlflow token_policies=mlflow token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/model-server-fetch token_policies=model-server-fetch token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -210,6 +212,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/keycloak @"$C/pki/keycloak.json"
 "$V" write pki_int/roles/lake @"$C/pki/lake.json"
 "$V" write pki_int/roles/llm-gateway @"$C/pki/llm-gateway.json"
+"$V" write pki_int/roles/llm-waf @"$C/pki/llm-waf.json"
 "$V" write pki_int/roles/loki @"$C/pki/loki.json"
 "$V" write pki_int/roles/mlflow @"$C/pki/mlflow.json"
 "$V" write pki_int/roles/model-store @"$C/pki/model-store.json"

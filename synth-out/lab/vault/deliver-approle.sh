@@ -44,6 +44,7 @@ deliver keycloak-vault-agent 1000:1000 keycloak
 deliver lake-bootstrap-vault-agent 10001:10001 lake-bootstrap
 deliver lake-vault-agent 10001:10001 lake
 deliver llm-gateway-vault-agent 10001:10001 llm-gateway
+deliver llm-waf-vault-agent 101:101 llm-waf
 deliver loki-vault-agent 10001:10001 loki
 deliver mlflow-vault-agent 10001:10001 mlflow
 deliver model-server-fetch-vault-agent 10001:10001 model-server-fetch

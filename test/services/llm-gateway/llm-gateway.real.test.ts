@@ -120,8 +120,8 @@ afterAll(async () => {
 interface Reply { readonly status: number; readonly body: any }
 
 /** A chat request over HTTPS, verifying the gateway's Vault-issued certificate for its service name. */
-function chat(content: string, options: { key?: string | null; model?: string } = {}): Promise<Reply> {
-  const body = JSON.stringify({ model: options.model ?? 'chat', messages: [{ role: 'user', content }] });
+function chat(content: string, options: { key?: string | null; model?: string; extra?: Record<string, unknown> } = {}): Promise<Reply> {
+  const body = JSON.stringify({ model: options.model ?? 'chat', messages: [{ role: 'user', content }], ...options.extra });
   const key = options.key === undefined ? clientKey : options.key;
   return new Promise((resolve, reject) => {
     const req = https.request({
@@ -156,6 +156,19 @@ describe('the generated LLM gateway on real LiteLLM with keys from a real OpenBa
     expect(call.body.messages.at(-1)).toEqual({ role: 'user', content: `hello ${SECRET_PROMPT}` });
     expect(call.body.store).toBe(false);
     expect(call.body.max_tokens).toBe(1024);
+  });
+
+  it('obeys a client prompt_id when reached directly — why the LLM door lets only chat-completion fields through (llm-waf)', async () => {
+    const before = received.length;
+    // LiteLLM 1.80.11 drops the fixed system prompt when the client names another prompt, even
+    // one that does not exist; no setting refuses the field. The door's llm-waf refuses it (403,
+    // test/services/waf/field-allow-list.real.test.ts), so only a caller inside Z6 could do this.
+    const r = await chat('hello', { extra: { prompt_id: 'no-such-prompt' } });
+    expect(r.status, why()).toBe(200);
+    const sent = received.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].body.messages).toEqual([{ role: 'user', content: 'hello' }]);
+    expect(JSON.stringify(sent[0].body)).not.toContain(SYSTEM_PROMPT);
   });
 
   it('answers 401 without the gateway key or with a wrong one, calling no provider', async () => {

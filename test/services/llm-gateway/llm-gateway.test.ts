@@ -2,6 +2,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Testing } from '../../../lib';
+import { LLM_REQUEST_FIELDS } from '../../../lib/services/llm-gateway';
 import { llmLab, PROVIDER_HOST, SYSTEM_PROMPT } from './fixture';
 
 const { app } = llmLab();
@@ -89,5 +90,29 @@ describe('LlmGateway', () => {
   it('is deterministic', () => {
     expect(Testing.synth(llmLab().app).file('lab/llm-gateway/config.yaml')).toBe(configText);
     expect(configText).toMatchSnapshot();
+  });
+});
+
+describe('LlmGateway.addRequestFieldFilter', () => {
+  const lab = llmLab();
+  const route = lab.llm.addRequestFieldFilter();
+  const out = Testing.synth(lab.app);
+  const services = parse(out.file('lab/docker-compose.yml')).services;
+
+  it('puts a block-mode WAF without CRS in the gateway\'s zone in front of it, on the chat-completions path', () => {
+    expect(route).toMatchObject({ pathPrefix: '/v1/chat/completions', port: 8443, backend: lab.llm, backendPort: 4000 });
+    expect(route.workload.node.path).toBe('lab/llm-waf');
+    expect(route.workload.mode).toBe('block');
+    expect(services['llm-waf'].labels['mlsec.zone']).toBe('z6');
+    expect(services['llm-waf']['x-mlsec'].flows).toContainEqual({ to: 'llm-gateway', port: 4000 });
+    expect(services['llm-waf']['x-mlsec'].overrides).toContainEqual(expect.objectContaining({ control: 'waf-core-rule-set', setting: 'off' }));
+  });
+
+  it('lets through only the chat-completion fields, none of the LiteLLM options a client could abuse', () => {
+    const modsec = out.file('lab/llm-waf/modsecurity.conf');
+    const allowed = /ARGS_NAMES "!@rx \^json\\\.\(\?:([a-z_|]+)\)/.exec(modsec)?.[1].split('|');
+    expect(allowed).toEqual([...LLM_REQUEST_FIELDS].sort());
+    expect(allowed).toEqual(expect.arrayContaining(['messages', 'model', 'max_tokens', 'temperature', 'stream']));
+    for (const field of ['prompt_id', 'prompt_variables', 'prompt_version', 'metadata', 'guardrails', 'api_key', 'api_base', 'base_url', 'fallbacks', 'mock_response']) expect(allowed, field).not.toContain(field);
   });
 });

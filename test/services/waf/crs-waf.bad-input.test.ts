@@ -84,3 +84,27 @@ describe('CrsWaf bad input', () => {
     rejects({}, /needs a Workload/, /Workload/, (w) => w.protect({} as Workload, { port: 8443, pathPrefix: '/x' }));
   });
 });
+
+describe('CrsWaf bad input: CRS off and the request-field allow-list', () => {
+  const off = { enabled: false, reason: 'the hop only checks request fields' };
+
+  it('accepts CRS off with a field allow-list in block mode', () => {
+    expect(() => Testing.synth(lab({ mode: 'block', coreRuleSet: off, allowedJsonFields: ['model'] }))).not.toThrow();
+  });
+
+  it.each([[{ enabled: false }], [{ enabled: false, reason: 'short' }], [{ enabled: true, reason: 'why would one say this' }], [false], ['off']])('refuses coreRuleSet %j (off only with a reason)', (coreRuleSet) => {
+    rejects({ mode: 'block', coreRuleSet, allowedJsonFields: ['model'] }, "prop 'coreRuleSet'", /\{ enabled: false, reason/);
+  });
+
+  it('refuses CRS off without a field allow-list: the hop would check nothing', () => {
+    rejects({ mode: 'block', coreRuleSet: off }, "prop 'coreRuleSet'", /checks nothing/);
+  });
+
+  it.each([[[]], [['Model']], [['prompt-id']], [['model', 'model']], ['model'], [[1]]])('refuses the field allow-list %j', (allowedJsonFields) => {
+    rejects({ mode: 'block', allowedJsonFields } as any, "prop 'allowedJsonFields'", /distinct field names of lower-case letters, digits and "_"/);
+  });
+
+  it('refuses a field allow-list that would only log (detect mode)', () => {
+    rejects({ allowedJsonFields: ['model'] }, "prop 'allowedJsonFields'", /needs mode 'block'/);
+  });
+});

@@ -8,103 +8,15 @@
  * audit log names the CRS rule. Both: no request body or Authorization value in any log line,
  * plain HTTP refused, callers without the declared client certificate refused.
  */
-import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import * as os from 'os';
-import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../../support/real-servers/free-port';
-import { requireWafPackages, rerootWafFiles, RunningNginx, startNginx, testNginxConfig, wafPackageVersions } from '../../support/real-servers/nginx-waf';
-import { httpsRequest } from '../../support/real-servers/https-request';
-import { registerCleanup, stopAll } from '../../support/real-servers/process-registry';
-import { bootstrapTier, DataTier } from '../data-tier-fixture';
-import { BACKEND, buildWafLab, PROTECTED_PATH } from './waf-fixture';
-import type { WafMode } from '../../../lib/services/waf';
+import { requireWafPackages, wafPackageVersions } from '../../support/real-servers/nginx-waf';
+import { stopAll } from '../../support/real-servers/process-registry';
+import { PROTECTED_PATH } from './waf-fixture';
+import { auditEntries, Reply, request, SECRET_TOKEN, startWaf, WafUnderTest } from './waf-real-fixture';
 
-/** A request the backend received. */
-interface Received {
-  readonly method: string;
-  readonly url: string;
-  readonly body: string;
-  readonly clientCn: string;
-}
-
-/** A TLS backend with the bootstrap's certificate for `ingest-transactions`, requiring a client certificate from the internal CA. */
-async function startBackend(t: DataTier, port: number): Promise<{ received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server = https.createServer({
-    cert: t.file(BACKEND, 'tls.crt'), key: t.file(BACKEND, 'tls.key'), ca: t.file(BACKEND, 'ca.crt'),
-    requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
-  }, (req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => {
-      const cert = (req.socket as import('tls').TLSSocket).getPeerCertificate();
-      received.push({ method: req.method ?? '', url: req.url ?? '', body, clientCn: String(cert?.subject?.CN ?? '') });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":true}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  registerCleanup(close, `waf test backend :${port}`);
-  return { received, close };
-}
-
-interface Reply {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** What a WAF instance under test is. */
-interface WafUnderTest {
-  readonly mode: WafMode;
-  readonly tier: DataTier;
-  readonly nginx: RunningNginx;
-  readonly port: number;
-  readonly received: Received[];
-  readonly overrides: string[];
-}
-
-const SECRET_TOKEN = 'Bearer mlsec-secret-token-4f1c9e';
 const SECRET_FIELD = 'cpf-123.456.789-09-never-logged';
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-waf-real-'));
-// Registered first, so stopAll removes it after every server that used it, even when one fails to stop.
-registerCleanup(() => fs.rmSync(work, { recursive: true, force: true }), 'waf test work dir');
-const running: WafUnderTest[] = [];
-
-/** A request to the WAF as the gateway (its client certificate), or as `as` (another delivered identity). */
-function request(w: WafUnderTest, method: string, urlPath: string, body?: string, opts: { as?: { service: string; cert: string; key: string }; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const who = opts.as ?? { service: 'gateway', cert: 'clienttls.crt', key: 'clienttls.key' };
-  const tls = { ca: w.tier.file('gateway', 'ca.crt'), cert: w.tier.file(who.service, who.cert), key: w.tier.file(who.service, who.key) };
-  return httpsRequest(w.port, 'waf', urlPath, tls, method, body, { headers: { host: 'ingest.lab.example.com', authorization: SECRET_TOKEN, ...opts.headers }, timeoutMs: 20_000 });
-}
-
-async function startWaf(mode: WafMode): Promise<WafUnderTest> {
-  const lab = buildWafLab({ mode });
-  const tier = bootstrapTier(lab.app);
-  registerCleanup(() => tier.cleanup(), `waf ${mode} secrets`);
-  const dir = path.join(work, mode);
-  const secretsDir = path.join(dir, 'secrets');
-  fs.mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
-  for (const name of ['tls.crt', 'tls.key', 'ca.crt']) fs.writeFileSync(path.join(secretsDir, name), tier.file('waf', name), { mode: 0o600 });
-  const [httpsPort, healthPort, backendPort] = await freePorts(3);
-  const backend = await startBackend(tier, backendPort);
-  const files = rerootWafFiles({
-    nginxConf: tier.generated('waf/nginx.conf'), modSecurityConf: tier.generated('waf/modsecurity.conf'), crsSetup: tier.generated('waf/crs-setup.conf'),
-    dir, secretsDir, httpsPort, healthPort, backends: { [`${BACKEND}:8443`]: backendPort },
-  });
-  const check = testNginxConfig(files.nginxConfPath);
-  expect(check.status, `nginx -t refused the generated config:\n${check.output}\n${files.overrides.join('\n')}`).toBe(0);
-  const nginx = await startNginx(files.nginxConfPath, httpsPort);
-  const w = { mode, tier, nginx, port: httpsPort, received: backend.received, overrides: files.overrides };
-  running.push(w);
-  return w;
-}
-
-/** The audit-log lines (JSON with a `transaction`) nginx wrote to stdout. */
-function auditEntries(w: WafUnderTest): any[] {
-  return w.nginx.stdout().split('\n').filter((l) => l.startsWith('{"transaction"')).map((l) => JSON.parse(l));
-}
 
 /** The CRS rule ids in the audit entries of requests to `uriPart`. */
 function ruleIdsFor(w: WafUnderTest, uriPart: string): string[] {
@@ -132,8 +44,8 @@ let detect: WafUnderTest;
 
 beforeAll(async () => {
   requireWafPackages(); // throws naming tools/install-test-deps.sh when missing
-  block = await startWaf('block');
-  detect = await startWaf('detect');
+  block = await startWaf({ mode: 'block' }, 'block');
+  detect = await startWaf({ mode: 'detect' }, 'detect');
 }, 180_000);
 
 afterAll(() => stopAll());

@@ -166,3 +166,30 @@ describe('CrsWaf: modsecurity.conf and crs-setup.conf', () => {
     await expect(block.setup).toMatchFileSnapshot('__snapshots__/crs-setup.conf');
   });
 });
+
+describe('CrsWaf: a request-field allow-list without CRS (the LLM door hop)', () => {
+  const lab = buildWafLab({ mode: 'block', coreRuleSet: { enabled: false, reason: 'LLM prompts match the SQL and XSS signatures' }, allowedJsonFields: ['model', 'messages'] });
+  const assembly = Testing.synth(lab.app);
+  const modsec = assembly.file('lab/waf/modsecurity.conf');
+
+  it('loads no CRS file and writes no CRS setup', () => {
+    expect(modsec).not.toMatch(/^Include /m);
+    expect(lab.waf.crsSetup).toBeUndefined();
+    expect(assembly.paths()).not.toContain('lab/waf/crs-setup.conf');
+    expect(parse(assembly.file('lab/docker-compose.yml')).services.waf.volumes.map((v: any) => v.target)).not.toContain('/etc/mlsec/waf/crs-setup.conf');
+  });
+
+  it('blocks: JSON only (415 otherwise) and only the listed top-level fields (403 otherwise), logging the field name', () => {
+    expect(modsec).toMatch(/^SecRuleEngine On$/m);
+    expect(modsec).toContain('SecRule &REQUEST_HEADERS:Content-Type "@eq 0" "id:200100,phase:1,t:none,deny,status:415');
+    expect(modsec).toContain('SecRule REQUEST_HEADERS:Content-Type "!@rx ^application/json(?:;|$)" "id:200101,phase:1,t:none,t:lowercase,t:removeWhitespace,deny,status:415');
+    expect(modsec).toContain(`SecRule ARGS_NAMES "!@rx ^json\\.(?:messages|model)(?:\\.|$)" "id:200102,phase:2,t:none,deny,status:403,log,msg:'Request field not on the route allow-list',logdata:'%{MATCHED_VAR}'"`);
+    // The body limits and the parse-error denials still apply.
+    expect(modsec).toContain('SecRule REQBODY_ERROR "!@eq 0"');
+  });
+
+  it('records CRS off, with its reason, among the service\'s lifted defaults', () => {
+    const overrides = parse(assembly.file('lab/docker-compose.yml')).services.waf['x-mlsec'].overrides;
+    expect(overrides).toContainEqual({ control: 'waf-core-rule-set', setting: 'off', reason: 'LLM prompts match the SQL and XSS signatures' });
+  });
+});

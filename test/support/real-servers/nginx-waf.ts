@@ -44,7 +44,7 @@ export interface WafRerootOptions {
   /** The generated nginx.conf, modsecurity.conf, crs-setup.conf. */
   readonly nginxConf: string;
   readonly modSecurityConf: string;
-  readonly crsSetup: string;
+  readonly crsSetup?: string;
   /** The folder the files and the scratch go to. */
   readonly dir: string;
   /** Folder holding the WAF's delivered secret files (its /run/secrets). */
@@ -95,13 +95,18 @@ export function rerootWafFiles(o: WafRerootOptions): ReRootedWaf {
 
   let modsec = o.modSecurityConf;
   modsec = replaceAll(modsec, /^(SecTmpDir|SecDataDir) \/tmp$/gm, `$1 ${tmp}`, 'modsecurity.conf scratch', overrides);
-  modsec = replaceAll(modsec, '/opt/owasp-crs/rules', DEBIAN_WAF_PATHS.crsRulesDir, 'modsecurity.conf CRS rules (Debian CRS 3.3.4 instead of the image\'s 4.x)', overrides);
   modsec = replaceAll(modsec, '/etc/modsecurity.d/unicode.mapping', DEBIAN_WAF_PATHS.unicodeMapFile, 'modsecurity.conf unicode mapping', overrides);
-  modsec = replaceAll(modsec, '/etc/mlsec/waf/', `${conf}/`, 'modsecurity.conf config dir', overrides);
+  // A hop without CRS includes neither the CRS setup nor its rules.
+  if (o.crsSetup !== undefined) {
+    modsec = replaceAll(modsec, '/opt/owasp-crs/rules', DEBIAN_WAF_PATHS.crsRulesDir, 'modsecurity.conf CRS rules (Debian CRS 3.3.4 instead of the image\'s 4.x)', overrides);
+    modsec = replaceAll(modsec, '/etc/mlsec/waf/', `${conf}/`, 'modsecurity.conf config dir', overrides);
+    fs.writeFileSync(path.join(conf, 'crs-setup.conf'), o.crsSetup);
+  } else if (/^Include /m.test(modsec)) {
+    throw new Error('re-rooting the WAF files: modsecurity.conf includes files, but no crs-setup.conf was given');
+  }
 
   fs.writeFileSync(path.join(conf, 'nginx.conf'), nginx);
   fs.writeFileSync(path.join(conf, 'modsecurity.conf'), modsec);
-  fs.writeFileSync(path.join(conf, 'crs-setup.conf'), o.crsSetup);
   return { nginxConfPath: path.join(conf, 'nginx.conf'), overrides };
 }
 
