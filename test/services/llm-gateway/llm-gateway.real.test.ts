@@ -7,6 +7,8 @@
  * the model's api_base (the stand-in provider on loopback instead of the internet host) and
  * SSL_CERT_FILE (the stand-in's CA, standing in for the public CAs). The provider is a stand-in
  * OpenAI-compatible HTTPS server of this test: it stands in for the internet provider only.
+ * In front of it, the door's request-field filter (`addRequestFieldFilter`): Debian's nginx +
+ * ModSecurity on the generated llm-waf files, with the certificate its own agent got from Vault.
  */
 import * as fs from 'fs';
 import * as https from 'https';
@@ -15,9 +17,10 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsBootstrap, Testing } from '../../../lib';
-import { freePort } from '../../support/real-servers/free-port';
+import { freePort, freePorts } from '../../support/real-servers/free-port';
 import { GeneratedHost, GeneratedVault, renderAgentFiles, startGeneratedVault } from '../../support/real-servers/generated-stack';
 import { litellmBinDir, RunningLitellm, runLitellmScript, runScriptToExit } from '../../support/real-servers/litellm';
+import { requireWafPackages, rerootWafFiles, RunningNginx, startNginx, testNginxConfig } from '../../support/real-servers/nginx-waf';
 import { baoBinary } from '../../support/real-servers/openbao';
 import { runCommand, stopAll } from '../../support/real-servers/process-registry';
 import { llmLab, PRICE, SYSTEM_PROMPT } from './fixture';
@@ -32,6 +35,8 @@ const COST_PER_CALL = 10 * PRICE.inputUsdPerToken + 5 * PRICE.outputUsdPerToken;
 let work: string;
 let vault: GeneratedVault;
 let gateway: RunningLitellm;
+/** The door's request-field filter (real nginx + ModSecurity on the generated files) in front of `gateway`. */
+let fieldFilter: { nginx: RunningNginx; port: number; clientTls: { cert: Buffer; key: Buffer } };
 let provider: https.Server;
 let port: number;
 let labCa: Buffer;
@@ -65,10 +70,11 @@ async function startProvider(dir: string): Promise<number> {
 
 beforeAll(async () => {
   litellmBinDir(); // throws naming tools/install-litellm.sh when missing
+  requireWafPackages(); // the same for nginx + ModSecurity
   if (!baoBinary()) throw new Error('OpenBao is not installed: run `npx projen test:deps` (tools/install-openbao.sh)');
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-llm-real-'));
   const secretsDir = path.join(work, 'secrets');
-  const { app } = llmLab({ outdir: path.join(work, 'synth-out'), secretsDir, props: { budget: { maxUsd: BUDGET_USD, period: '1d' } } });
+  const { app } = llmLab({ outdir: path.join(work, 'synth-out'), secretsDir, props: { budget: { maxUsd: BUDGET_USD, period: '1d' } }, fieldFilter: true });
   const assembly = Testing.synth(app);
   SecretsBootstrap.run(app, { secretsDir, chown: false });
   const host: GeneratedHost = { files: Object.fromEntries(assembly.paths().filter((p) => p.startsWith('lab/')).map((p) => [p.slice(4), assembly.file(p)])), secretsDir, vps: 'lab' };
@@ -104,6 +110,20 @@ beforeAll(async () => {
   env.SSL_CERT_FILE = path.join(work, 'p.crt');
   overrides.push(`environment SSL_CERT_FILE (added): the stand-in provider's certificate, standing in for the public CAs`);
   gateway = await runLitellmScript(script, env, { port });
+
+  // The filter hop: its generated files re-rooted (paths, ports, the backend's address), its certificate from its own agent.
+  const wafDir = path.join(work, 'llm-waf');
+  const [wafPort, wafHealthPort] = await freePorts(2);
+  const files = rerootWafFiles({
+    nginxConf: host.files['llm-waf/nginx.conf'], modSecurityConf: host.files['llm-waf/modsecurity.conf'],
+    dir: wafDir, secretsDir: path.join(secretsDir, 'lab', 'deliver', 'llm-waf'), vaultDir: await renderAgentFiles(host, vault, 'llm-waf'),
+    httpsPort: wafPort, healthPort: wafHealthPort, backends: { [`${SERVICE}:4000`]: port },
+  });
+  overrides.push(...files.overrides);
+  const check = testNginxConfig(files.nginxConfPath);
+  expect(check.status, `nginx -t refused the generated llm-waf config:\n${check.output}`).toBe(0);
+  const clientTls = { cert: fs.readFileSync(path.join(clientFiles, 'vault-tls.crt')), key: fs.readFileSync(path.join(clientFiles, 'vault-tls.key')) };
+  fieldFilter = { nginx: await startNginx(files.nginxConfPath, wafPort), port: wafPort, clientTls };
 }, 300_000);
 
 afterAll(async () => {
@@ -120,12 +140,14 @@ afterAll(async () => {
 interface Reply { readonly status: number; readonly body: any }
 
 /** A chat request over HTTPS, verifying the gateway's Vault-issued certificate for its service name. */
-function chat(content: string, options: { key?: string | null; model?: string; extra?: Record<string, unknown> } = {}): Promise<Reply> {
+function chat(content: string, options: { key?: string | null; model?: string; extra?: Record<string, unknown>; throughFilter?: boolean } = {}): Promise<Reply> {
   const body = JSON.stringify({ model: options.model ?? 'chat', messages: [{ role: 'user', content }], ...options.extra });
   const key = options.key === undefined ? clientKey : options.key;
+  // Through the filter: the client's Vault-issued certificate, to the hop's name; else straight to the gateway.
+  const to = options.throughFilter ? { port: fieldFilter.port, servername: 'llm-waf', ...fieldFilter.clientTls } : { port, servername: SERVICE };
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', servername: SERVICE, ca: labCa, timeout: 60_000,
+      host: '127.0.0.1', method: 'POST', path: '/v1/chat/completions', ca: labCa, timeout: 60_000, ...to,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
     }, (res) => {
       let text = '';
@@ -169,6 +191,24 @@ describe('the generated LLM gateway on real LiteLLM with keys from a real OpenBa
     expect(sent).toHaveLength(1);
     expect(sent[0].body.messages).toEqual([{ role: 'user', content: 'hello' }]);
     expect(JSON.stringify(sent[0].body)).not.toContain(SYSTEM_PROMPT);
+  });
+
+  it('through the door\'s filter hop (real nginx + ModSecurity): a chat reaches LiteLLM with the fixed prompt first; a client prompt_id or metadata never does', async () => {
+    let before = received.length;
+    const ok = await chat('hello through the door', { throughFilter: true });
+    expect(ok.status, why()).toBe(200);
+    expect(received.slice(before).map((r) => r.body.messages[0])).toEqual([{ role: 'system', content: SYSTEM_PROMPT }]);
+    before = received.length;
+    for (const extra of [{ prompt_id: 'no-such-prompt' }, { prompt_variables: { x: 1 } }, { metadata: { tags: ['x'] } }]) {
+      const r = await chat('hello', { throughFilter: true, extra });
+      expect(r.status, JSON.stringify(extra)).toBe(403);
+    }
+    expect(received.length).toBe(before);
+    // The hop logs field names, never the prompt or the gateway key.
+    const logged = fieldFilter.nginx.stdout() + fieldFilter.nginx.stderr();
+    expect(logged).toContain('json.prompt_id');
+    expect(logged).not.toContain('hello through the door');
+    expect(logged).not.toContain(clientKey);
   });
 
   it('answers 401 without the gateway key or with a wrong one, calling no provider', async () => {

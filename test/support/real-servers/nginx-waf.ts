@@ -49,6 +49,8 @@ export interface WafRerootOptions {
   readonly dir: string;
   /** Folder holding the WAF's delivered secret files (its /run/secrets). */
   readonly secretsDir: string;
+  /** Folder of the files its Vault Agent rendered (its /run/vault), when it has one. */
+  readonly vaultDir?: string;
   /** Loopback ports: HTTPS and health. */
   readonly httpsPort: number;
   readonly healthPort: number;
@@ -87,6 +89,7 @@ export function rerootWafFiles(o: WafRerootOptions): ReRootedWaf {
   nginx = replaceAll(nginx, '/etc/nginx/modules/ngx_http_modsecurity_module.so', DEBIAN_WAF_PATHS.modulePath, 'nginx.conf load_module', overrides);
   nginx = replaceAll(nginx, '/etc/mlsec/waf/', `${conf}/`, 'nginx.conf config dir', overrides);
   nginx = replaceAll(nginx, '/run/secrets/', `${o.secretsDir}/`, 'nginx.conf /run/secrets', overrides);
+  if (o.vaultDir !== undefined) nginx = replaceAll(nginx, '/run/vault/', `${o.vaultDir}/`, 'nginx.conf /run/vault (its agent\'s files)', overrides);
   nginx = replaceAll(nginx, /listen 8443 ssl;/g, `listen 127.0.0.1:${o.httpsPort} ssl;`, 'nginx.conf HTTPS listener', overrides);
   nginx = replaceAll(nginx, /listen 127\.0\.0\.1:8081;/g, `listen 127.0.0.1:${o.healthPort};`, 'nginx.conf health listener', overrides);
   for (const [service, port] of Object.entries(o.backends)) {
