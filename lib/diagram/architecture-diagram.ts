@@ -43,9 +43,7 @@ export class ArchitectureDiagram extends Construct implements IDocumentProducer 
         if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(this.fileName)) return [`prop 'fileName' must be lower-case letters, digits and "-" (got ${JSON.stringify(this.fileName)})`];
         // The tree is complete once synth validates it: start the layout now, on another core,
         // so it overlaps with rendering the other files (it was the longest single step of synth).
-        const dot = this.toDot();
-        this.pending = { dot, job: this.engine ? this.engine.render(dot) : startDotToSvg(dot) };
-        this.engine = undefined;
+        this.layout(this.toDot());
         return [];
       },
     });
@@ -88,16 +86,28 @@ export class ArchitectureDiagram extends Construct implements IDocumentProducer 
 
   public renderDocuments(): RenderedDocument[] {
     const dot = this.toDot();
-    // The layout started at validation is reused only for the same DOT (and only once).
-    if (this.pending?.dot !== dot) this.pending = { dot, job: startDotToSvg(dot) };
+    this.layout(dot);
     return [{ path: `${this.basePath()}.dot`, content: dot, producer: this.node.path }];
   }
 
   /** The SVG, collected after the posture check: the layout runs on another core meanwhile. */
   public renderDeferredDocuments(): RenderedDocument[] {
-    const job = this.pending?.job ?? startDotToSvg(this.toDot());
+    // Synth has started the layout by now (validation, rendering); a direct call starts it here.
+    const { job } = this.pending ?? this.layout(this.toDot());
     this.pending = undefined;
     return [{ path: `${this.basePath()}.svg`, content: job.svg(), producer: this.node.path }];
+  }
+
+  /**
+   * The layout of `dot`: the one under way when it is for the same DOT, else a new one (on the
+   * engine warmed up at construction while it is unused).
+   */
+  private layout(dot: string): { readonly dot: string; readonly job: PendingSvg } {
+    if (this.pending?.dot !== dot) {
+      this.pending = { dot, job: this.engine ? this.engine.render(dot) : startDotToSvg(dot) };
+      this.engine = undefined;
+    }
+    return this.pending;
   }
 
   private basePath(): string {
