@@ -98,6 +98,11 @@ project.addTask('gen:agent-templates', {
   exec: 'tsx tools/generate-agent-templates.ts',
 });
 
+project.addTask('gen:scan-service', {
+  description: 'Regenerate lib/services/clamav/generated/ (the scan service program, transpiled) from runtime/scan-service-main.ts',
+  exec: 'tsx tools/generate-scan-service-program.ts',
+});
+
 project.addTask('gen:rules', {
   description: 'Regenerate docs/RULES.md from the rule metadata (a test fails when it is stale)',
   exec: 'tsx tools/generate-rules-doc.ts',

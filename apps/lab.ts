@@ -3,7 +3,8 @@
  * from one construct, `MlopsSecurityLab`, with the bank's parameters:
  * - Z0 the `transactions` source (owner, classification, purpose, sender, contract) and its
  *   Z1 connector behind the ingestion door and the OWASP CRS WAF (client certificates, contract
- *   check, staging or quarantine);
+ *   check, staging or quarantine), and its promote job (hash check, then clamd through the scan
+ *   service; only clean objects reach raw);
  * - Z2 the raw lake (MinIO: WORM `raw`, expiring `staging`, `quarantine`, WORM `backups`);
  * - Z3 curated data (PostgreSQL), the online feature store (Redis) read only through the feature
  *   API, nightly backups to the lake;

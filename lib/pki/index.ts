@@ -1,3 +1,4 @@
 export * from './tls-identity';
 export * from './pki-bootstrap';
 export type { CaKeyType } from './cert-builder';
+export * from './spiffe-id';

@@ -4,6 +4,7 @@ import { checkedId, Names } from '../core/names';
 import { checkInteger, collect, describeValue } from '../core/prop-rules';
 import { Vps } from '../core/vps';
 import { vpsState } from '../core/vps-state';
+import { workloadSpiffeId } from './spiffe-id';
 import type { Workload } from '../workload/workload';
 
 /**
@@ -159,7 +160,7 @@ export class TlsIdentity extends Construct {
   /** `spiffe://<vps>/ns/<zone id>/sa/<service>`, or `spiffe://<vps>/ns/shared/sa/<leafName>` outside a workload. */
   public get spiffeId(): string {
     const w = this.workload;
-    return w ? `spiffe://${this.vps.name}/ns/${w.zone?.id ?? 'shared'}/sa/${w.serviceName}` : `spiffe://${this.vps.name}/ns/shared/sa/${this.leafName}`;
+    return workloadSpiffeId(this.vps.name, w?.zone?.id, w ? w.serviceName : this.leafName);
   }
 
   /** The certificate's subject CN: the service name inside a workload, else the leaf name. */

@@ -3,6 +3,7 @@ import { canonicalJson } from '../core/canonical-json';
 import { checkedId } from '../core/names';
 import { describeValue } from '../core/prop-rules';
 import { VpsFile } from '../core/vps-file';
+import { workloadSpiffeId } from '../pki/spiffe-id';
 import { TLS_TTL_HOURS, TlsUsage } from '../pki/tls-identity';
 import type { Workload } from '../workload/workload';
 
@@ -99,7 +100,7 @@ export class VaultPki extends Construct {
       this.problems.push(`grantIssue(${workload.node.path}): '${name}' already has a certificate role; one per workload`);
       return { certificate: '/run/vault/vault-tls.crt', privateKey: '/run/vault/vault-tls.key' };
     }
-    const role: PkiRole = { name, usage: options?.usage, ttlHours, spiffeId: `spiffe://${this.server.vpsName}/ns/${workload.zone?.id ?? 'shared'}/sa/${name}` };
+    const role: PkiRole = { name, usage: options?.usage, ttlHours, spiffeId: workloadSpiffeId(this.server.vpsName, workload.zone?.id, name) };
     this.roles.set(name, role);
     const file = new VpsFile(this, `Role-${name}`, { path: `vault/pki/${name}.json`, content: () => canonicalJson(roleDefinition(role)) });
     this.server.mountFile(file, `/etc/mlsec/vault/pki/${name}.json`);

@@ -95,6 +95,11 @@ export interface MlopsSecurityLabProps {
    */
   readonly wafMode?: WafMode;
   /**
+   * The Z1 malware scan at promote (Z1-K09); off only with a reason, printed in the posture report.
+   * @default on
+   */
+  readonly malwareScan?: { readonly enabled: false; readonly reason: string };
+  /**
    * Where alerts go (SOAR webhooks, on-call): one receiver per severity S1–S4 at least.
    * @default none (alerts in Prometheus and Grafana only)
    */
@@ -158,7 +163,7 @@ export class MlopsSecurityLab extends Vps {
     const vault = this.security.vault;
     this.lake = new Z2RawLake(vps, 'Z2', { vault });
     this.curated = new Z3CuratedData(vps, 'Z3', { vault, lake: this.lake, featureStoreMemoryMiB: standard ? 1024 : 512, featureGroups: p.featureGroups });
-    this.ingestion = new Z1Ingestion(vps, 'Z1', { publicAddress: p.publicAddress, vault, lake: this.lake, wafMode: p.wafMode });
+    this.ingestion = new Z1Ingestion(vps, 'Z1', { publicAddress: p.publicAddress, vault, lake: this.lake, wafMode: p.wafMode, malwareScan: p.malwareScan });
     this.sources = new Z0Sources(vps, 'Z0');
     for (const [i, source] of (p.sources ?? []).entries()) this.ingestion.admit(this.sources.addSource(`Source${i + 1}`, source));
     this.registry = new Z5ModelRegistry(vps, 'Z5', { vault });

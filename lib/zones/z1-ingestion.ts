@@ -1,7 +1,10 @@
 import { MlsecError } from '../core/errors';
+import { describeValue } from '../core/prop-rules';
 import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
+import { ClamavScanner } from '../services/clamav/clamav-scanner';
+import { MalwareScanService } from '../services/clamav/malware-scan-service';
 import { IngestionEndpoint, INGESTION_PORT } from '../services/ingestion/ingestion-endpoint';
 import { StagingPromoter } from '../services/ingestion/staging-promoter';
 import { CrsWaf, WafMode } from '../services/waf/crs-waf';
@@ -35,6 +38,13 @@ export interface Z1IngestionProps {
    * @default 'detect'
    */
   readonly wafMode?: WafMode;
+  /**
+   * The malware scan at promote (CONTROLS.md Z1-K09): clamd and the scan service, created with
+   * the first source; every promote job sends each hash-checked object to it, and only `clean`
+   * reaches raw. Off only with a reason, which the posture report prints as the zone's Z1-K09 gap.
+   * @default on
+   */
+  readonly malwareScan?: { readonly enabled: false; readonly reason: string };
 }
 
 /**
@@ -42,7 +52,8 @@ export interface Z1IngestionProps {
  * entry (Traefik on 443, and 80 that only redirects) and one contract-checking connector per Z0
  * source behind the ingestion door. `admit(source)` creates the source's connector (write-only on
  * `staging/<source>/` and `quarantine/<source>/`), puts the zone's OWASP CRS WAF (created with
- * the first source, so a zone without sources runs none) in front of it
+ * the first source, so a zone without sources runs none) in front of it, gives it a promote job
+ * that scans every object with the zone's clamd (also created with the first source)
  * and routes the door to the WAF: exact host and path, POST only, client certificates of the
  * internal CA, and the door's limits. The connector itself is never routed (the WAF refuses that
  * bypass at synth).
@@ -55,6 +66,7 @@ export class Z1Ingestion extends SecurityZone {
   private readonly admitted: IngestionEndpoint[] = [];
   private readonly promoterJobs: StagingPromoter[] = [];
   private wafHop?: CrsWaf;
+  private scanService?: MalwareScanService;
   private readonly ingestionProps: Z1IngestionProps;
 
   constructor(scope: Vps, id: string, props: Z1IngestionProps) {
@@ -64,7 +76,20 @@ export class Z1Ingestion extends SecurityZone {
     this.gateway = new Gateway(this, 'gateway', { publicAddress: this.ingestionProps.publicAddress, vault: this.ingestionProps.vault, trustedProxies: this.ingestionProps.trustedProxies });
     this.addControl({ id: 'Z1-K08', title: 'OWASP CRS WAF hop in front of /ingest, detect then block', gap: 'no source is admitted, so there is no ingestion route to protect' });
     this.addControl({ id: 'Z2-K08', title: 'staging → raw promote by its own identity: SHA-256 recomputed against the hash the connector recorded, a mismatch quarantined', gap: 'no source is admitted, so nothing is promoted' });
-    this.addControl({ id: 'Z1-K09', title: 'malware scan of uploaded files with ClamAV limits', gap: 'the sources are JSON records, which the catalog exempts from AV scanning (Z1-2.5); ClamavScanner is there for file sources, with no scan service calling it yet' });
+    const scan = this.ingestionProps.malwareScan;
+    this.addControl({
+      id: 'Z1-K09', title: 'malware scan with the ClamAV limits before raw; infected or suspicious never reaches raw',
+      gap: scan === undefined ? 'no source is admitted, so nothing is scanned' : `turned off: ${String(scan?.reason)}`,
+    });
+    this.node.addValidation({
+      validate: () => scan !== undefined && (scan === null || typeof scan !== 'object' || scan.enabled !== false || typeof scan.reason !== 'string' || scan.reason.trim().length < 10)
+        ? [`prop 'malwareScan' turns the scan off only as { enabled: false, reason: '<why, at least 10 characters>' } (got ${describeValue(scan)})`] : [],
+    });
+  }
+
+  /** The scan service every promote job calls (created with the first source unless `malwareScan` is off). */
+  public get malwareScan(): MalwareScanService | undefined {
+    return this.scanService;
   }
 
   /** The WAF hop between the gateway and the connectors, created with the first admitted source. */
@@ -101,8 +126,12 @@ export class Z1Ingestion extends SecurityZone {
     const hop = this.wafHop.protect(connector, { port: INGESTION_PORT, pathPrefix: connector.path });
     this.gateway.expose(hop.workload, { name: `ingest-${connector.source}`, host: this.ingestHost, pathPrefix: hop.pathPrefix, port: hop.port, auth: RouteAuth.mtls(), methods: ['POST'] });
     this.admitted.push(connector);
+    if (!this.scanService && this.ingestionProps.malwareScan === undefined) {
+      this.scanService = new MalwareScanService(this, 'scan-service', { scanner: new ClamavScanner(this, 'clamav'), vault });
+      this.cover('Z1-K09', { builtBy: `MalwareScanService in front of ClamavScanner (limits: depth ${this.scanService.scanner.limits.maxRecursion}, ${this.scanService.scanner.limits.maxScanSizeMiB} MiB, ${this.scanService.scanner.limits.maxFiles} files, ${this.scanService.scanner.limits.maxScanTimeSeconds} s): each promote job scans every hash-checked object; infected or suspicious → quarantine/<source>/scan-rejected/, no verdict → left in staging` });
+    }
     this.promoterJobs.push(new StagingPromoter(this, `promote-${connector.source}`, {
-      source: connector.source, staging: lake.stagingBucket, raw: lake.rawBucket, quarantine: lake.quarantineBucket, vault,
+      source: connector.source, staging: lake.stagingBucket, raw: lake.rawBucket, quarantine: lake.quarantineBucket, vault, scan: this.scanService,
     }));
     this.cover('Z2-K08', { builtBy: 'StagingPromoter (one job per source, role raw-promoter: reads and deletes its staging prefix, writes its raw prefix; hash mismatch → quarantine/<source>/promote-rejected/)' });
     return connector;

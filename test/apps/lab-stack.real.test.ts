@@ -1,8 +1,8 @@
 /**
  * The reference lab's own files, end to end on real servers: its curated PostgreSQL, its feature
  * store, its Vault (OpenBao) bootstrapped by its generated script, its agents rendering what its
- * consumers read, and its nightly backup job's exact command dumping the curated database with a
- * Vault-issued user. Only container paths, host names and ports are re-pointed.
+ * consumers read, its nightly backup job's exact command dumping the curated database with a
+ * Vault-issued user, and its scan service before clamd, on its agent's certificate. Only container paths, host names and ports are re-pointed.
  */
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
@@ -17,6 +17,9 @@ import { PG_BIN, PostgresServer as RunningPostgres } from '../support/real-serve
 import { freePort } from '../support/real-servers/free-port';
 import { RedisServer as RunningRedis, startRedis, withoutRedisDirectives } from '../support/real-servers/redis';
 import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../support/real-servers/minio';
+import { EICAR, requireClamd, rerootClamdConf, startClamd, writeTestSignatures } from '../support/real-servers/clamd';
+import { httpsRequest } from '../support/real-servers/https-request';
+import { startScanService } from '../support/real-servers/scan-service';
 
 let host: GeneratedHost;
 let pg: RunningPostgres;
@@ -185,13 +188,42 @@ describe('the reference lab on real servers', () => {
     expect(root(['encrypt', 'info', 's3/backups']).stdout).toMatch(/sse-s3|SSE-S3|AES256/i);
   }, 120_000);
 
+  it("runs the scan service on its agent's certificate: the promote job's Vault-issued certificate may scan, another workload's may not", async () => {
+    requireClamd();
+    const clamdPort = await freePort();
+    const conf = rerootClamdConf(host.files['clamav/clamd.conf'], { dir: path.join(vault.bao.dir, 'clamd'), port: clamdPort, databaseDir: writeTestSignatures(path.join(vault.bao.dir, 'clamd-db')) });
+    const clamd = await startClamd(conf.confPath, clamdPort);
+    const scan = await startScanService(host.files['scan-service/scan-service.js'], host.files['scan-service/scan-service.json'], {
+      port: await freePort(), clamdPort, secretsDir: path.dirname(deliveredPath(host, 'scan-service', 'x')), renderedDir: await renderAgentFiles(host, vault, 'scan-service'),
+    });
+    try {
+      const ca = fs.readFileSync(deliveredPath(host, 'promote-transactions', 'ca.crt'));
+      const as = async (workload: string, body: string) => {
+        const out = await renderAgentFiles(host, vault, workload);
+        const tls = { ca, cert: fs.readFileSync(path.join(out, 'vault-tls.crt')), key: fs.readFileSync(path.join(out, 'vault-tls.key')) };
+        return httpsRequest(scan.port, 'scan-service', '/scan', tls, 'POST', body);
+      };
+      const clean = await as('promote-transactions', '{"id":"tx-1"}');
+      expect(clean.status, scan.log()).toBe(200);
+      expect(JSON.parse(clean.body)).toMatchObject({ verdict: 'clean' });
+      expect(JSON.parse((await as('promote-transactions', EICAR)).body)).toMatchObject({ verdict: 'infected', signature: 'Mlsec.Test.Eicar.UNOFFICIAL' });
+      // Same CA, a valid Vault-issued client certificate, but not a declared client.
+      expect((await as('ingest-transactions', '{"id":"tx-2"}')).status).toBe(403);
+      expect(scan.log()).toContain('"client":"spiffe://lab/ns/z1/sa/promote-transactions"');
+      expect(scan.health()).toBe(0);
+    } finally {
+      await scan.stop();
+      await clamd.stop();
+    }
+  }, 180_000);
+
   it('revoked the initial root token and holds the lab policies and roles exactly', async () => {
     expect(vault.bootstrapOutput).toContain('root token revoked');
     expect((await vault.bao.api('GET', 'auth/token/lookup-self', vault.bao.rootToken)).status).toBe(403);
     const policies = (await vault.bao.api('LIST', 'sys/policies/acl', vault.admin)).body.data.keys.sort();
-    expect(policies).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'batch-fraud-score', 'ci-release', 'curated-backup', 'curated-db', 'data-broker', 'default', 'feature-api', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'llm-waf', 'loki', 'mlflow', 'mlsec-approle-deliverer', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'opa', 'otel-collector', 'prometheus', 'promote-transactions', 'registry-db', 'registry-gate', 'root', 'scored-api', 'scored-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
+    expect(policies).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'batch-fraud-score', 'ci-release', 'curated-backup', 'curated-db', 'data-broker', 'default', 'feature-api', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'llm-waf', 'loki', 'mlflow', 'mlsec-approle-deliverer', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'opa', 'otel-collector', 'prometheus', 'promote-transactions', 'registry-db', 'registry-gate', 'root', 'scan-service', 'scored-api', 'scored-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     const roles = (await vault.bao.api('LIST', 'auth/approle/role', vault.admin)).body.data.keys.sort();
-    expect(roles).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'batch-fraud-score', 'curated-backup', 'curated-db', 'data-broker', 'feature-api', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'llm-waf', 'loki', 'mlflow', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'opa', 'otel-collector', 'prometheus', 'promote-transactions', 'registry-db', 'registry-gate', 'scored-api', 'scored-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
+    expect(roles).toEqual(['airflow-api-server', 'airflow-broker', 'airflow-dag-processor', 'airflow-db', 'airflow-db-migrate', 'airflow-scheduler', 'airflow-worker-curation', 'airflow-worker-training', 'backup-shipper', 'batch-fraud-score', 'curated-backup', 'curated-db', 'data-broker', 'feature-api', 'feature-store', 'gateway', 'grafana', 'identity-db', 'ingest-transactions', 'keycloak', 'lake', 'lake-bootstrap', 'llm-gateway', 'llm-waf', 'loki', 'mlflow', 'model-server-fetch', 'model-store', 'model-store-bootstrap', 'opa', 'otel-collector', 'prometheus', 'promote-transactions', 'registry-db', 'registry-gate', 'scan-service', 'scored-api', 'scored-db', 'sso-auth', 'sso-grafana', 'sso-mlflow', 'waf']);
     const keys = (await vault.bao.api('LIST', 'transit/keys', vault.admin)).body.data.keys.sort();
     expect(keys).toEqual(['audit-log', 'envelope-curated', 'envelope-raw-core', 'model-sign', 'pii']);
   });

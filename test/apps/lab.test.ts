@@ -90,6 +90,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'backup-shipper-vault-agent': ['z8'],
       'batch-fraud-score': ['z3-z6', 'z6'], // the offline features (Z3, SELECT) and the model server; writes the scored store
       'batch-fraud-score-vault-agent': ['z8'],
+      clamav: ['z1'], // clamd: its one client, the scan service, is on z1 (internal)
       'curated-backup': ['z3'],
       'curated-backup-vault-agent': ['z8'],
       'curated-db': ['z3', 'z3-z6', 'z3-z8'], // Vault's database engine manages its users
@@ -138,12 +139,14 @@ describe('reference lab (apps/lab.ts)', () => {
       'otel-collector-vault-agent': ['z8'],
       'prometheus': ['z1-z9', 'z3-z9', 'z5-z9', 'z6-z9', 'z9'], // scrapes the Benthos-based services' metrics over HTTPS (z1, z3, z5, z6)
       'prometheus-vault-agent': ['z8'],
-      'promote-transactions': ['z1-z2'], // staging → raw, on the lake network only
+      'promote-transactions': ['z1', 'z1-z2'], // staging → raw on the lake network; the scan service on z1
       'promote-transactions-vault-agent': ['z8'],
       'registry-db': ['z4-z5', 'z5-z8'],
       'registry-db-vault-agent': ['z8'],
       'registry-gate': ['z4-z5', 'z5-z6', 'z5-z9'], // MLflow behind it (z4-z5), the fetch jobs in front (z5-z6)
       'registry-gate-vault-agent': ['z8'],
+      'scan-service': ['z1'],
+      'scan-service-vault-agent': ['z8'],
       'scored-api': ['z1-z6', 'z6', 'z6-z8', 'z6-z9'], // the inference door (z1-z6) and the scored store
       'scored-api-vault-agent': ['z8'],
       'scored-db': ['z6', 'z6-z8'],

@@ -3,7 +3,7 @@
  * else — no source means no connector, no LLM options means no egress network at all.
  */
 import { describe, expect, it } from 'vitest';
-import { ComposeTemplate, Match, MlopsSecurityLab, Testing, ThresholdProfile } from '../../lib';
+import { ComposeTemplate, Match, MlopsSecurityLab, MlopsSecurityLabProps, Testing, ThresholdProfile } from '../../lib';
 
 describe('MlopsSecurityLab defaults', () => {
   const app = Testing.app();
@@ -37,6 +37,42 @@ describe('MlopsSecurityLab defaults', () => {
 
   it('draws the architecture by default', () => {
     expect(assembly.file('mini/architecture.svg')).toContain('<svg');
+  });
+});
+
+describe('Z1 malware scan (Z1-K09)', () => {
+  const SOURCE = {
+    name: 'transactions', owner: 'payments-data@bank.example', classification: 'confidential' as const, purpose: 'card transactions from partner banks, for fraud scoring',
+    identity: 'partner-a', contract: { fields: { id: { type: 'string' as const } } },
+  };
+  const build = (props: Partial<MlopsSecurityLabProps> = {}) => {
+    const app = Testing.app();
+    const lab = new MlopsSecurityLab(app, 'scan', { domain: 'scan.example.com', publicAddress: '192.0.2.10', operators: ['198.51.100.0/28'], sources: [SOURCE], ...props });
+    const assembly = Testing.synth(app);
+    const k09 = JSON.parse(assembly.file('scan/posture/report.json')).zones.flatMap((z: { controls: object[] }) => z.controls).find((c: { id: string }) => c.id === 'Z1-K09');
+    return { lab, assembly, compose: ComposeTemplate.fromAssembly(assembly, 'scan').toJSON() as any, k09 };
+  };
+
+  it('is on by default: clamd and the scan service in Z1, every promote job their client, the control built in', () => {
+    const { lab, assembly, compose, k09 } = build();
+    expect(lab.ingestion.malwareScan?.scanner.node.path).toBe('scan/Z1/clamav');
+    expect(compose.services['scan-service']['x-mlsec'].flows).toEqual([{ to: 'clamav', port: 3310 }]);
+    expect(compose.services['promote-transactions']['x-mlsec'].flows).toContainEqual({ to: 'scan-service', port: 8443 });
+    expect(JSON.parse(assembly.file('scan/scan-service/scan-service.json')).allowedClients).toEqual(['spiffe://scan/ns/z1/sa/promote-transactions']);
+    expect(assembly.file('scan/promote-transactions/benthos.yaml')).toContain('url: https://scan-service:8443/scan');
+    expect(k09).toMatchObject({ status: 'built-in' });
+    expect(k09.builtBy).toMatch(/^MalwareScanService in front of ClamavScanner \(limits: depth 3, 200 MiB, 1000 files, 30 s\)/);
+  });
+
+  it('is off only with a reason, which the report prints as the gap; the promote job then checks the hash alone', () => {
+    const reason = 'sources are JSON records from partner banks only (exempt per Z1-2.5); clamd memory reserved for model serving';
+    const { lab, assembly, compose, k09 } = build({ malwareScan: { enabled: false, reason } });
+    expect(lab.ingestion.malwareScan).toBeUndefined();
+    expect(compose.services.clamav).toBeUndefined();
+    expect(compose.services['scan-service']).toBeUndefined();
+    expect(assembly.file('scan/promote-transactions/benthos.yaml')).not.toContain('scan-service');
+    expect(k09).toMatchObject({ status: 'gap', gap: `turned off: ${reason}` });
+    expect(assembly.file('scan/posture/report.md')).toContain(`turned off: ${reason}`);
   });
 });
 

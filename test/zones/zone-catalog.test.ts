@@ -46,7 +46,7 @@ describe('the posture report of the lab, per zone', () => {
     expect(byId('Z5-K02')).toMatchObject({ status: 'built-in' }); // the registry gate enforces the lifecycle
     expect(byId('Z2-K08')).toMatchObject({ status: 'built-in' }); // the promote job checks the hash
     expect(byId('Z4-K04')).toMatchObject({ status: 'built-in' }); // the access broker
-    expect(byId('Z1-K09')).toMatchObject({ status: 'gap' }); // no scan service: JSON records are exempt
+    expect(byId('Z1-K09')).toMatchObject({ status: 'built-in' }); // every promote job scans through the scan service
     expect(controls.filter((c: { status: string }) => c.status === 'failing')).toEqual([]);
     expect(byId('Z3-K07')).toMatchObject({ status: 'warned' }); // ZONE-30: the Vault agents share the z8 network (an open warning)
     const md = assembly.file('lab/posture/report.md');

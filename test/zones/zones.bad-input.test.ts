@@ -77,6 +77,15 @@ describe('zone bad input', () => {
     expectClearError(() => ingestion.admit(source), { paths: ['lab/Z1'], prop: /lake/, allowed: /Z2RawLake/ });
   });
 
+  it.each<[string, unknown]>([
+    ['no reason', { enabled: false }],
+    ['a reason too short to say why', { enabled: false, reason: 'no' }],
+    ['`true` (on is the default; there is nothing to set)', true],
+    ['`false` without a reason', false],
+  ])('Z1: the malware scan turned off with %s', (_label, malwareScan) => {
+    expectClearError(() => Testing.synth(labWith({ malwareScan } as never)), { paths: ['lab/Z1'], prop: /malwareScan/, allowed: /enabled: false, reason/ });
+  });
+
   it('Z7: consumers added to the realm directly have no Vault-held secret', () => {
     const { app, vps, security } = parts();
     new Z7Consumers(vps, 'Z7', { keycloak: security.keycloak });

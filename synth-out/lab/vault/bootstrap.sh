@@ -66,6 +66,7 @@ has auth approle || "$V" auth enable approle
 "$V" policy write promote-transactions "$C/policies/promote-transactions.hcl"
 "$V" policy write registry-db "$C/policies/registry-db.hcl"
 "$V" policy write registry-gate "$C/policies/registry-gate.hcl"
+"$V" policy write scan-service "$C/policies/scan-service.hcl"
 "$V" policy write scored-api "$C/policies/scored-api.hcl"
 "$V" policy write scored-db "$C/policies/scored-db.hcl"
 "$V" policy write sso-auth "$C/policies/sso-auth.hcl"
@@ -109,6 +110,7 @@ has auth approle || "$V" auth enable approle
 "$V" write auth/approle/role/promote-transactions token_policies=promote-transactions token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/registry-db token_policies=registry-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/registry-gate token_policies=registry-gate token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
+"$V" write auth/approle/role/scan-service token_policies=scan-service token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/scored-api token_policies=scored-api token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/scored-db token_policies=scored-db token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
 "$V" write auth/approle/role/sso-auth token_policies=sso-auth token_ttl=15m token_max_ttl=1h token_type=service secret_id_num_uses=1 secret_id_ttl=10m bind_secret_id=true
@@ -222,6 +224,7 @@ has secrets pki_int || "$V" secrets enable -path=pki_int -max-lease-ttl=8760h pk
 "$V" write pki_int/roles/promote-transactions @"$C/pki/promote-transactions.json"
 "$V" write pki_int/roles/registry-db @"$C/pki/registry-db.json"
 "$V" write pki_int/roles/registry-gate @"$C/pki/registry-gate.json"
+"$V" write pki_int/roles/scan-service @"$C/pki/scan-service.json"
 "$V" write pki_int/roles/scored-api @"$C/pki/scored-api.json"
 "$V" write pki_int/roles/scored-db @"$C/pki/scored-db.json"
 "$V" write pki_int/roles/sso-auth @"$C/pki/sso-auth.json"

@@ -56,6 +56,7 @@ deliver prometheus-vault-agent 65534:65534 prometheus
 deliver promote-transactions-vault-agent 10001:10001 promote-transactions
 deliver registry-db-vault-agent 999:999 registry-db
 deliver registry-gate-vault-agent 10001:10001 registry-gate
+deliver scan-service-vault-agent 10001:10001 scan-service
 deliver scored-api-vault-agent 10001:10001 scored-api
 deliver scored-db-vault-agent 999:999 scored-db
 deliver sso-auth-vault-agent 10001:10001 sso-auth

@@ -13,12 +13,31 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../../support/real-servers/free-port';
 import { expect } from 'vitest';
-import type { App } from '../../../lib';
+import { App, MinioBucket, MinioServer, Vps, Zone } from '../../../lib';
 import { benthosBinary, RunningBenthos, startBenthos } from '../../support/real-servers/benthos';
 import { minioBinaries, MinioServer as RunningMinio, startMinio } from '../../support/real-servers/minio';
 import { CommandResult, runCommand, stopAll } from '../../support/real-servers/process-registry';
 import { ServiceProxy, startServiceProxy } from '../../support/real-servers/traefik';
 import { bootstrapTier, DataTier } from '../data-tier-fixture';
+
+/** The lake of the ingestion tests' apps, as the lab builds it. */
+export interface LabLake {
+  readonly vps: Vps;
+  readonly lake: MinioServer;
+  readonly raw: MinioBucket;
+  readonly staging: MinioBucket;
+  readonly quarantine: MinioBucket;
+}
+
+/** A Vps `lab` with the MinIO `lake`: raw object-locked (GOVERNANCE, as in the lab), staging expiring, quarantine. */
+export function addLabLake(app: App): LabLake {
+  const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
+  const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE });
+  const raw = lake.addBucket('Raw', { name: 'raw', objectLock: { mode: 'GOVERNANCE', days: 1 } });
+  const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
+  const quarantine = lake.addBucket('Quarantine', { name: 'quarantine' });
+  return { vps, lake, raw, staging, quarantine };
+}
 
 /** A running generated lake (MinIO service `lake`) and what a test needs around it. */
 export interface LakeFixture {
@@ -47,8 +66,10 @@ export function copyDelivered(t: DataTier, service: string, dir: string): string
 /**
  * Synthesizes and bootstraps `app` (a Vps `lab` with a MinioServer `lake`), starts the lake with
  * its compose environment and delivered files, and runs the generated bootstrap.sh as its job would.
+ * `routes` adds services the proxy reaches (`'<service>:<port>'` → loopback port), for jobs that
+ * call more than the lake.
  */
-export async function startLakeFixture(app: App, prefix: string): Promise<LakeFixture> {
+export async function startLakeFixture(app: App, prefix: string, routes: Readonly<Record<string, number>> = {}): Promise<LakeFixture> {
   benthosBinary(); // throws 'run npx projen test:deps' when missing
   if (!minioBinaries()) throw new Error('minio/mc are not built: run `npx projen test:deps` (tools/install-minio.sh)');
   const tier = bootstrapTier(app);
@@ -92,7 +113,7 @@ export async function startLakeFixture(app: App, prefix: string): Promise<LakeFi
       timeoutMs: 120_000,
     });
     if (r.status !== 0) throw new Error(`the generated lake bootstrap failed (${r.status}):\n${r.stdout}\n${r.stderr}\n--- minio ---\n${minio.log()}`);
-    const proxy = (running.proxy = await startServiceProxy({ [`lake:${minio.port}`]: minio.port }));
+    const proxy = (running.proxy = await startServiceProxy({ [`lake:${minio.port}`]: minio.port, ...routes }));
     return { tier, work, minio, proxy, ca: tier.file('lake-bootstrap', 'ca.crt'), overrides: [], stop };
   } catch (e) {
     await stop();

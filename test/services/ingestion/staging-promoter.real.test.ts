@@ -9,11 +9,11 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestionEndpoint, MinioServer, PROMOTE_REJECTED, StagingPromoter, Testing, Vps, Zone } from '../../../lib';
+import { IngestionEndpoint, PROMOTE_REJECTED, StagingPromoter, Testing } from '../../../lib';
 import type { RunningBenthos } from '../../support/real-servers/benthos';
 import { freePort } from '../../support/real-servers/free-port';
 import { httpsRequest } from '../../support/real-servers/https-request';
-import { cat, denied, keys, LakeFixture, mcAs, startLakeFixture, startService, userMetadata, waitForExit } from './lake-fixture';
+import { addLabLake, cat, denied, keys, LakeFixture, mcAs, startLakeFixture, startService, userMetadata, waitForExit } from './lake-fixture';
 
 const CONNECTOR = 'ingest-transactions';
 const PROMOTER = 'promote-transactions';
@@ -22,11 +22,7 @@ const META = 'x-amz-meta-content_sha256';
 
 function buildApp() {
   const app = Testing.app();
-  const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
-  const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE });
-  const raw = lake.addBucket('Raw', { name: 'raw', objectLock: { mode: 'GOVERNANCE', days: 1 } });
-  const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
-  const quarantine = lake.addBucket('Quarantine', { name: 'quarantine' });
+  const { vps, raw, staging, quarantine } = addLabLake(app);
   new IngestionEndpoint(vps, CONNECTOR, {
     source: 'transactions', staging, quarantine,
     contract: { fields: { id: { type: 'string', min: 1, max: 64 }, amount: { type: 'number', min: 0.01 } } },

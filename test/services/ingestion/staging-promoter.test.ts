@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Assembly, IngestionEndpoint, MinioServer, PROMOTE_REJECTED, StagingPromoter, Testing, VaultServer, Vps, Zone } from '../../../lib';
+import { Assembly, IngestionEndpoint, MinioServer, PROMOTE_REJECTED, SCAN_REJECTED, StagingPromoter, Testing, VaultServer, Vps, Zone } from '../../../lib';
+import { ClamavScanner, MalwareScanService } from '../../../lib/services/clamav';
 import { benthosBinary, lintBenthos } from '../../support/real-servers/benthos';
 
 const SERVICE = 'promote-transactions';
@@ -24,7 +25,7 @@ interface Built {
 }
 
 /** A Vps `lab` with a lake (raw locked, staging, quarantine), the connector and the promoter of source `transactions`. */
-function build(options: { vault?: boolean } = {}): Built {
+function build(options: { vault?: boolean; scan?: boolean } = {}): Built {
   const app = Testing.app();
   const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
   const vault = options.vault ? new VaultServer(vps, 'vault') : undefined;
@@ -33,7 +34,8 @@ function build(options: { vault?: boolean } = {}): Built {
   const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
   const quarantine = lake.addBucket('Quarantine', { name: 'quarantine' });
   new IngestionEndpoint(vps, CONNECTOR, { source: 'transactions', staging, quarantine, vault, contract: { fields: { id: { type: 'string' } } } });
-  const promoter = new StagingPromoter(vps, SERVICE, { source: 'transactions', staging, raw, quarantine, vault });
+  const scan = options.scan ? new MalwareScanService(vps, 'scan-service', { scanner: new ClamavScanner(vps, 'clamav'), vault }) : undefined;
+  const promoter = new StagingPromoter(vps, SERVICE, { source: 'transactions', staging, raw, quarantine, vault, scan });
   const assembly = Testing.synth(app);
   const configText = assembly.file(`lab/${SERVICE}/benthos.yaml`);
   return { assembly, lake, promoter, configText, config: parse(configText), compose: parse(assembly.file('lab/docker-compose.yml')) };
@@ -42,6 +44,8 @@ function build(options: { vault?: boolean } = {}): Built {
 const plain = build();
 const withVault = build({ vault: true });
 const both = [['without Vault', plain], ['with Vault', withVault]] as const;
+const scanned = build({ scan: true });
+const scannedWithVault = build({ scan: true, vault: true });
 
 describe('StagingPromoter: the compose service', () => {
   it.each(both)('is a hardened one-shot Z1 job with the raw-promoter role, no port and no health check (%s)', (_label, b) => {
@@ -164,6 +168,49 @@ describe('StagingPromoter: the Benthos config', () => {
   });
 });
 
+describe('StagingPromoter with a malware scan (Z1-K09)', () => {
+  const svc = scanned.compose.services[SERVICE];
+  it('is a declared client of the scan service: a flow on 8443 and its SPIFFE ID in the allow-list', () => {
+    expect(svc['x-mlsec'].flows).toEqual([{ to: 'lake', port: 9000 }, { to: 'scan-service', port: 8443 }]);
+    expect(JSON.parse(scanned.assembly.file('lab/scan-service/scan-service.json')).allowedClients).toEqual([`spiffe://lab/ns/z1/sa/${SERVICE}`]);
+    expect(svc.secrets.map((s: any) => s.target).sort()).toEqual(['ca.crt', 'lake.aws-credentials', 'tls.crt', 'tls.key']);
+  });
+
+  it('scans only hash-checked objects, sending their bytes unchanged and taking back only the verdict and signature', () => {
+    const processors = scanned.config.pipeline.processors as any[];
+    expect(processors.slice(0, 2)).toEqual(plain.config.pipeline.processors);
+    expect(processors).toHaveLength(5);
+    // The branch maps its result back like a mutation (which re-serializes JSON): the bytes are stashed around it.
+    expect(processors[2]).toEqual({ mapping: 'meta mlsec_scan_bytes = content()\n' });
+    expect(processors[4]).toEqual({ mapping: 'root = @mlsec_scan_bytes\nmeta mlsec_scan_bytes = deleted()\n' });
+    const branch = processors[3].branch;
+    expect(branch.request_map).toBe('root = if errored() { deleted() } else { content() }');
+    const [http, caught] = branch.processors;
+    expect(http.http).toMatchObject({
+      url: 'https://scan-service:8443/scan', verb: 'POST', headers: { 'Content-Type': 'application/octet-stream' },
+      tls: { enabled: true, root_cas_file: '/run/secrets/ca.crt', client_certs: [{ cert_file: '/run/secrets/tls.crt', key_file: '/run/secrets/tls.key' }] },
+    });
+    expect(http.http.tls.skip_cert_verify).toBeUndefined();
+    // A failed call becomes "no verdict", never clean.
+    expect(caught.catch[1]).toEqual({ mapping: 'root = {"verdict": "none"}' });
+    expect(branch.result_map).toBe('meta mlsec_scan_verdict = this.verdict.catch("none")\nmeta mlsec_scan_signature = this.signature.catch("").or("")\n');
+    expect(scannedWithVault.config.pipeline.processors[3].branch.processors[0].http.tls.client_certs).toEqual([{ cert_file: `/run/vault/vault-tls.crt`, key_file: '/run/vault/vault-tls.key' }]);
+  });
+
+  it('sends only "clean" to raw: infected or suspicious to quarantine/<source>/scan-rejected/ with the signature, anything else is nacked and stays in staging', () => {
+    const cases = scanned.config.output.switch.cases as any[];
+    expect(cases.map((c) => c.check)).toEqual(['errored()', '@mlsec_scan_verdict == "infected" || @mlsec_scan_verdict == "suspicious"', '@mlsec_scan_verdict != "clean"', undefined]);
+    expect(cases[0].output.aws_s3).toMatchObject({ bucket: 'quarantine', path: `transactions/${PROMOTE_REJECTED}/\${! @s3_key.trim_prefix("transactions/") }`, metadata: { exclude_prefixes: ['s3_', 'mlsec_scan_'] } });
+    expect(cases[1].output.aws_s3).toMatchObject({ bucket: 'quarantine', path: `transactions/${SCAN_REJECTED}/\${! @s3_key.trim_prefix("transactions/") }`, metadata: { exclude_prefixes: ['s3_', 'mlsec_scan_verdict'] } });
+    expect(cases[2].output).toEqual({ reject: 'no scan verdict for ${! @s3_key }: left in staging' });
+    expect(cases[3].output.aws_s3).toMatchObject({ bucket: 'raw', path: '${! @s3_key }', metadata: { exclude_prefixes: ['s3_', 'mlsec_scan_'] } });
+  });
+
+  it('reads like this (snapshot)', async () => {
+    await expect(scanned.configText).toMatchFileSnapshot('__snapshots__/staging-promoter-scanned.benthos.yaml');
+  });
+});
+
 describe('StagingPromoter: Benthos 4.27 accepts the config', () => {
   let dir: string;
   beforeAll(() => {
@@ -174,7 +221,7 @@ describe('StagingPromoter: Benthos 4.27 accepts the config', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(both)('passes `benthos lint` as generated (%s)', (label, b) => {
+  it.each([...both, ['with a scan', scanned], ['with a scan and Vault', scannedWithVault]] as const)('passes `benthos lint` as generated (%s)', (label, b) => {
     const file = path.join(dir, `${label.replace(/\W/g, '-')}.yaml`);
     fs.writeFileSync(file, b.configText);
     const r = lintBenthos(file, { AWS_ENDPOINT_URL: 'https://lake:9000', AWS_REGION: 'us-east-1' });

@@ -1,0 +1,259 @@
+/**
+ * The program of the Z1 scan service (CONTROLS.md Z1-K09), run by Node in its container: an
+ * HTTPS API that streams each request body to clamd with INSTREAM and answers clean, infected or
+ * suspicious. It is shipped as one JavaScript file (tools/generate-scan-service-program.ts
+ * transpiles this module), so it imports Node's own modules only and nothing from the library.
+ *
+ * - mTLS: a client certificate of the internal CA is required, and its SPIFFE URI SAN must be one
+ *   of the declared clients (`allowedClients`); anyone else gets 403 before any byte is scanned.
+ * - `POST /scan` with the bytes as body → 200 `{verdict, signature?, sha256, bytes}`. A body over
+ *   `maxBytes`, or one clamd refuses as over its limits, is `suspicious` (never clean). clamd down
+ *   or failing → 503/502, a scan over `scanTimeoutMs` → 504: the caller retries, nothing passes.
+ * - `GET /healthz` → 200 once clamd answers PING.
+ * - One JSON log line per request: client, status, size, hash, verdict and signature, never content.
+ * - The certificate and key (renewed by the Vault Agent) are re-read every minute.
+ * - `--health` (the container health check) calls its own /healthz with its own certificate,
+ *   verifying the server's name as any client does.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as https from 'https';
+import type { IncomingMessage, ServerResponse } from 'http';
+import * as net from 'net';
+import type { TLSSocket } from 'tls';
+
+/** The configuration file the construct writes (`scan-service.json`). */
+export interface ScanServiceConfig {
+  /** Port of the HTTPS listener. */
+  readonly port: number;
+  /** clamd's host and port. */
+  readonly clamd: { readonly host: string; readonly port: number };
+  /** Largest body scanned, bytes (clamd's StreamMaxLength). */
+  readonly maxBytes: number;
+  /** Time for one scan, ms. */
+  readonly scanTimeoutMs: number;
+  /** Scans at once; more are answered 503 with Retry-After. */
+  readonly maxConcurrentScans: number;
+  /** SPIFFE IDs of the clients allowed to call the API. */
+  readonly allowedClients: readonly string[];
+  /** Its own service name (its certificate's DNS name) and SPIFFE ID: the health check calls /healthz as itself. */
+  readonly self: { readonly serverName: string; readonly spiffeId: string };
+  /** Certificate (with chain), key and the CA bundle that verifies clients. */
+  readonly tls: { readonly certificate: string; readonly privateKey: string; readonly caBundle: string };
+}
+
+/** What a scan found. */
+export type Verdict = 'clean' | 'infected' | 'suspicious';
+
+/** The answer of `POST /scan`. */
+export interface ScanResult {
+  readonly verdict: Verdict;
+  /** clamd's signature name, or the limit that was reached. */
+  readonly signature?: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** An HTTP failure with its status and a message for the caller (never file content). */
+class ScanFailure extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Signatures that mean "not provably clean" rather than malware: limits hit, encrypted archives, heuristics. */
+const SUSPICIOUS = /^(Heuristics\.|Mlsec\.Limits\.)/;
+
+/** clamd's reply to INSTREAM (`stream: OK`, `stream: <name> FOUND`, `<message> ERROR`) as a verdict. */
+export function verdictOf(reply: string): { verdict: Verdict; signature?: string } {
+  const text = reply.replace(/\0+$/, '').trim();
+  if (text === 'stream: OK') return { verdict: 'clean' };
+  const found = /^stream: (.+) FOUND$/.exec(text);
+  if (found) return { verdict: SUSPICIOUS.test(found[1]) ? 'suspicious' : 'infected', signature: found[1] };
+  if (/size limit exceeded/i.test(text)) return { verdict: 'suspicious', signature: 'Mlsec.Limits.StreamMaxLength' };
+  throw new ScanFailure(502, `clamd: ${text.slice(0, 200)}`);
+}
+
+/** A 4-byte big-endian length, the INSTREAM chunk header. */
+function chunkHeader(length: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(length, 0);
+  return b;
+}
+
+/** Streams `body` to clamd and resolves with its verdict; over `maxBytes` stops reading into clamd. */
+function scanStream(config: ScanServiceConfig, body: IncomingMessage): Promise<ScanResult> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let reply = '';
+    let oversize = false;
+    let settled = false;
+    const clamd = net.connect({ host: config.clamd.host, port: config.clamd.port });
+    const finish = (error?: Error, result?: ScanResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clamd.destroy();
+      if (error) reject(error);
+      else resolve(result!);
+    };
+    // The rest of an oversize body is read and dropped, so the caller gets its answer.
+    const oversized = () => finish(undefined, { verdict: 'suspicious', signature: 'Mlsec.Limits.MaxBytes', sha256: hash.digest('hex'), bytes });
+    const timer = setTimeout(() => finish(new ScanFailure(504, `scan took longer than ${config.scanTimeoutMs} ms`)), config.scanTimeoutMs);
+    clamd.on('error', (e) => finish(new ScanFailure(503, `clamd unreachable: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+    clamd.on('data', (d) => {
+      reply += d.toString('latin1');
+      if (!reply.includes('\0')) return;
+      try {
+        const v = verdictOf(reply);
+        // clamd answers early only to refuse (size limit): the body is then not fully hashed.
+        if (!body.readableEnded) body.resume();
+        finish(undefined, { ...v, sha256: body.readableEnded ? hash.digest('hex') : '', bytes });
+      } catch (e) {
+        finish(e as Error);
+      }
+    });
+    clamd.on('close', () => finish(new ScanFailure(502, 'clamd closed the connection without a verdict')));
+    clamd.write('zINSTREAM\0');
+    body.on('data', (chunk: Buffer) => {
+      if (oversize || settled) return;
+      bytes += chunk.length;
+      hash.update(chunk);
+      if (bytes > config.maxBytes) {
+        oversize = true;
+        body.on('end', oversized);
+        return;
+      }
+      if (!clamd.write(Buffer.concat([chunkHeader(chunk.length), chunk]))) {
+        body.pause();
+        clamd.once('drain', () => body.resume());
+      }
+    });
+    body.on('end', () => {
+      if (!oversize && !settled) clamd.write(chunkHeader(0));
+    });
+    body.on('error', (e) => finish(new ScanFailure(400, `request body: ${e.message}`)));
+  });
+}
+
+/** `PING` → `PONG`. */
+function pingClamd(config: ScanServiceConfig): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: config.clamd.host, port: config.clamd.port });
+    let reply = '';
+    s.setTimeout(5000, () => s.destroy());
+    s.on('data', (d) => (reply += d.toString('latin1')));
+    s.on('error', () => resolve(false));
+    s.on('close', () => resolve(reply.startsWith('PONG')));
+    s.end('zPING\0');
+  });
+}
+
+/** The SPIFFE IDs (URI SANs) of the peer certificate. */
+function peerSpiffeIds(req: IncomingMessage): string[] {
+  const cert = (req.socket as TLSSocket).getPeerCertificate?.();
+  const sans = cert?.subjectaltname ?? '';
+  return sans.split(', ').filter((s) => s.startsWith('URI:spiffe://')).map((s) => s.slice(4));
+}
+
+function send(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+  res.end(text);
+}
+
+function log(entry: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: 'scan-service', ...entry })}\n`);
+}
+
+function readTls(config: ScanServiceConfig) {
+  return { cert: fs.readFileSync(config.tls.certificate), key: fs.readFileSync(config.tls.privateKey), ca: fs.readFileSync(config.tls.caBundle) };
+}
+
+/** Starts the API; resolves with the server once it listens. */
+export function startScanService(config: ScanServiceConfig, host = '0.0.0.0'): Promise<https.Server> {
+  let active = 0;
+  const allowed = new Set(config.allowedClients);
+  const server = https.createServer({ ...readTls(config), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
+    const started = Date.now();
+    const path = (req.url ?? '').split('?')[0];
+    const peers = peerSpiffeIds(req);
+    const client = peers.find((id) => allowed.has(id) || (path === '/healthz' && id === config.self.spiffeId));
+    const entry: Record<string, unknown> = { client: client ?? peers.join(' '), method: req.method, path };
+    const done = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) => {
+      send(res, status, body, headers);
+      log({ ...entry, status, ms: Date.now() - started, ...(status === 200 && 'verdict' in body ? { verdict: body.verdict, signature: body.signature, sha256: body.sha256, bytes: body.bytes } : { error: body.error }) });
+    };
+    if (!client) {
+      req.resume();
+      return done(403, { error: 'client certificate is not one of the declared clients' });
+    }
+    if (path === '/healthz') {
+      req.resume();
+      if (req.method !== 'GET') return done(405, { error: 'GET only' }, { Allow: 'GET' });
+      return void pingClamd(config).then((ok) => done(ok ? 200 : 503, ok ? { status: 'ok' } : { error: 'clamd does not answer PING' }));
+    }
+    if (path !== '/scan') {
+      req.resume();
+      return done(404, { error: 'not found' });
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      return done(405, { error: 'POST only' }, { Allow: 'POST' });
+    }
+    if (active >= config.maxConcurrentScans) {
+      req.resume();
+      return done(503, { error: 'busy' }, { 'Retry-After': '1' });
+    }
+    active++;
+    scanStream(config, req).then(
+      (result) => done(200, { ...result }),
+      (e: Error) => done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' }),
+    ).finally(() => active--);
+  });
+  // The Vault Agent renews the certificate well before it expires; a minute is early enough.
+  const reload = setInterval(() => {
+    try {
+      server.setSecureContext({ ...readTls(config) });
+    } catch (e) {
+      log({ error: `certificate reload failed: ${(e as Error).message}` });
+    }
+  }, 60_000);
+  reload.unref();
+  server.on('close', () => clearInterval(reload));
+  server.headersTimeout = 10_000;
+  server.requestTimeout = config.scanTimeoutMs + 10_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, host, () => resolve(server));
+  });
+}
+
+/** The health check: its own /healthz, with its own certificate. Exit 0 when healthy. */
+function healthCheck(config: ScanServiceConfig): void {
+  const { cert, key, ca } = readTls(config);
+  const req = https.request({ host: '127.0.0.1', servername: config.self.serverName, port: config.port, path: '/healthz', cert, key, ca, timeout: 10_000 }, (res) => {
+    res.resume();
+    process.exit(res.statusCode === 200 ? 0 : 1);
+  });
+  req.on('error', () => process.exit(1));
+  req.on('timeout', () => req.destroy());
+  req.end();
+}
+
+/** `node scan-service.js <config.json> [--health]`. */
+export function main(argv: readonly string[]): void {
+  const config = JSON.parse(fs.readFileSync(argv[0], 'utf8')) as ScanServiceConfig;
+  if (argv.includes('--health')) return healthCheck(config);
+  startScanService(config).then(
+    (server) => {
+      log({ status: 'listening', port: config.port, clients: config.allowedClients });
+      process.on('SIGTERM', () => server.close(() => process.exit(0)));
+    },
+    (e: Error) => {
+      log({ error: `cannot start: ${e.message}` });
+      process.exit(1);
+    },
+  );
+}
