@@ -158,6 +158,9 @@ export class MlopsSecurityLab extends Vps {
     const standard = p.sizing === 'standard';
     this.thresholds = p.thresholds ?? ThresholdProfile.bank();
     const vps = this;
+    // First: its Graphviz engine loads on the other core while the zones are built, and synth
+    // validates it first, so the layout starts before the rest of the tree is validated.
+    if (p.diagram ?? true) new ArchitectureDiagram(vps);
 
     this.security = new Z8SecurityServices(vps, 'Z8');
     const vault = this.security.vault;
@@ -201,7 +204,6 @@ export class MlopsSecurityLab extends Vps {
     for (const service of [...this.ingestion.connectors, this.curated.featureApi, this.curated.dataBroker, this.registry.gate, this.serving.scoredApi]) {
       if (service) this.observability.scrape(service);
     }
-    if (p.diagram ?? true) new ArchitectureDiagram(vps);
     this.node.addValidation({ validate: () => this.thresholds.problems() });
   }
 
