@@ -7,6 +7,7 @@ import type { DocumentKind, SourceDocument } from './source-document';
  */
 export class PostureModel {
   private graphs?: ServiceGraph[];
+  private readonly views = new Map<(model: PostureModel) => unknown, unknown>();
 
   constructor(
     /** The documents, in a stable order. */
@@ -22,5 +23,15 @@ export class PostureModel {
   public serviceGraphs(): readonly ServiceGraph[] {
     this.graphs ??= this.ofKind('compose').map((d) => new ServiceGraph(d));
     return this.graphs;
+  }
+
+  /**
+   * What `build` derives from the documents (every Vault policy, every resolved router …),
+   * built on first use and shared by the rules of this model: several rules read the same view,
+   * and the documents are frozen, so it cannot go stale. A view is read-only for its readers.
+   */
+  public view<T>(build: (model: PostureModel) => T): T {
+    if (!this.views.has(build)) this.views.set(build, build(this));
+    return this.views.get(build) as T;
   }
 }

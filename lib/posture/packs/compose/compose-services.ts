@@ -28,9 +28,13 @@ export function servicesOf(document: SourceDocument): ComposeService[] {
   return out;
 }
 
-/** Every service of every compose document of the model. */
-export function composeServices(model: PostureModel): ComposeService[] {
-  return model.ofKind('compose').flatMap(servicesOf);
+/** Every service of every compose document of the model (listed once per model, shared by the rules). */
+export function composeServices(model: PostureModel): readonly ComposeService[] {
+  return model.view(readServices);
+}
+
+function readServices(model: PostureModel): readonly ComposeService[] {
+  return Object.freeze(model.ofKind('compose').flatMap(servicesOf));
 }
 
 /** Options of {@link serviceHit}. */

@@ -23,7 +23,11 @@ export interface CliOption {
  * reads its static configuration from one source (file, CLI or environment); each is audited on
  * its own.
  */
-export function traefikCliOptions(model: PostureModel): CliOption[] {
+export function traefikCliOptions(model: PostureModel): readonly CliOption[] {
+  return model.view(readCliOptions);
+}
+
+function readCliOptions(model: PostureModel): readonly CliOption[] {
   const out: CliOption[] = [];
   for (const graph of model.serviceGraphs()) {
     for (const service of graph.services) {
@@ -48,7 +52,7 @@ export function traefikCliOptions(model: PostureModel): CliOption[] {
       }
     }
   }
-  return out;
+  return Object.freeze(out);
 }
 
 /** Whether the value of a CLI option means true (a bare flag, or `true`). */

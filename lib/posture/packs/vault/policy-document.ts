@@ -53,9 +53,9 @@ export interface PathRule {
 
 /** One Vault ACL policy document, read the way Vault evaluates it. */
 export class VaultPolicy {
-  /** The policy of every `vault-policy` document of a model. */
-  public static all(model: PostureModel): VaultPolicy[] {
-    return model.ofKind('vault-policy').map((d) => new VaultPolicy(d));
+  /** The policy of every `vault-policy` document of a model (read once per model, shared by the rules). */
+  public static all(model: PostureModel): readonly VaultPolicy[] {
+    return model.view(readPolicies);
   }
 
   /** Every path block, in document order per pattern. */
@@ -125,6 +125,10 @@ export function reportPath(rule: PathRule, capabilities: readonly string[]): Doc
     if (block.legacy.some((c) => capabilities.includes(c))) return [...block.path, 'policy'];
   }
   return rule.blocks[0].path;
+}
+
+function readPolicies(model: PostureModel): readonly VaultPolicy[] {
+  return Object.freeze(model.ofKind('vault-policy').map((d) => new VaultPolicy(d)));
 }
 
 function pathBlocks(paths: unknown): PathBlock[] {

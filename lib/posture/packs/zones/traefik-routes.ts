@@ -29,7 +29,11 @@ export interface ResolvedRouter {
  * file provider merges all its files into one namespace, so names resolve in the router's own
  * file first, then in any other dynamic file.
  */
-export function resolveRouters(model: PostureModel): ResolvedRouter[] {
+export function resolveRouters(model: PostureModel): readonly ResolvedRouter[] {
+  return model.view(readRouters);
+}
+
+function readRouters(model: PostureModel): readonly ResolvedRouter[] {
   const services = model.serviceGraphs().flatMap((g) => g.services);
   const publicEntryPoints = publicEntryPointNames(model);
   const documents = model.ofKind('traefik-dynamic');
@@ -59,7 +63,7 @@ export function resolveRouters(model: PostureModel): ResolvedRouter[] {
       out.push({ name, document, path: ['http', 'routers', name], data: router, isPublic, middlewares, targets: services.filter((s) => hosts.includes(s.name)), tlsOption, serverUrls });
     }
   }
-  return out;
+  return Object.freeze(out);
 }
 
 /** Entry points on ports 80/443 or named web/websecure in any static config (or those names by default). */
