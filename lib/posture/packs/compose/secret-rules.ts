@@ -102,11 +102,13 @@ export const SECRET_DEFINITION: Rule = {
           }
         });
       }
+      // Each service's build context once, not once per secret file.
+      const contexts = services.flatMap((s) => {
+        const context = buildContext(s);
+        return context === undefined ? [] : [{ s, context }];
+      });
       for (const { name, file } of files.filter((f) => !f.file.startsWith('~'))) {
-        const within = services.filter((s) => {
-          const context = buildContext(s);
-          return context !== undefined && inside(file, context);
-        });
+        const within = contexts.filter(({ context }) => inside(file, context)).map(({ s }) => s);
         if (within.length === 0) continue;
         const list = within.map((s) => `'${s.name}'`).join(', ');
         hits.push({ document, path: ['secrets', name, 'file'], message: `secret '${name}' file ${show(file)} lies inside the build context of service ${list}`, granular: name });
