@@ -49,7 +49,20 @@ export function isRootGlob(pattern: string): boolean {
   return /^(\+\/)*\*$/.test(normalizePattern(pattern));
 }
 
-function tokenize(pattern: string): Token[] {
+/** Tokens, keyed by pattern (bounded; cleared when full): the rules compare every pair of patterns, each many times. */
+const TOKENS = new Map<string, readonly Token[]>();
+
+function tokenize(pattern: string): readonly Token[] {
+  let tokens = TOKENS.get(pattern);
+  if (!tokens) {
+    tokens = Object.freeze(tokensOf(pattern));
+    if (TOKENS.size >= 1000) TOKENS.clear();
+    TOKENS.set(pattern, tokens);
+  }
+  return tokens;
+}
+
+function tokensOf(pattern: string): Token[] {
   const p = normalizePattern(pattern);
   const glob = p.endsWith('*');
   const body = glob ? p.slice(0, -1) : p;
@@ -81,7 +94,7 @@ function agree(a: Token, b: Token): string | undefined {
  * The shortest concrete path both token lists match, or undefined when they do not overlap
  * (breadth-first search over the product of the two patterns).
  */
-function witnessOf(a: Token[], b: Token[]): string | undefined {
+function witnessOf(a: readonly Token[], b: readonly Token[]): string | undefined {
   const seen = new Set<number>();
   const width = b.length + 1;
   const queue: [number, number, string][] = [[0, 0, '']];
