@@ -47,6 +47,17 @@ export function checkReason(prop: string, reason: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The opt-out of a control that is on by default: absent (on), or exactly
+ * `{ enabled: false, reason }` with a reason of at least 10 characters.
+ */
+export function checkOptOut(prop: string, value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  const v = value as { enabled?: unknown; reason?: unknown } | null;
+  if (v !== null && typeof v === 'object' && v.enabled === false && typeof v.reason === 'string' && v.reason.trim().length >= 10) return undefined;
+  return `prop '${prop}' turns ${what} off only as { enabled: false, reason: '<why, at least 10 characters>' } (got ${describeValue(value)})`;
+}
+
 /** Collects the defined messages of several checks. */
 export function collect(...messages: (string | undefined)[]): string[] {
   return messages.filter((m): m is string => m !== undefined);

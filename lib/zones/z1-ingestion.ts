@@ -1,5 +1,5 @@
 import { MlsecError } from '../core/errors';
-import { describeValue } from '../core/prop-rules';
+import { checkOptOut, collect } from '../core/prop-rules';
 import { Vps } from '../core/vps';
 import { Gateway } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
@@ -81,10 +81,7 @@ export class Z1Ingestion extends SecurityZone {
       id: 'Z1-K09', title: 'malware scan with the ClamAV limits before raw; infected or suspicious never reaches raw',
       gap: scan === undefined ? 'no source is admitted, so nothing is scanned' : `turned off: ${String(scan?.reason)}`,
     });
-    this.node.addValidation({
-      validate: () => scan !== undefined && (scan === null || typeof scan !== 'object' || scan.enabled !== false || typeof scan.reason !== 'string' || scan.reason.trim().length < 10)
-        ? [`prop 'malwareScan' turns the scan off only as { enabled: false, reason: '<why, at least 10 characters>' } (got ${describeValue(scan)})`] : [],
-    });
+    this.node.addValidation({ validate: () => collect(checkOptOut('malwareScan', scan, 'the scan')) });
   }
 
   /** The scan service every promote job calls (created with the first source unless `malwareScan` is off). */
@@ -127,8 +124,10 @@ export class Z1Ingestion extends SecurityZone {
     this.gateway.expose(hop.workload, { name: `ingest-${connector.source}`, host: this.ingestHost, pathPrefix: hop.pathPrefix, port: hop.port, auth: RouteAuth.mtls(), methods: ['POST'] });
     this.admitted.push(connector);
     if (!this.scanService && this.ingestionProps.malwareScan === undefined) {
-      this.scanService = new MalwareScanService(this, 'scan-service', { scanner: new ClamavScanner(this, 'clamav'), vault });
-      this.cover('Z1-K09', { builtBy: `MalwareScanService in front of ClamavScanner (limits: depth ${this.scanService.scanner.limits.maxRecursion}, ${this.scanService.scanner.limits.maxScanSizeMiB} MiB, ${this.scanService.scanner.limits.maxFiles} files, ${this.scanService.scanner.limits.maxScanTimeSeconds} s): each promote job scans every hash-checked object; infected or suspicious → quarantine/<source>/scan-rejected/, no verdict → left in staging` });
+      const scanner = new ClamavScanner(this, 'clamav');
+      this.scanService = new MalwareScanService(this, 'scan-service', { scanner, vault });
+      const l = scanner.limits;
+      this.cover('Z1-K09', { builtBy: `MalwareScanService in front of ClamavScanner (limits: depth ${l.maxRecursion}, ${l.maxScanSizeMiB} MiB, ${l.maxFiles} files, ${l.maxScanTimeSeconds} s): each promote job scans every hash-checked object; infected or suspicious → quarantine/<source>/scan-rejected/, no verdict → left in staging` });
     }
     this.promoterJobs.push(new StagingPromoter(this, `promote-${connector.source}`, {
       source: connector.source, staging: lake.stagingBucket, raw: lake.rawBucket, quarantine: lake.quarantineBucket, vault, scan: this.scanService,

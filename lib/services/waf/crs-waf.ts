@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkInteger, checkPattern, collect, describeValue } from '../../core/prop-rules';
+import { checkInteger, checkOptOut, checkPattern, collect, describeValue } from '../../core/prop-rules';
 import { Vps } from '../../core/vps';
 import { VpsFile } from '../../core/vps-file';
 import { SecretSource } from '../../secrets/secret-source';
@@ -281,9 +281,8 @@ export class CrsWaf extends Workload {
   private fieldProblems(p: CrsWafProps): string[] {
     const problems: string[] = [];
     const crs = p.coreRuleSet;
-    if (crs !== undefined && (crs === null || typeof crs !== 'object' || crs.enabled !== false || typeof crs.reason !== 'string' || crs.reason.trim().length < 10)) {
-      problems.push(`prop 'coreRuleSet' turns CRS off only as { enabled: false, reason: '<why, at least 10 characters>' } (got ${describeValue(crs)})`);
-    }
+    const optOut = checkOptOut('coreRuleSet', crs, 'CRS');
+    if (optOut) problems.push(optOut);
     const fields = p.allowedJsonFields;
     if (fields === undefined) {
       if (crs?.enabled === false) problems.push("prop 'coreRuleSet': a WAF without CRS and without 'allowedJsonFields' checks nothing; set 'allowedJsonFields' or keep CRS on");
