@@ -44,6 +44,12 @@ export interface IDocumentProducer extends IConstruct {
    * @default none
    */
   renderDeferredDocuments?(): RenderedDocument[];
+  /**
+   * Called instead of {@link renderDeferredDocuments} when synth fails: finishes or stops work
+   * started for the deferred files, so none outlives the synth.
+   * @default none
+   */
+  abandonDeferredDocuments?(): void;
 }
 
 /** Brand helpers so producers are found without `instanceof` across package copies. */

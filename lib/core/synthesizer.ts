@@ -23,22 +23,20 @@ export interface SynthesizeOptions {
  */
 export function synthesize(root: IConstruct, options: SynthesizeOptions = {}): Assembly {
   const constructs = root.node.findAll();
-
-  const invalid: ValidationIssue[] = [];
-  for (const c of constructs) {
-    for (const message of c.node.validate()) invalid.push({ path: c.node.path || '<app>', message });
-  }
-  if (invalid.length > 0) throw new ValidationError(invalid);
-
   const producers = constructs.filter(DocumentProducers.isProducer);
   const deferred = new Set(producers.filter((p) => p.renderDeferredDocuments !== undefined));
   try {
+    const invalid: ValidationIssue[] = [];
+    for (const c of constructs) {
+      for (const message of c.node.validate()) invalid.push({ path: c.node.path || '<app>', message });
+    }
+    if (invalid.length > 0) throw new ValidationError(invalid);
     return assemble(root, producers, deferred, options);
   } catch (err) {
-    // Deferred work (a layout thread) is collected even when synth fails, so nothing outlives it.
+    // Work started for deferred files (a layout thread, started by validation) ends with the synth.
     for (const p of deferred) {
       try {
-        p.renderDeferredDocuments?.();
+        p.abandonDeferredDocuments?.();
       } catch {
         // the synth's own error is the one to report
       }

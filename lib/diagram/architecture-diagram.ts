@@ -8,7 +8,8 @@ import { VaultAgent } from '../vault/agent/vault-agent';
 import { Workload } from '../workload/workload';
 import { WorkloadGraph } from '../workload/workload-graph';
 import { architectureDot, detailOf, DiagramEdge, DiagramNode } from './architecture-dot';
-import { GraphvizEngine, PendingSvg, startDotToSvg, startGraphvizEngine } from './graphviz-renderer';
+import { PendingSvg, startDotToSvg } from './graphviz-renderer';
+import { GraphvizWorkerPool } from './graphviz-worker-pool';
 
 /** Props of an {@link ArchitectureDiagram}. */
 export interface ArchitectureDiagramProps {
@@ -30,14 +31,14 @@ export interface ArchitectureDiagramProps {
 export class ArchitectureDiagram extends Construct implements IDocumentProducer {
   private readonly fileName: string;
   private pending?: { readonly dot: string; readonly job: PendingSvg };
-  private engine?: GraphvizEngine;
 
   constructor(scope: Vps, id = 'Architecture', props: ArchitectureDiagramProps = {}) {
     super(scope, checkedId(scope, id));
     DocumentProducers.mark(this);
     this.fileName = props.fileName ?? 'architecture';
-    // Graphviz loads on another core while the rest of the tree is built.
-    this.engine = startGraphvizEngine();
+    // Graphviz loads on another core while the rest of the tree is built (unless an earlier
+    // synth in this process left its worker idle).
+    GraphvizWorkerPool.shared.prestart();
     this.node.addValidation({
       validate: () => {
         if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(this.fileName)) return [`prop 'fileName' must be lower-case letters, digits and "-" (got ${JSON.stringify(this.fileName)})`];
@@ -98,14 +99,22 @@ export class ArchitectureDiagram extends Construct implements IDocumentProducer 
     return [{ path: `${this.basePath()}.svg`, content: job.svg(), producer: this.node.path }];
   }
 
-  /**
-   * The layout of `dot`: the one under way when it is for the same DOT, else a new one (on the
-   * engine warmed up at construction while it is unused).
-   */
+  /** Collects a layout under way (its worker goes back to the pool for the next synth). */
+  public abandonDeferredDocuments(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    try {
+      pending?.job.svg();
+    } catch {
+      // the failed synth reports its own error; a failed layout has stopped its worker
+    }
+  }
+
+  /** The layout of `dot`: the one under way when it is for the same DOT, else a new one. */
   private layout(dot: string): { readonly dot: string; readonly job: PendingSvg } {
     if (this.pending?.dot !== dot) {
-      this.pending = { dot, job: this.engine ? this.engine.render(dot) : startDotToSvg(dot) };
-      this.engine = undefined;
+      this.pending?.job.discard();
+      this.pending = { dot, job: startDotToSvg(dot) };
     }
     return this.pending;
   }

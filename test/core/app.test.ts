@@ -165,6 +165,10 @@ describe('deferred documents', () => {
       this.seen.push('deferred');
       return [{ path: 'lab/picture.svg', content: '<svg/>\n', producer: this.node.path }];
     }
+    public abandonDeferredDocuments(): void {
+      this.seen.push('abandon');
+      throw new Error('an abandon that fails is not the error reported');
+    }
   }
 
   it('are written and listed in the manifest, after the posture report was made without them', () => {
@@ -177,11 +181,19 @@ describe('deferred documents', () => {
     expect(picture.seen).toEqual(['render', 'verify', 'deferred']);
   });
 
-  it('are still collected once when synth fails after rendering, and the synth error is the one reported', () => {
+  it('are abandoned once, not rendered, when synth fails after rendering; the synth error is the one reported', () => {
     const { vps } = labApp();
     simpleWorkload(vps, 'api').service.addOverride('cap_drop', 'ALL');
     const picture = new SlowPicture(vps, 'Picture');
     expect(() => synthesize(vps.node.root)).toThrow(VerificationError);
-    expect(picture.seen.filter((s) => s === 'deferred')).toHaveLength(1);
+    expect(picture.seen).toEqual(['render', 'verify', 'abandon']);
+  });
+
+  it('are abandoned when validation fails too (work started by a validator ends with the synth)', () => {
+    const { vps } = labApp();
+    const picture = new SlowPicture(vps, 'Picture');
+    picture.node.addValidation({ validate: () => ["prop 'x' is broken on purpose"] });
+    expect(() => synthesize(vps.node.root)).toThrow(ValidationError);
+    expect(picture.seen).toEqual(['abandon']);
   });
 });
