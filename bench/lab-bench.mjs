@@ -80,13 +80,18 @@ try {
     services, runs: RUNS, tmpdir: TMPDIR,
     wholeProcessMs: Math.round(whole), peerWholeProcessMs: Math.round(peerMs), ratio: Math.round((whole / peerMs) * 100) / 100,
     inProcessFirstMs: Math.round(firstMs), inProcessWarmMs: Math.round(warmMs),
-    targets: { wholeProcess: whole <= TARGETS.wholeMs ? 'PASS' : 'FAIL', inProcess: firstMs <= TARGETS.inProcessMs ? 'PASS' : 'FAIL' },
+    targets: {
+      wholeProcess: whole <= TARGETS.wholeMs ? 'PASS' : 'FAIL',
+      inProcessFirst: firstMs <= TARGETS.inProcessMs ? 'PASS' : 'FAIL',
+      inProcessWarm: warmMs <= TARGETS.inProcessMs ? 'PASS' : 'FAIL',
+    },
   };
   console.log(`reference lab: ${services} compose services; median of ${RUNS} whole-process runs (cdk8s-plus with ${services} Deployments as the peer, same run); output under ${TMPDIR}`);
   console.log(`  whole process (compiled JS): ${results.wholeProcessMs} ms   peer: ${results.peerWholeProcessMs} ms   ratio ${results.ratio}`);
   console.log(`  in-process createLab + synth (median of ${RUNS} processes): first ${results.inProcessFirstMs} ms, warm ${results.inProcessWarmMs} ms`);
   console.log(`  ${results.targets.wholeProcess}  whole process <= ${TARGETS.wholeMs} ms`);
-  console.log(`  ${results.targets.inProcess}  in-process (first synth) <= ${TARGETS.inProcessMs} ms`);
+  console.log(`  ${results.targets.inProcessFirst}  in-process, first synth of the process <= ${TARGETS.inProcessMs} ms`);
+  console.log(`  ${results.targets.inProcessWarm}  in-process, a later synth in the same process <= ${TARGETS.inProcessMs} ms`);
   fs.mkdirSync(path.join(REPO, '.bench'), { recursive: true });
   fs.writeFileSync(path.join(REPO, '.bench', 'lab.json'), JSON.stringify(results, null, 2) + '\n');
   console.log('results: .bench/lab.json');
