@@ -7,6 +7,15 @@ export const REGISTRY_GATE_READER_PORT = 8443;
 export const REGISTRY_GATE_PUBLISHER_PORT = 8444;
 /** The environment variables (from the gate's delivered env file) holding `<client>=<sha256 of its token>,…` per class. */
 export const REGISTRY_GATE_TOKEN_VARIABLES = { reader: 'MLSEC_REGISTRY_GATE_READERS', publisher: 'MLSEC_REGISTRY_GATE_PUBLISHERS' } as const;
+/** The cache holding one lock per registered model while a lifecycle write on it is checked and made. */
+const LOCKS = 'gate_locks';
+/**
+ * How long a lock outlives a request that never released it: longer than a lookup and a write at
+ * their 55 s timeouts, so a slow write is never overtaken. Every outcome of a request releases it;
+ * this only bounds a lost release.
+ */
+const LOCK_TTL = '2m';
+
 /** The state a version without a `lifecycle_state` tag is in: it may only become a Candidate. */
 const NO_STATE = '(none)';
 
@@ -38,7 +47,7 @@ export interface RegistryGateConfigOptions {
  * The request mapping: authenticates the bearer token against the listener's class, then either
  * denies (`gate_action: deny`, status and message) or names the one MLflow call to make —
  * verb, target path and query rebuilt from checked values, body rebuilt from checked fields —
- * and, for a lifecycle write, the version lookup and the check it needs. Every metadata key the
+ * and, for a lifecycle write, the version lookup and the check it needs, and the model to lock. Every metadata key the
  * request brought (headers, query, cookies: all client-controlled) is dropped; only `gate_*` stay.
  */
 export function gateRequestMapping(): string {
@@ -80,9 +89,9 @@ let d = match {
   $verb == "GET" && $path == "mlflow/registered-models/alias" && $q.name.apply("name_ok") && $aliases.contains($q.alias) => {"action": "GET", "target": "mlflow/registered-models/alias?name=" + $q.name.escape_url_query() + "&alias=" + $q.alias}
   $verb == "GET" && $path.has_prefix("mlflow-artifacts/artifacts/") && $path.trim_prefix("mlflow-artifacts/artifacts/").re_match(${JSON.stringify(artifact)}) && $path.trim_prefix("mlflow-artifacts/artifacts/").split("/").length() <= 16 && $path.trim_prefix("mlflow-artifacts/artifacts/").split("/").all(s -> s.length() <= 128) => {"action": "GET", "target": $path, "check": "servable", "lookup": "mlflow/model-versions/search?max_results=200&filter=" + ("run_id='" + $path.split("/").index(3) + "'").escape_url_query()}
   $cls != "publisher" => {"status": "403", "message": "not a read this listener allows"}
-  $verb == "POST" && $path == "mlflow/model-versions/set-tag" && $body.type() == "object" && $body.keys().all(k -> ["name", "version", "key", "value"].contains(k)) && $body.name.apply("name_ok") && $body.version.apply("version_ok") && $body.key == "${LIFECYCLE_STATE_TAG}" && $states.contains($body.value) => {"action": "POST", "target": $path, "body": {"name": $body.name, "version": $body.version, "key": "${LIFECYCLE_STATE_TAG}", "value": $body.value}, "check": "transition", "want": $body.value, "lookup": "mlflow/model-versions/get?name=" + $body.name.escape_url_query() + "&version=" + $body.version}
-  $verb == "POST" && $path == "mlflow/registered-models/alias" && $body.type() == "object" && $body.keys().all(k -> ["name", "alias", "version"].contains(k)) && $body.name.apply("name_ok") && $body.version.apply("version_ok") && $aliases.contains($body.alias) => {"action": "POST", "target": $path, "body": {"name": $body.name, "alias": $body.alias, "version": $body.version}, "check": "alias", "want": $body.alias, "lookup": "mlflow/model-versions/get?name=" + $body.name.escape_url_query() + "&version=" + $body.version}
-  $verb == "DELETE" && $path == "mlflow/registered-models/alias" && $body.type() == "object" && $body.keys().all(k -> ["name", "alias"].contains(k)) && $body.name.apply("name_ok") && $aliases.contains($body.alias) => {"action": "DELETE", "target": $path, "body": {"name": $body.name, "alias": $body.alias}}
+  $verb == "POST" && $path == "mlflow/model-versions/set-tag" && $body.type() == "object" && $body.keys().all(k -> ["name", "version", "key", "value"].contains(k)) && $body.name.apply("name_ok") && $body.version.apply("version_ok") && $body.key == "${LIFECYCLE_STATE_TAG}" && $states.contains($body.value) => {"action": "POST", "target": $path, "body": {"name": $body.name, "version": $body.version, "key": "${LIFECYCLE_STATE_TAG}", "value": $body.value}, "check": "transition", "want": $body.value, "lookup": "mlflow/model-versions/get?name=" + $body.name.escape_url_query() + "&version=" + $body.version, "lock": $body.name}
+  $verb == "POST" && $path == "mlflow/registered-models/alias" && $body.type() == "object" && $body.keys().all(k -> ["name", "alias", "version"].contains(k)) && $body.name.apply("name_ok") && $body.version.apply("version_ok") && $aliases.contains($body.alias) => {"action": "POST", "target": $path, "body": {"name": $body.name, "alias": $body.alias, "version": $body.version}, "check": "alias", "want": $body.alias, "lookup": "mlflow/model-versions/get?name=" + $body.name.escape_url_query() + "&version=" + $body.version, "lock": $body.name}
+  $verb == "DELETE" && $path == "mlflow/registered-models/alias" && $body.type() == "object" && $body.keys().all(k -> ["name", "alias"].contains(k)) && $body.name.apply("name_ok") && $aliases.contains($body.alias) => {"action": "DELETE", "target": $path, "body": {"name": $body.name, "alias": $body.alias}, "lock": $body.name}
   _ => {"status": "403", "message": "only the ${LIFECYCLE_STATE_TAG} tag (to a lifecycle state) and the serving aliases ${SERVING_ALIASES.join(', ')} may be written"}
 }
 root = if $d.action.or("") == "POST" || $d.action.or("") == "DELETE" { $d.body.format_json(no_indent: true) } else { "" }
@@ -97,6 +106,7 @@ meta gate_message = $d.message.or("")
 meta gate_check = $d.check.or("")
 meta gate_want = $d.want.or("")
 meta gate_lookup = $d.lookup.or("")
+meta gate_lock = $d.lock.or("")
 `.trim();
 }
 
@@ -162,7 +172,8 @@ export function renderRegistryGateConfig(o: RegistryGateConfigOptions): Record<s
     ...(o.readers ? [listener(REGISTRY_GATE_READER_PORT, 'reader', ['GET'], '"GET"')] : []),
     ...(o.publishers ? [listener(REGISTRY_GATE_PUBLISHER_PORT, 'publisher', ['GET', 'POST', 'DELETE'], '@http_server_verb')] : []),
   ];
-  const deny = 'root = {"error_code": "PERMISSION_DENIED", "message": "registry gate: " + @gate_message}\nmeta gate_content_type = "application/json"';
+  const deny = 'root = {"error_code": if @gate_status == "409" { "RESOURCE_CONFLICT" } else { "PERMISSION_DENIED" }, "message": "registry gate: " + @gate_message}\nmeta gate_content_type = "application/json"';
+  const lockKey = 'lifecycle/${! @gate_lock }';
   return {
     input: { broker: { inputs } },
     pipeline: {
@@ -172,9 +183,21 @@ export function renderRegistryGateConfig(o: RegistryGateConfigOptions): Record<s
         // A request the mapping could not read keeps the metadata its client set (gate_action
         // included): it is refused here, and every forward below also requires no error.
         { catch: [{ mapping: 'let cls = metadata("gate_class")\nroot = ""\nmeta = deleted()\nmeta gate_class = $cls\nmeta gate_caller = "unknown"\nmeta gate_action = "deny"\nmeta gate_status = "400"\nmeta gate_message = "malformed request"' }] },
+        // Lifecycle writes on one model are serialized, so the state a check reads is the state its
+        // write lands on: otherwise Staging -> Approved and Staging -> Revoked sent together both pass
+        // their checks and the later write wins, leaving Revoked. A second writer gets 409 and retries.
         {
           switch: [{
-            check: '!errored() && @gate_lookup != ""',
+            check: '!errored() && @gate_lock.or("") != ""',
+            processors: [
+              { cache: { resource: LOCKS, operator: 'add', key: lockKey, value: '${! @gate_caller }' } },
+              { catch: [{ mutation: 'meta gate_action = "deny"\nmeta gate_status = "409"\nmeta gate_message = "another lifecycle write on this model is under way; retry"\nmeta gate_lock = ""' }] },
+            ],
+          }],
+        },
+        {
+          switch: [{
+            check: '!errored() && @gate_lookup.or("") != "" && @gate_action != "deny"',
             processors: [
               {
                 branch: {
@@ -204,6 +227,8 @@ export function renderRegistryGateConfig(o: RegistryGateConfigOptions): Record<s
         { mutation: 'meta gate_status = if @gate_action == "deny" { @gate_status } else { @http_status_code.string() }\nmeta gate_content_type = if @gate_action == "deny" { "application/json" } else { metadata("content-type").or("application/octet-stream") }' },
         // The registry could not be reached (or a step failed): an error, never the request echoed back.
         { catch: [{ mapping: 'root = {"error_code": "BAD_GATEWAY", "message": "registry gate: the registry did not answer"}\nmeta gate_status = "502"\nmeta gate_content_type = "application/json"' }] },
+        // Every outcome above (forwarded, refused, failed) ends here: the model's lock is released.
+        { switch: [{ check: '@gate_lock.or("") != ""', processors: [{ cache: { resource: LOCKS, operator: 'delete', key: lockKey } }] }] },
         {
           log: {
             level: 'INFO',
@@ -215,5 +240,6 @@ export function renderRegistryGateConfig(o: RegistryGateConfigOptions): Record<s
     },
     output: { sync_response: {} },
     rate_limit_resources: [{ label: 'gate', local: { count: o.requestsPerSecond, interval: '1s' } }],
+    cache_resources: [{ label: LOCKS, memory: { default_ttl: LOCK_TTL, compaction_interval: '10s' } }],
   };
 }

@@ -65,6 +65,10 @@ type ClientClass = 'reader' | 'publisher';
  * Everything else — stage transitions (deprecated), deleting the lifecycle tag (it would let a
  * version leave Revoked), any other tag, model or version write, delete or search — is answered
  * 403 with a JSON error and never forwarded; the forwarded request is rebuilt from checked values.
+ * The lifecycle writes on one model are serialized (a lock per model, taken before the state is
+ * read and released after the write): Approved and Revoked sent together cannot both pass their
+ * checks against the same Staging, so a revocation is never overwritten. The writer that finds the
+ * lock taken gets 409 `RESOURCE_CONFLICT` and retries.
  *
  * Benthos' HTTP server cannot ask for client certificates, so callers are told apart by two
  * listeners and bearer tokens: readers call 8443 (GET only), publishers 8444; each client gets its

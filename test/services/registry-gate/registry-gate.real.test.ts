@@ -362,6 +362,44 @@ describe('the generated registry gate on real Benthos and MLflow', () => {
     }
   }, 60_000);
 
+  it('serializes the lifecycle writes on a model: Approved and Revoked sent together never leave a revoked version approved', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const source = (await direct('GET', `/api/2.0/mlflow/model-versions/get?name=${MODEL}&version=1`)).model_version;
+    /** A client as the promote pipeline is written: a 409 (another write on the model) is retried. */
+    const write = async (version: string, value: string): Promise<HttpsReply[]> => {
+      const replies: HttpsReply[] = [];
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const r = await asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version, key: 'lifecycle_state', value });
+        replies.push(r);
+        if (r.status !== 409) break;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      return replies;
+    };
+    const conflicts: HttpsReply[] = [];
+    for (let round = 0; round < 5; round++) {
+      // A fresh version in Staging (set straight on MLflow by the registrar's side).
+      const version = String((await direct('POST', '/api/2.0/mlflow/model-versions/create', { name: MODEL, source: source.source, run_id: source.run_id })).model_version.version);
+      await direct('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version, key: 'lifecycle_state', value: 'Staging' });
+      const [approve, revoke] = await Promise.all([write(version, 'Approved'), write(version, 'Revoked')]);
+      conflicts.push(...[...approve, ...revoke].filter((r) => r.status === 409));
+      const last = (replies: HttpsReply[]) => replies[replies.length - 1];
+      const log = `approve ${approve.map((r) => r.status)} revoke ${revoke.map((r) => r.status)}\n${gate.log().slice(-3000)}`;
+      // Security's revocation always lands, and a version that was revoked is never approved afterwards.
+      expect(last(revoke).status, log).toBe(200);
+      expect([200, 403], log).toContain(last(approve).status);
+      if (last(approve).status === 403) expect(JSON.parse(last(approve).body).message, log).toMatch(/Revoked -> Approved/);
+      expect((await registryState(version)).state, log).toBe('Revoked');
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+    }
+    // The two writes met at the lock (they were sent together); the one refused was told why.
+    expect(conflicts.length, gate.log().slice(-3000)).toBeGreaterThan(0);
+    for (const r of conflicts) {
+      expect(JSON.parse(r.body)).toEqual({ error_code: 'RESOURCE_CONFLICT', message: 'registry gate: another lifecycle write on this model is under way; retry' });
+    }
+    expect(gate.log()).toMatch(/"status":"409"/);
+  }, 180_000);
+
   it('fails closed when the registry is down: a 502 JSON error, never the request echoed back', async () => {
     await mlflow.stop();
     await new Promise((resolve) => setTimeout(resolve, 1_100));

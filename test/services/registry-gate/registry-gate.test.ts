@@ -146,33 +146,53 @@ describe('RegistryGate: the Benthos config', () => {
   });
 
   it('checks each lifecycle write against model-lifecycle.ts, from the version\'s current state', () => {
-    const check = processors(b.config)[2].switch[0].processors[1].mutation as string;
+    const check = processors(b.config)[3].switch[0].processors[1].mutation as string;
     expect(check).toContain(JSON.stringify({ '(none)': ['Candidate'], ...LIFECYCLE_TRANSITIONS }));
     expect(check).toContain(JSON.stringify(ALIAS_REQUIRES));
-    expect(processors(b.config)[2].switch[0].check).toBe('!errored() && @gate_lookup != ""');
+    expect(processors(b.config)[3].switch[0].check).toBe('!errored() && @gate_lookup.or("") != "" && @gate_action != "deny"');
+  });
+
+  it('serializes the lifecycle writes on one model: a lock taken before the lookup, released after every outcome', () => {
+    const all = processors(b.config);
+    const mapping = all[0].mapping as string;
+    // Every write (tag, alias set, alias delete) locks its model; no read does.
+    expect(mapping.match(/"lock": \$body\.name\}/g)).toHaveLength(3);
+    expect(mapping).toContain('meta gate_lock = $d.lock.or("")');
+    // Taken before the lookup (all[3]), as an atomic add: a second writer is refused with 409 and nothing is looked up or forwarded.
+    expect(all[2].switch).toEqual([{
+      check: '!errored() && @gate_lock.or("") != ""',
+      processors: [
+        { cache: { resource: 'gate_locks', operator: 'add', key: 'lifecycle/${! @gate_lock }', value: '${! @gate_caller }' } },
+        { catch: [{ mutation: expect.stringMatching(/meta gate_action = "deny"\nmeta gate_status = "409"\n.*\nmeta gate_lock = ""$/) }] },
+      ],
+    }]);
+    expect(all[3].switch[0].check).toContain('@gate_action != "deny"');
+    // Released after the forward and after the 502 catch, so every outcome releases it; a lost release expires.
+    expect(all.at(-2).switch).toEqual([{ check: '@gate_lock.or("") != ""', processors: [{ cache: { resource: 'gate_locks', operator: 'delete', key: 'lifecycle/${! @gate_lock }' } }] }]);
+    expect(b.config.cache_resources).toEqual([{ label: 'gate_locks', memory: { default_ttl: '2m', compaction_interval: '10s' } }]);
   });
 
   it('serves an artifact only when a model version in a servable state holds it (Approved unless told otherwise)', () => {
     const mapping = processors(b.config)[0].mapping as string;
     expect(mapping).toContain('"check": "servable", "lookup": "mlflow/model-versions/search?max_results=200&filter="');
-    const branch = processors(b.config)[2].switch[0].processors[0].branch;
+    const branch = processors(b.config)[3].switch[0].processors[0].branch;
     expect(branch.result_map).toContain('meta gate_servable = metadata("http_status_code") == 200 && this.model_versions.or([]).filter(v -> ["Approved"].contains(');
-    expect(processors(b.config)[2].switch[0].processors[1].mutation).toContain('@gate_check == "servable" && @gate_servable != true');
+    expect(processors(b.config)[3].switch[0].processors[1].mutation).toContain('@gate_check == "servable" && @gate_servable != true');
     const nonProd = parse(Testing.synth(gateHost({ servableStates: ['Staging', 'Approved'] }).app).file(`lab/${GATE}/benthos.yaml`));
-    expect(processors(nonProd)[2].switch[0].processors[0].branch.result_map).toContain('["Staging","Approved"].contains(');
+    expect(processors(nonProd)[3].switch[0].processors[0].branch.result_map).toContain('["Staging","Approved"].contains(');
   });
 
   it('refuses a request its mapping could not read, and forwards nothing from an errored message', () => {
     const all = processors(b.config);
     expect(all[1].catch[0].mapping).toContain('meta = deleted()');
     expect(all[1].catch[0].mapping).toContain('meta gate_action = "deny"');
-    expect(all[3].switch.slice(0, 3).map((c: { check: string }) => c.check)).toEqual(['GET', 'POST', 'DELETE'].map((v) => `!errored() && @gate_action == "${v}"`));
-    expect(all[3].switch[3]).toEqual({ processors: [{ mapping: expect.stringContaining('"error_code": "PERMISSION_DENIED"') }] });
+    expect(all[4].switch.slice(0, 3).map((c: { check: string }) => c.check)).toEqual(['GET', 'POST', 'DELETE'].map((v) => `!errored() && @gate_action == "${v}"`));
+    expect(all[4].switch[3]).toEqual({ processors: [{ mapping: expect.stringContaining('"error_code": if @gate_status == "409" { "RESOURCE_CONFLICT" } else { "PERMISSION_DENIED" }') }] });
   });
 
   it('answers a failed registry call with a 502 JSON error, never the request body, and logs each decision without the token', () => {
     const all = processors(b.config);
-    expect(all.at(-2).catch[0].mapping).toContain('meta gate_status = "502"');
+    expect(all.at(-3).catch[0].mapping).toContain('meta gate_status = "502"');
     expect(all.at(-1).log.fields_mapping).toBe('root = {"class": @gate_class, "caller": @gate_caller, "request": @gate_request, "action": @gate_action, "status": @gate_status, "reason": @gate_message}');
   });
 
