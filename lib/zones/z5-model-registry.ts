@@ -49,6 +49,7 @@ export class Z5ModelRegistry extends SecurityZone {
     this.artifactsBucket = this.modelStore.addBucket('Artifacts', { name: 'mlflow-artifacts' });
     this.evidenceBucket = this.modelStore.addBucket('Evidence', { name: 'evidence', objectLock: { mode: 'COMPLIANCE', days: p.evidenceRetentionDays ?? 1825 } });
     this.addControl({ id: 'Z5-K07', title: 'release evidence kept in WORM storage for 5 years', builtBy: 'Z5ModelRegistry (evidence bucket, object lock COMPLIANCE)' });
+    this.addControl({ id: 'Z5-K01', title: 'required version tags (digests, attestation, SBOM, signature, policy digest, purpose and legal basis …); missing → reject', gap: 'no registry gate is added (addGate): nothing checks a version\'s tags' });
     this.addControl({ id: 'Z5-K02', title: 'lifecycle Candidate → Staging → Approved → Revoked, as tag + aliases, transitions by the pipeline only', gap: 'no registry gate is added (addGate): MLflow\'s own API takes any write' });
     this.node.addValidation({ validate: () => (p.vault ? [] : ["prop 'vault' is required (the Z8 VaultServer)"]) });
   }
@@ -66,6 +67,7 @@ export class Z5ModelRegistry extends SecurityZone {
   public addGate(registry: MlflowServer): RegistryGate {
     if (this.registryGate) throw new MlsecError(`[${this.node.path}] addGate: the registry has its gate already ('${this.registryGate.node.path}')`);
     this.registryGate = new RegistryGate(this, 'registry-gate', { registry, vault: this.vault });
+    this.cover('Z5-K01', { builtBy: `RegistryGate (a version enters and moves along the lifecycle, or takes an alias, only with the tags ${this.registryGate.requiredTags.join(', ')}; Approved also needs security_decision = PASS and approved_by ≠ created_by)` });
     this.cover('Z5-K02', { builtBy: 'RegistryGate (lifecycle_state tag and serving aliases only along model-lifecycle.ts transitions; transition-stage, deletes and other writes refused; readers download Approved versions only)' });
     return this.registryGate;
   }

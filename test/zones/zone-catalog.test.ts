@@ -44,6 +44,8 @@ describe('the posture report of the lab, per zone', () => {
     expect(byId('Z3-K01')).toMatchObject({ status: 'built-in' });
     expect(byId('INV-06')).toMatchObject({ status: 'built-in' });
     expect(byId('Z5-K02')).toMatchObject({ status: 'built-in' }); // the registry gate enforces the lifecycle
+    expect(byId('Z5-K01')).toMatchObject({ status: 'built-in' }); // the registry gate checks the version tags
+    expect(byId('Z5-K01').builtBy).toMatch(/artifact_digest, git_sha, .*legal_basis; Approved also needs security_decision = PASS and approved_by ≠ created_by/);
     expect(byId('Z2-K08')).toMatchObject({ status: 'built-in' }); // the promote job checks the hash
     expect(byId('Z4-K04')).toMatchObject({ status: 'built-in' }); // the access broker
     expect(byId('Z1-K09')).toMatchObject({ status: 'built-in' }); // every promote job scans through the scan service

@@ -45,6 +45,24 @@ export const ALIAS_REQUIRES: Readonly<Record<ServingAlias, readonly LifecycleSta
   staging: ['Staging', 'Approved'],
 };
 
+/**
+ * The version tags of CONTROLS.md Z5-K01 a model version must carry, each non-empty, before the
+ * registry gate lets it into the lifecycle or along it (Candidate, Staging, Approved; never in the
+ * way of Revoked or Quarantined), and before an alias may point at it. Three items of the catalog's
+ * list are not tags here: the model name and the run id are MLflow's own fields, and the stage is
+ * `lifecycle_state`; the version is MLflow's number (the release record carries the semver).
+ */
+export const REQUIRED_VERSION_TAGS: readonly string[] = [
+  'artifact_digest', 'git_sha', 'container_digest', 'dataset_snapshot', 'sbom_ref', 'cosign_sig', 'attestation_ref',
+  'security_decision', 'model_card_url', 'scdr_id', 'adr_id', 'policy_digest', 'created_by', 'privacidade.finalidade', 'legal_basis',
+];
+
+/**
+ * What Approved needs besides the required tags: the security decision `PASS` (Z5-K03) and an
+ * approver who is not the version's creator (Z5-K04, separation of duties).
+ */
+export const APPROVAL_TAGS = { decision: 'security_decision', pass: 'PASS', approver: 'approved_by', creator: 'created_by' } as const;
+
 /** Whether the gate may move a version from `from` to `to`. */
 export function isAllowedTransition(from: LifecycleState, to: LifecycleState): boolean {
   return (LIFECYCLE_TRANSITIONS[from] ?? []).includes(to);

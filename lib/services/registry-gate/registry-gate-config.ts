@@ -1,5 +1,5 @@
 import { httpsApiInput } from '../benthos/benthos-service';
-import { ALIAS_REQUIRES, LIFECYCLE_STATE_TAG, LIFECYCLE_STATES, LIFECYCLE_TRANSITIONS, SERVING_ALIASES } from '../mlflow/model-lifecycle';
+import { ALIAS_REQUIRES, APPROVAL_TAGS, LIFECYCLE_STATE_TAG, LIFECYCLE_STATES, LIFECYCLE_TRANSITIONS, SERVING_ALIASES } from '../mlflow/model-lifecycle';
 
 /** The port readers (the Z6 fetchers) call: GET only. */
 export const REGISTRY_GATE_READER_PORT = 8443;
@@ -41,6 +41,8 @@ export interface RegistryGateConfigOptions {
   readonly requestsPerSecond: number;
   /** The states a model version must be in for readers to download its artifacts. */
   readonly servableStates: readonly string[];
+  /** The version tags (Z5-K01) a version must carry, non-empty, to enter or move along the lifecycle and to hold an alias. */
+  readonly requiredTags: readonly string[];
 }
 
 /**
@@ -115,16 +117,26 @@ meta gate_lock = $d.lock.or("")
  * transition must be in LIFECYCLE_TRANSITIONS (a version without a state may only become a
  * Candidate), and an alias may only point at a version in a state ALIAS_REQUIRES allows.
  */
-export function checkMapping(servable: readonly string[]): string {
+export function checkMapping(servable: readonly string[], requiredTags: readonly string[]): string {
   const transitions = JSON.stringify({ [NO_STATE]: ['Candidate'], ...LIFECYCLE_TRANSITIONS });
   const requires = JSON.stringify(ALIAS_REQUIRES);
+  const tag = (key: string) => `$tags.filter(t -> t.key == ${JSON.stringify(key)}).map_each(t -> t.value.or("").string().trim()).index(0).or("")`;
   return `
 let current = @gate_current.or("")
 let from = if $current == "" { "${NO_STATE}" } else { $current }
+let parsed = @gate_tags.or("[]").parse_json().catch([])
+let tags = if $parsed.type() == "array" { $parsed } else { [] }
+let present = $tags.filter(t -> t.value.or("").string().trim() != "").map_each(t -> t.key)
+let missing = ${JSON.stringify(requiredTags)}.filter(k -> !$present.contains(k))
+let tagged = @gate_check == "alias" || (@gate_check == "transition" && ["Candidate", "Staging", "Approved"].contains(@gate_want))
+let approver = ${tag(APPROVAL_TAGS.approver)}
 let problem = match {
   @gate_lookup_status != "200" => "the model version does not exist or cannot be read"
   @gate_check == "transition" && !${transitions}.get($from).or([]).contains(@gate_want) => "the lifecycle does not allow " + $from + " -> " + @gate_want
   @gate_check == "alias" && !${requires}.get(@gate_want).or([]).contains($current) => "the alias " + @gate_want + " may not point at a version in state " + $from
+  $tagged && $missing.length() > 0 => "the version lacks the required tags (Z5-K01): " + $missing.join(", ")
+  @gate_check == "transition" && @gate_want == "Approved" && ${tag(APPROVAL_TAGS.decision)} != "${APPROVAL_TAGS.pass}" => "Approved needs the tag ${APPROVAL_TAGS.decision} = ${APPROVAL_TAGS.pass} (Z5-K03)"
+  @gate_check == "transition" && @gate_want == "Approved" && ($approver == "" || $approver == ${tag(APPROVAL_TAGS.creator)}) => "Approved needs the tag ${APPROVAL_TAGS.approver} naming someone other than ${APPROVAL_TAGS.creator} (Z5-K04)"
   @gate_check == "servable" && @gate_servable != true => "the artifact is not part of a model version in a servable state (${servable.join(', ')})"
   _ => ""
 }
@@ -206,13 +218,16 @@ export function renderRegistryGateConfig(o: RegistryGateConfigOptions): Record<s
                   result_map: [
                     // `metadata()` reads the branch's answer; `@` would read the message being written.
                     'meta gate_lookup_status = metadata("http_status_code").string()',
+                    // The version's tags, for the Z5-K01 and approval checks (a JSON text: metadata are strings;
+                    // Benthos formats an empty array as "null", which the check reads as no tags).
+                    'meta gate_tags = if metadata("http_status_code") == 200 { this.model_version.tags.or([]).format_json(no_indent: true).string() } else { "[]" }',
                     `meta gate_current = if metadata("http_status_code") == 200 { this.model_version.tags.or([]).filter(t -> t.key == "${LIFECYCLE_STATE_TAG}").map_each(t -> t.value).index(0).or("") } else { "" }`,
                     // An artifact is servable when a version in a servable state holds it (its source is a folder above it).
                     `meta gate_servable = metadata("http_status_code") == 200 && this.model_versions.or([]).filter(v -> ${JSON.stringify(o.servableStates)}.contains(v.tags.or([]).filter(t -> t.key == "${LIFECYCLE_STATE_TAG}").map_each(t -> t.value).index(0).or("")) && v.source.or("").has_prefix("mlflow-artifacts:/") && @gate_target.has_prefix("mlflow-artifacts/artifacts/" + v.source.trim_prefix("mlflow-artifacts:/") + "/")).length() > 0`,
                   ].join('\n'),
                 },
               },
-              { mutation: checkMapping(o.servableStates) },
+              { mutation: checkMapping(o.servableStates, o.requiredTags) },
             ],
           }],
         },

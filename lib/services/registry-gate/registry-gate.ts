@@ -10,7 +10,7 @@ import { Workload } from '../../workload/workload';
 import { Zone } from '../../workload/zone';
 import { BenthosService, BenthosServiceProps } from '../benthos/benthos-service';
 import type { MlflowClientFiles, MlflowServer } from '../mlflow/mlflow-server';
-import type { LifecycleState } from '../mlflow/model-lifecycle';
+import { LIFECYCLE_STATE_TAG, LifecycleState, REQUIRED_VERSION_TAGS } from '../mlflow/model-lifecycle';
 import {
   REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT, REGISTRY_GATE_TOKEN_VARIABLES, renderRegistryGateConfig,
 } from './registry-gate-config';
@@ -31,7 +31,19 @@ export interface RegistryGateProps extends BenthosServiceProps {
    * @default ['Approved']
    */
   readonly servableStates?: LifecycleState[];
+  /**
+   * The version tags (CONTROLS.md Z5-K01) a model version must carry, each non-empty, before the
+   * gate moves it to Candidate, Staging or Approved or points an alias at it; a version missing one
+   * is refused 403 naming them. Revoked and Quarantined are never held up by a missing tag.
+   * Approved also always needs `security_decision` = `PASS` and an `approved_by` other than
+   * `created_by` (Z5-K03, Z5-K04).
+   * @default REQUIRED_VERSION_TAGS (the catalog's list)
+   */
+  readonly requiredTags?: readonly string[];
 }
+
+/** An MLflow tag key the gate can check (a plain key; no spaces). */
+const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,249}$/;
 
 /** The states {@link RegistryGateProps.servableStates} may name. */
 const SERVABLE: readonly LifecycleState[] = ['Staging', 'Approved'];
@@ -117,6 +129,7 @@ export class RegistryGate extends BenthosService {
         p.servableStates === undefined || (Array.isArray(p.servableStates) && p.servableStates.length > 0 && p.servableStates.every((st) => SERVABLE.includes(st)))
           ? undefined
           : `prop 'servableStates' must be a non-empty list of ${SERVABLE.map((st) => `'${st}'`).join(' and ')} (got ${describeValue(p.servableStates)})`,
+        requiredTagsProblem(p.requiredTags),
         this.clients.size > 0 ? undefined : 'the gate has no client: call allowReader (the Z6 fetchers) or allowPublisher (the CI promote pipeline)',
       ),
     });
@@ -152,7 +165,13 @@ export class RegistryGate extends BenthosService {
       publishers: classes.includes('publisher'),
       requestsPerSecond: this.gateProps.requestsPerSecond ?? 20,
       servableStates: [...new Set(this.gateProps.servableStates ?? ['Approved'])],
+      requiredTags: this.requiredTags,
     });
+  }
+
+  /** The version tags a version must carry to move along the lifecycle (Z5-K01). */
+  public get requiredTags(): readonly string[] {
+    return this.gateProps.requiredTags ?? REQUIRED_VERSION_TAGS;
   }
 
   private allow(client: Workload, cls: ClientClass, port: number): RegistryGateClientFiles {
@@ -188,4 +207,10 @@ export class RegistryGate extends BenthosService {
     this.clients.set(name, entry);
     return entry;
   }
+}
+
+function requiredTagsProblem(tags: unknown): string | undefined {
+  if (tags === undefined) return undefined;
+  const ok = Array.isArray(tags) && tags.length > 0 && tags.every((t) => typeof t === 'string' && TAG_KEY.test(t) && t !== LIFECYCLE_STATE_TAG) && new Set(tags).size === tags.length;
+  return ok ? undefined : `prop 'requiredTags' must be a non-empty list of distinct tag keys (letters, digits, "_", "." and "-"; not '${LIFECYCLE_STATE_TAG}', which the gate writes itself) (got ${describeValue(tags)})`;
 }

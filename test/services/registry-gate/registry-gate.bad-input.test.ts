@@ -38,6 +38,12 @@ describe('RegistryGate bad input', () => {
     expectClearError(() => Testing.synth(h.app), { paths: [PATH], prop: "prop 'requestsPerSecond'", allowed: /1.*1000/ });
   });
 
+  it.each([[[]], [['git_sha', 'git_sha']], [['lifecycle_state']], [['has space']], [['-x']], [['x'.repeat(251)]], ['git_sha'], [[1]], [null]])('refuses requiredTags %j', (requiredTags) => {
+    const h = gateWith({ requiredTags });
+    h.make().allowReader(consumerWorkload(h.vps, 'fetcher', Zone.Z6_SERVING));
+    expectClearError(() => Testing.synth(h.app), { paths: [PATH], prop: "prop 'requiredTags'", allowed: /non-empty list of distinct tag keys/ });
+  });
+
   it.each([[[]], [['Revoked']], [['Candidate', 'Approved']], [['approved']], ['Approved'], [null]])('refuses servableStates %j', (servableStates) => {
     const h = gateWith({ servableStates });
     h.make().allowReader(consumerWorkload(h.vps, 'fetcher', Zone.Z6_SERVING));

@@ -18,6 +18,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsBootstrap, Testing } from '../../../lib';
+import { REQUIRED_VERSION_TAGS } from '../../../lib/services/mlflow';
 import { REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT } from '../../../lib/services/registry-gate';
 import { benthosBinary, lintBenthos, RunningBenthos, startBenthos } from '../../support/real-servers/benthos';
 import { freePorts } from '../../support/real-servers/free-port';
@@ -82,6 +83,17 @@ async function registryState(version = '1'): Promise<{ state?: string; aliases: 
     state: (mv.tags ?? []).find((t: { key: string }) => t.key === 'lifecycle_state')?.value,
     aliases: Object.fromEntries((rm.aliases ?? []).map((a: { alias: string; version: string }) => [a.alias, a.version])),
   };
+}
+
+/** The Z5-K01 tags as the registrar's side sets them (security decision PASS, approver not the creator). */
+function registrarTags(): Record<string, string> {
+  const tags: Record<string, string> = Object.fromEntries(REQUIRED_VERSION_TAGS.map((k) => [k, `${k}-value`]));
+  return { ...tags, created_by: 'trainer-ci', security_decision: 'PASS', approved_by: 'security-officer' };
+}
+
+/** Sets tags straight on MLflow, as the registrar's side does. */
+async function tag(version: string, tags: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(tags)) await direct('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version, key, value });
 }
 
 /** One call through the gate, as a client with `token` on `port`. */
@@ -268,8 +280,15 @@ describe('the generated registry gate on real Benthos and MLflow', () => {
 
   it('lets the publisher walk the lifecycle and set an alias the state allows, and refuses what the lifecycle forbids; MLflow unchanged', async () => {
     const setState = (value: string) => asPublisher('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '1', key: 'lifecycle_state', value });
-    // From no state, only Candidate.
+    // From no state, only Candidate; and not without the Z5-K01 tags, which the registrar sets.
     expectRefused(await setState('Approved'), 403, /\(none\) -> Approved/);
+    expectRefused(await setState('Candidate'), 403, new RegExp(`lacks the required tags \\(Z5-K01\\): ${REQUIRED_VERSION_TAGS.join(', ')}$`));
+    const { approved_by: _approver, ...registered } = registrarTags();
+    await tag('1', { ...registered, security_decision: 'PENDING' });
+    const blank = await direct('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version: '1', key: 'adr_id', value: ' ' });
+    expect(blank).toEqual({});
+    expectRefused(await setState('Candidate'), 403, /lacks the required tags \(Z5-K01\): adr_id$/);
+    await tag('1', { adr_id: 'ADR-0042' });
     for (const state of ['Candidate', 'Staging']) {
       const r = await setState(state);
       expect(r.status, `${r.body}\n${gate.log().slice(-3000)}`).toBe(200);
@@ -290,6 +309,13 @@ describe('the generated registry gate on real Benthos and MLflow', () => {
     expect(JSON.parse(alias.body).model_version.version).toBe('1');
     // Approved: now its artifact is served, byte for byte (and still not the stray one); then production;
     // then the alias is removed and the version revoked, which it never leaves, and is served no more.
+    // Approved: the security decision must be PASS, and the approver someone other than the creator.
+    expectRefused(await setState('Approved'), 403, /Approved needs the tag security_decision = PASS \(Z5-K03\)/);
+    await tag('1', { security_decision: 'PASS' });
+    expectRefused(await setState('Approved'), 403, /Approved needs the tag approved_by naming someone other than created_by \(Z5-K04\)/);
+    await tag('1', { approved_by: registrarTags().created_by });
+    expectRefused(await setState('Approved'), 403, /approved_by naming someone other than created_by/);
+    await tag('1', { approved_by: 'security-officer' });
     expect((await setState('Approved')).status).toBe(200);
     expect(await download(artifactPath)).toEqual({ status: 200, sha256: artifactSha256 });
     expectRefused(await asReader('GET', `/api/2.0/mlflow-artifacts/artifacts/${strayPath}`), 403, /servable/);
@@ -379,7 +405,8 @@ describe('the generated registry gate on real Benthos and MLflow', () => {
     const conflicts: HttpsReply[] = [];
     for (let round = 0; round < 5; round++) {
       // A fresh version in Staging (set straight on MLflow by the registrar's side).
-      const version = String((await direct('POST', '/api/2.0/mlflow/model-versions/create', { name: MODEL, source: source.source, run_id: source.run_id })).model_version.version);
+      const tags = Object.entries(registrarTags()).map(([key, value]) => ({ key, value }));
+      const version = String((await direct('POST', '/api/2.0/mlflow/model-versions/create', { name: MODEL, source: source.source, run_id: source.run_id, tags })).model_version.version);
       await direct('POST', '/api/2.0/mlflow/model-versions/set-tag', { name: MODEL, version, key: 'lifecycle_state', value: 'Staging' });
       const [approve, revoke] = await Promise.all([write(version, 'Approved'), write(version, 'Revoked')]);
       conflicts.push(...[...approve, ...revoke].filter((r) => r.status === 409));

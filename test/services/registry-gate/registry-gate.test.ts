@@ -10,7 +10,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Testing, Zone } from '../../../lib';
-import { ALIAS_REQUIRES, LIFECYCLE_TRANSITIONS, SERVING_ALIASES } from '../../../lib/services/mlflow';
+import { ALIAS_REQUIRES, LIFECYCLE_TRANSITIONS, REQUIRED_VERSION_TAGS, SERVING_ALIASES } from '../../../lib/services/mlflow';
 import { RegistryGate, REGISTRY_GATE_PUBLISHER_PORT, REGISTRY_GATE_READER_PORT, REGISTRY_GATE_TOKEN_VARIABLES } from '../../../lib/services/registry-gate';
 import { lintBenthos } from '../../support/real-servers/benthos';
 import { consumerWorkload } from '../support';
@@ -170,6 +170,24 @@ describe('RegistryGate: the Benthos config', () => {
     // Released after the forward and after the 502 catch, so every outcome releases it; a lost release expires.
     expect(all.at(-2).switch).toEqual([{ check: '@gate_lock.or("") != ""', processors: [{ cache: { resource: 'gate_locks', operator: 'delete', key: 'lifecycle/${! @gate_lock }' } }] }]);
     expect(b.config.cache_resources).toEqual([{ label: 'gate_locks', memory: { default_ttl: '2m', compaction_interval: '10s' } }]);
+  });
+
+  it('lets a version into the lifecycle, along it and under an alias only with the Z5-K01 tags; Approved also needs PASS and an approver who is not the creator', () => {
+    const all = processors(b.config);
+    const check = all[3].switch[0].processors[1].mutation as string;
+    expect(check).toContain(`let missing = ${JSON.stringify(REQUIRED_VERSION_TAGS)}.filter(k -> !$present.contains(k))`);
+    // Revoked and Quarantined are never held up by a missing tag.
+    expect(check).toContain('let tagged = @gate_check == "alias" || (@gate_check == "transition" && ["Candidate", "Staging", "Approved"].contains(@gate_want))');
+    expect(check).toContain('$tagged && $missing.length() > 0 => "the version lacks the required tags (Z5-K01): " + $missing.join(", ")');
+    expect(check).toMatch(/@gate_want == "Approved" && \$tags\.filter\(t -> t\.key == "security_decision"\).* != "PASS" =>/);
+    expect(check).toContain('($approver == "" || $approver == $tags.filter(t -> t.key == "created_by")');
+    // The tags come from the same lookup as the state, after the lock is taken.
+    expect(all[3].switch[0].processors[0].branch.result_map).toContain('meta gate_tags = if metadata("http_status_code") == 200 { this.model_version.tags.or([]).format_json(no_indent: true).string() } else { "[]" }');
+    const h = factoryHost();
+    const own = new RegistryGate(h.vps, GATE, { registry: h.mlflow, vault: h.vault, requiredTags: ['artifact_digest', 'cosign_sig'] });
+    own.allowPublisher(consumerWorkload(h.vps, 'promoter', Zone.Z4_FACTORY));
+    const custom = parse(Testing.synth(h.app).file(`lab/${GATE}/benthos.yaml`));
+    expect(processors(custom)[3].switch[0].processors[1].mutation).toContain('let missing = ["artifact_digest","cosign_sig"].filter(');
   });
 
   it('serves an artifact only when a model version in a servable state holds it (Approved unless told otherwise)', () => {
