@@ -79,7 +79,8 @@ export class FeatureApi extends BenthosService {
     });
     if (!(p.store instanceof RedisServer) || p.store.use !== 'feature-store' || groupProblems.length > 0) return;
     // Read-only on the declared groups' keys only; @connection for HELLO (RESP3 and AUTH in one).
-    const grant = p.store.grantAccess(this, { keys: groups.map((g) => `${FEATURE_KEY_PREFIX}:${g.name}:*`), commands: ['read', 'connection'] });
+    // The password reaches Benthos as a dotenv file only (passwordFile: false: no second copy).
+    const grant = p.store.grantAccess(this, { keys: groups.map((g) => `${FEATURE_KEY_PREFIX}:${g.name}:*`), commands: ['read', 'connection'], passwordFile: false });
     if (grant) this.addEnvFile(this.passwordEnvFile(p.store, grant));
   }
 

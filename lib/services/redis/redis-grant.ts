@@ -31,6 +31,14 @@ export interface RedisGrantOptions {
    * @default none (`resetchannels`)
    */
   readonly channels?: string[];
+  /**
+   * Whether the grantee gets its password as a file announced by `<prefix>PASSWORD_FILE`. `false`
+   * for a grantee that delivers it its own way from the grant's `passwordSecret` (Vault: the
+   * grantee may still read it) or `credential` (bootstrap), e.g. as a dotenv file, so the password
+   * is never rendered twice.
+   * @default true
+   */
+  readonly passwordFile?: boolean;
 }
 
 /** A grant as the server renders it. */

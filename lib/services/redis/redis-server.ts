@@ -53,7 +53,8 @@ const ENV_PREFIX = /^[A-Z][A-Z0-9_]{0,30}_$/;
  * user per grant restricted to its key patterns and command categories (never `@admin` or
  * `@dangerous`; KEYS, SCAN, FLUSHALL, CONFIG, … always denied), persistence per use.
  * `grantAccess(workload, { keys, commands })` creates the flow, the ACL user and its password
- * (the server gets only its SHA-256), and delivers to the workload its password file, a client
+ * (the server gets only its SHA-256), and delivers to the workload its password file (unless
+ * `passwordFile: false`: the grantee delivers it its own way, once), a client
  * certificate and the CA bundle (`REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`,
  * `REDIS_PASSWORD_FILE`, `REDIS_TLS_CA_FILE`, `REDIS_TLS_CERT_FILE`, `REDIS_TLS_KEY_FILE`).
  *
@@ -148,6 +149,8 @@ export class RedisServer extends Workload {
       if (REDIS_FORBIDDEN_CATEGORIES.includes(String(c).replace(/^[+@]+/, ''))) problems.push(`${where}: prop 'commands[${i}]' ${describeValue(c)} is never granted to an application`);
       else if (!(REDIS_APP_CATEGORIES as readonly string[]).includes(c)) problems.push(`${where}: prop 'commands[${i}]' must be one of ${REDIS_APP_CATEGORIES.join(', ')} (got ${describeValue(c)})`);
     });
+    if (o.passwordFile !== undefined && typeof o.passwordFile !== 'boolean') problems.push(`${where}: prop 'passwordFile' must be true or false (got ${describeValue(o.passwordFile)})`);
+    const passwordFile = o.passwordFile ?? true;
     if (!ENV_PREFIX.test(envPrefix)) problems.push(`${where}: envPrefix must be upper-case letters, digits and "_", ending in "_" (got ${describeValue(envPrefix)})`);
     if (workload === this) problems.push(`${where}: a server cannot be granted access to itself`);
     const user = workload.serviceName;
@@ -173,21 +176,22 @@ export class RedisServer extends Workload {
     const credential = new Credential(this, `User-${user}`, { name: `${this.serviceName}-user-${user}`, description: `password of ACL user '${user}' on ${this.node.path}` });
     this.credentials.set(user, credential);
     const vault = this.redisProps.vault;
-    let password: string;
+    let password: string | undefined;
     let passwordSecret: VaultKvSecret | undefined;
     if (vault) {
       const secret = passwordSecret = vault.addKvSecret(`Redis-${this.serviceName}-${user}`, { path: `${Vps.of(this).name}/core/${user}/${this.serviceName}`, seed: { password: credential } });
-      secret.grantRead(workload, { fields: { password: `${envPrefix}PASSWORD_FILE` } });
+      secret.grantRead(workload, passwordFile ? { fields: { password: `${envPrefix}PASSWORD_FILE` } } : {});
       // The server checks, never knows, the password: only its SHA-256, at a path of its own.
       const hash = vault.addKvSecret(`Redis-${this.serviceName}-${user}-sha256`, { path: `${Vps.of(this).name}/core/${this.serviceName}/acl-${user}`, seed: { sha256: { sha256Of: credential } } });
       hash.grantRead(this);
       this.hashSecrets.set(user, hash);
       password = workload._environment[`${envPrefix}PASSWORD_FILE`];
-    } else {
+    } else if (passwordFile) {
       password = workload.addSecret(SecretSource.credential(credential, `${this.serviceName}.password`));
     }
     const env: Record<string, string> = {
-      HOST: this.serviceName, PORT: String(REDIS_PORT), USERNAME: user, PASSWORD_FILE: password,
+      HOST: this.serviceName, PORT: String(REDIS_PORT), USERNAME: user,
+      ...(passwordFile ? { PASSWORD_FILE: password! } : {}),
       TLS_CA_FILE: client.caBundle, TLS_CERT_FILE: client.certificate, TLS_KEY_FILE: client.privateKey,
     };
     for (const [k, v] of Object.entries(env)) {

@@ -114,12 +114,25 @@ function composeEnv(host: Host, service: string, overrides: string[] = []): Reco
   return Object.fromEntries(Object.entries(svc.environment as Record<string, string>).map(([k, v]) => [k, reroot(host, service, `environment ${k}`, v, overrides)]));
 }
 
+/** The API's dotenv file (`--env-file`): the one place its Redis password is delivered. */
+function apiEnvFile(host: Host): string {
+  const m = host.mounts[SERVICE];
+  return path.join(m.vault ?? m.secrets, 'redis.env');
+}
+
+/** The Redis password of `service`: its password file, or for the API the dotenv file Benthos reads. */
+function passwordOf(host: Host, service: string): string {
+  const env = composeEnv(host, service);
+  if (env.REDIS_PASSWORD_FILE !== undefined) return fs.readFileSync(env.REDIS_PASSWORD_FILE, 'utf8');
+  return /^REDIS_PASSWORD=(.*)\n$/.exec(fs.readFileSync(apiEnvFile(host), 'utf8'))![1];
+}
+
 /** redis-cli over TLS as `service`, with the password, client certificate and CA its compose environment names. */
 function cliAs(host: Host, service: string, ...command: string[]) {
   const env = composeEnv(host, service);
   return host.redis.cli([
     '--tls', '--sni', STORE, '--cacert', env.REDIS_TLS_CA_FILE, '--cert', env.REDIS_TLS_CERT_FILE, '--key', env.REDIS_TLS_KEY_FILE,
-    '--user', env.REDIS_USERNAME, '--pass', fs.readFileSync(env.REDIS_PASSWORD_FILE, 'utf8'), ...command,
+    '--user', env.REDIS_USERNAME, '--pass', passwordOf(host, service), ...command,
   ]);
 }
 
@@ -288,11 +301,16 @@ describe.each([['without Vault', false], ['with Vault', true]] as const)('the ge
   });
 
   it("holds a read-only Redis user: its own credentials cannot write, delete or read outside the declared groups", () => {
-  const env = composeEnv(host, SERVICE);
-  const password = fs.readFileSync(env.REDIS_PASSWORD_FILE, 'utf8');
-  const envFile = path.join(host.mounts[SERVICE][withVault ? 'vault' : 'secrets']!, 'redis.env');
-  expect(fs.readFileSync(envFile, 'utf8')).toBe(`REDIS_PASSWORD=${password}\n`);
+  // The password is delivered once, as the dotenv file Benthos reads: no password file beside it.
+  expect(composeEnv(host, SERVICE).REDIS_PASSWORD_FILE).toBeUndefined();
+  const password = passwordOf(host, SERVICE);
+  expect(fs.readFileSync(apiEnvFile(host), 'utf8')).toBe(`REDIS_PASSWORD=${password}\n`);
   expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  const delivered = [host.mounts[SERVICE].secrets, host.mounts[SERVICE].vault]
+    .filter((d): d is string => d !== undefined)
+    .flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))
+    .filter((f) => fs.statSync(f).isFile());
+  expect(delivered.filter((f) => fs.readFileSync(f, 'utf8').includes(password)).map((f) => path.basename(f))).toEqual(['redis.env']);
   expect(as(SERVICE, 'HMGET', 'fs:customer_risk:c-1', 'score').stdout.trim()).toBe('0.42');
   expect(as(SERVICE, 'HSET', 'fs:customer_risk:c-1', 'score', '1').stdout).toMatch(/NOPERM/);
   expect(as(SERVICE, 'DEL', 'fs:customer_risk:c-1').stdout).toMatch(/NOPERM/);
@@ -302,7 +320,7 @@ describe.each([['without Vault', false], ['with Vault', true]] as const)('the ge
   });
 
   it('keeps the Redis password out of its config, compose file and log', () => {
-  const password = fs.readFileSync(composeEnv(host, SERVICE).REDIS_PASSWORD_FILE, 'utf8');
+  const password = passwordOf(host, SERVICE);
   for (const [rel, text] of Object.entries(host.files)) expect(text, rel).not.toContain(password);
   expect(fs.readFileSync(api.configFile, 'utf8')).not.toContain(password);
   expect(api.log()).not.toContain(password);

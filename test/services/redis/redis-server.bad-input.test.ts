@@ -77,6 +77,12 @@ describe('the valid starting point', () => {
   });
 });
 
+describe('grantAccess: passwordFile', () => {
+  it.each([['no'], [0], [null], [{}]])('rejects passwordFile %j', (passwordFile) => {
+    rejects((r) => r.store.grantAccess(r.api, { ...READ, passwordFile: passwordFile as never }), { paths: [API], prop: "prop 'passwordFile'", allowed: /true or false/ });
+  });
+});
+
 describe('grantAccess: commands', () => {
   it.each(['admin', 'dangerous', '@admin', '@dangerous', 'all', '@all', '+@all', 'slow', 'blocking'])('rejects the forbidden category %j', (category) => {
     rejects((r) => r.store.grantAccess(r.api, { keys: ['features:*'], commands: ['read', category as never] }), {

@@ -74,6 +74,29 @@ describe('RedisServer', () => {
   });
 });
 
+describe('grantAccess with passwordFile: false (a grantee that delivers its password its own way)', () => {
+  it('delivers no password file and sets no REDIS_PASSWORD_FILE, with or without Vault; Vault still lets it read the secret', () => {
+    for (const withVault of [false, true]) {
+      const { app, vps } = labApp();
+      const vault = withVault ? new VaultServer(vps, 'vault') : undefined;
+      const store = new RedisServer(vps, 'feature-store', { zone: Zone.Z3_CURATED, use: 'cache', vault });
+      const reader = new Workload(vps, 'reader', { zone: Zone.Z6_SERVING, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), healthCheck: HealthCheck.command(['true']) });
+      const grant = store.grantAccess(reader, { keys: ['features:*'], commands: ['read'], passwordFile: false })!;
+      const assembly = Testing.synth(app);
+      const svc = ComposeTemplate.fromAssembly(assembly, 'lab').service('reader');
+      expect(svc.environment.REDIS_PASSWORD_FILE).toBeUndefined();
+      expect(svc.environment.REDIS_USERNAME).toBe('reader');
+      expect((svc.secrets ?? []).map((x: { target: string }) => x.target).filter((t: string) => t.includes('password'))).toEqual([]);
+      if (withVault) {
+        expect(assembly.paths().filter((f) => f.startsWith('lab/vault/agent/reader/') && f.includes('password'))).toEqual([]);
+        expect(assembly.file('lab/vault/policies/reader.hcl')).toContain(`path "${grant.passwordSecret!.dataPath}" {`);
+      } else {
+        expect(grant.credential).toBeDefined();
+      }
+    }
+  });
+});
+
 describe('RedisServer with Vault', () => {
   it('reads its certificate and ACL file only from its own agent, and its policy reaches hashes, not passwords', () => {
     const { app, vps } = labApp();

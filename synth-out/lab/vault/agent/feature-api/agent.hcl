@@ -32,13 +32,6 @@ template {
 }
 
 template {
-  source = "/vault/agent/redis-feature-store-feature-api-password.ctmpl"
-  destination = "/run/vault/redis-feature-store-feature-api-password"
-  perms = "0400"
-  error_on_missing_key = true
-}
-
-template {
   source = "/vault/agent/redis.env.ctmpl"
   destination = "/run/vault/redis.env"
   perms = "0400"
