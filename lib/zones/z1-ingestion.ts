@@ -127,7 +127,7 @@ export class Z1Ingestion extends SecurityZone {
       const scanner = new ClamavScanner(this, 'clamav');
       this.scanService = new MalwareScanService(this, 'scan-service', { scanner, vault });
       const l = scanner.limits;
-      this.cover('Z1-K09', { builtBy: `MalwareScanService in front of ClamavScanner (limits: depth ${l.maxRecursion}, ${l.maxScanSizeMiB} MiB, ${l.maxFiles} files, ${l.maxScanTimeSeconds} s): each promote job scans every hash-checked object; infected or suspicious → quarantine/<source>/scan-rejected/, no verdict → left in staging` });
+      this.cover('Z1-K09', { builtBy: `MalwareScanService in front of ClamavScanner (limits: depth ${l.maxRecursion}, ${l.maxScanSizeMiB} MiB, ${l.maxFiles} files, ${l.maxScanTimeSeconds} s): each promote job scans every hash-checked object; infected or suspicious → quarantine/<source>/scan-rejected/, no verdict → left in staging; known-bad SHA-256 digests (malwareScan.denyKnownBad) are infected whatever clamd says` });
     }
     this.promoterJobs.push(new StagingPromoter(this, `promote-${connector.source}`, {
       source: connector.source, staging: lake.stagingBucket, raw: lake.rawBucket, quarantine: lake.quarantineBucket, vault, scan: this.scanService,

@@ -1,7 +1,9 @@
 // The scan service of mlsec-cdk (lib/services/clamav/runtime/scan-service-main.ts, transpiled). Do not edit.
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
+exports.KNOWN_BAD_SIGNATURE = void 0;
 exports.verdictOf = verdictOf;
+exports.withKnownBad = withKnownBad;
 exports.startScanService = startScanService;
 exports.main = main;
 /**
@@ -12,7 +14,8 @@ exports.main = main;
  *
  * - mTLS: a client certificate of the internal CA is required, and its SPIFFE URI SAN must be one
  *   of the declared clients (`allowedClients`); anyone else gets 403 before any byte is scanned.
- * - `POST /scan` with the bytes as body → 200 `{verdict, signature?, sha256, bytes}`. A body over
+ * - `POST /scan` with the bytes as body → 200 `{verdict, signature?, sha256, bytes}`. A body whose
+ *   SHA-256 is on `knownBadSha256` is `infected` (`Mlsec.KnownBad.Sha256`) whatever clamd says. A body over
  *   `maxBytes`, or one clamd refuses as over its limits, is `suspicious` (never clean). clamd down
  *   or failing → 503/502, a scan over `scanTimeoutMs` → 504: the caller retries, nothing passes.
  * - `GET /healthz` → 200 once clamd answers PING.
@@ -47,6 +50,17 @@ function verdictOf(reply) {
         return { verdict: 'suspicious', signature: 'Mlsec.Limits.StreamMaxLength' };
     throw new ScanFailure(502, `clamd: ${text.slice(0, 200)}`);
 }
+/** The signature of a body whose SHA-256 is on the deny list. */
+exports.KNOWN_BAD_SIGNATURE = 'Mlsec.KnownBad.Sha256';
+/**
+ * Z1-K09's hash list: a body whose SHA-256 is known bad is `infected` even when clamd's database
+ * does not (yet) know it; clamd's own signature is kept when it found the malware too.
+ */
+function withKnownBad(knownBad, result) {
+    if (result.verdict === 'infected' || result.sha256 === '' || !knownBad.has(result.sha256))
+        return result;
+    return { ...result, verdict: 'infected', signature: exports.KNOWN_BAD_SIGNATURE };
+}
 /** A 4-byte big-endian length, the INSTREAM chunk header. */
 function chunkHeader(length) {
     const b = Buffer.alloc(4);
@@ -54,7 +68,7 @@ function chunkHeader(length) {
     return b;
 }
 /** Streams `body` to clamd and resolves with its verdict; over `maxBytes` stops reading into clamd. */
-function scanStream(config, body) {
+function scanStream(config, knownBad, body) {
     return new Promise((resolve, reject) => {
         const hash = (0, crypto_1.createHash)('sha256');
         let bytes = 0;
@@ -86,7 +100,7 @@ function scanStream(config, body) {
                 // clamd answers early only to refuse (size limit): the body is then not fully hashed.
                 if (!body.readableEnded)
                     body.resume();
-                finish(undefined, { ...v, sha256: body.readableEnded ? hash.digest('hex') : '', bytes });
+                finish(undefined, withKnownBad(knownBad, { ...v, sha256: body.readableEnded ? hash.digest('hex') : '', bytes }));
             }
             catch (e) {
                 finish(e);
@@ -149,6 +163,7 @@ function readTls(config) {
 function startScanService(config, host = '0.0.0.0') {
     let active = 0;
     const allowed = new Set(config.allowedClients);
+    const knownBad = new Set(config.knownBadSha256 ?? []);
     const server = https.createServer({ ...readTls(config), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
         const started = Date.now();
         const path = (req.url ?? '').split('?')[0];
@@ -182,7 +197,7 @@ function startScanService(config, host = '0.0.0.0') {
             return done(503, { error: 'busy' }, { 'Retry-After': '1' });
         }
         active++;
-        scanStream(config, req).then((result) => done(200, { ...result }), (e) => done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' })).finally(() => active--);
+        scanStream(config, knownBad, req).then((result) => done(200, { ...result }), (e) => done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' })).finally(() => active--);
     });
     // The Vault Agent renews the certificate well before it expires; a minute is early enough.
     const reload = setInterval(() => {

@@ -6,7 +6,8 @@
  *
  * - mTLS: a client certificate of the internal CA is required, and its SPIFFE URI SAN must be one
  *   of the declared clients (`allowedClients`); anyone else gets 403 before any byte is scanned.
- * - `POST /scan` with the bytes as body → 200 `{verdict, signature?, sha256, bytes}`. A body over
+ * - `POST /scan` with the bytes as body → 200 `{verdict, signature?, sha256, bytes}`. A body whose
+ *   SHA-256 is on `knownBadSha256` is `infected` (`Mlsec.KnownBad.Sha256`) whatever clamd says. A body over
  *   `maxBytes`, or one clamd refuses as over its limits, is `suspicious` (never clean). clamd down
  *   or failing → 503/502, a scan over `scanTimeoutMs` → 504: the caller retries, nothing passes.
  * - `GET /healthz` → 200 once clamd answers PING.
@@ -40,6 +41,8 @@ export interface ScanServiceConfig {
   readonly self: { readonly serverName: string; readonly spiffeId: string };
   /** Certificate (with chain), key and the CA bundle that verifies clients. */
   readonly tls: { readonly certificate: string; readonly privateKey: string; readonly caBundle: string };
+  /** SHA-256 (lower-case hex) of content known to be malicious: infected whatever clamd says. */
+  readonly knownBadSha256?: readonly string[];
 }
 
 /** What a scan found. */
@@ -74,6 +77,18 @@ export function verdictOf(reply: string): { verdict: Verdict; signature?: string
   throw new ScanFailure(502, `clamd: ${text.slice(0, 200)}`);
 }
 
+/** The signature of a body whose SHA-256 is on the deny list. */
+export const KNOWN_BAD_SIGNATURE = 'Mlsec.KnownBad.Sha256';
+
+/**
+ * Z1-K09's hash list: a body whose SHA-256 is known bad is `infected` even when clamd's database
+ * does not (yet) know it; clamd's own signature is kept when it found the malware too.
+ */
+export function withKnownBad(knownBad: ReadonlySet<string>, result: ScanResult): ScanResult {
+  if (result.verdict === 'infected' || result.sha256 === '' || !knownBad.has(result.sha256)) return result;
+  return { ...result, verdict: 'infected', signature: KNOWN_BAD_SIGNATURE };
+}
+
 /** A 4-byte big-endian length, the INSTREAM chunk header. */
 function chunkHeader(length: number): Buffer {
   const b = Buffer.alloc(4);
@@ -82,7 +97,7 @@ function chunkHeader(length: number): Buffer {
 }
 
 /** Streams `body` to clamd and resolves with its verdict; over `maxBytes` stops reading into clamd. */
-function scanStream(config: ScanServiceConfig, body: IncomingMessage): Promise<ScanResult> {
+function scanStream(config: ScanServiceConfig, knownBad: ReadonlySet<string>, body: IncomingMessage): Promise<ScanResult> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let bytes = 0;
@@ -109,7 +124,7 @@ function scanStream(config: ScanServiceConfig, body: IncomingMessage): Promise<S
         const v = verdictOf(reply);
         // clamd answers early only to refuse (size limit): the body is then not fully hashed.
         if (!body.readableEnded) body.resume();
-        finish(undefined, { ...v, sha256: body.readableEnded ? hash.digest('hex') : '', bytes });
+        finish(undefined, withKnownBad(knownBad, { ...v, sha256: body.readableEnded ? hash.digest('hex') : '', bytes }));
       } catch (e) {
         finish(e as Error);
       }
@@ -175,6 +190,7 @@ function readTls(config: ScanServiceConfig) {
 export function startScanService(config: ScanServiceConfig, host = '0.0.0.0'): Promise<https.Server> {
   let active = 0;
   const allowed = new Set(config.allowedClients);
+  const knownBad = new Set(config.knownBadSha256 ?? []);
   const server = https.createServer({ ...readTls(config), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
     const started = Date.now();
     const path = (req.url ?? '').split('?')[0];
@@ -207,7 +223,7 @@ export function startScanService(config: ScanServiceConfig, host = '0.0.0.0'): P
       return done(503, { error: 'busy' }, { 'Retry-After': '1' });
     }
     active++;
-    scanStream(config, req).then(
+    scanStream(config, knownBad, req).then(
       (result) => done(200, { ...result }),
       (e: Error) => done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' }),
     ).finally(() => active--);
