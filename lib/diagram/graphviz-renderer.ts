@@ -38,8 +38,3 @@ export function startDotToSvg(dot: string, timeoutMs = 30_000, pool: GraphvizWor
     },
   };
 }
-
-/** Renders DOT to SVG and waits for it (see {@link startDotToSvg}). */
-export function renderDotToSvg(dot: string, timeoutMs = 30_000): string {
-  return startDotToSvg(dot, timeoutMs).svg();
-}

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLab } from '../../apps/lab';
 import { App, Testing, Workload } from '../../lib';
-import { renderDotToSvg, startDotToSvg } from '../../lib/diagram/graphviz-renderer';
+import { startDotToSvg } from '../../lib/diagram/graphviz-renderer';
 import { GraphvizWorkerPool } from '../../lib/diagram/graphviz-worker-pool';
 import { expectClearError } from '../property/support';
 
@@ -77,7 +77,7 @@ describe('GraphvizWorkerPool', () => {
     kept.svg();
     kept.discard();
     expect(p.idleCount).toBe(1);
-    expect(renderDotToSvg(DOT)).toBe(kept.svg());
+    expect(startDotToSvg(DOT).svg()).toBe(kept.svg());
   });
 });
 
