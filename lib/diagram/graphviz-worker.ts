@@ -4,7 +4,8 @@ import { MlsecError } from '../core/errors';
 /**
  * One worker thread running Graphviz compiled to WebAssembly (`@viz-js/viz`), laying out one
  * graph at a time. It starts at once and instantiates the module, then lays out a small graph so
- * the WebAssembly code is compiled by the time the real graph arrives. Synth is synchronous, so
+ * the WebAssembly code is compiled by the time the real graph arrives. Its isolate keeps that
+ * code at V8's baseline tier (see the worker source). Synth is synchronous, so
  * the caller waits on a shared counter (`Atomics.wait`) and reads the answer from the message port
  * without an event-loop turn.
  */
@@ -72,6 +73,17 @@ export class GraphvizWorker {
 const WORKER_SOURCE = `
 const { workerData } = require('worker_threads');
 const { port, signal, viz } = workerData;
+// Keeps V8 from re-optimizing Graphviz's WebAssembly with TurboFan: an isolate with a debugger
+// attached stays on its baseline (Liftoff) code. On 2 cores the tier-up's ~100-150 ms of
+// background CPU took the core synth runs on, and the layout is no slower without it (bench/README.md,
+// stop 16). Only this worker's isolate is affected; no port is opened, nothing can pause it
+// (setSkipAllPauses), and a Node built without the inspector simply keeps the default tiering.
+try {
+  const session = new (require('inspector').Session)();
+  session.connect();
+  session.post('Debugger.enable');
+  session.post('Debugger.setSkipAllPauses', { skip: true });
+} catch {}
 const answer = (message) => { port.postMessage(message); Atomics.store(signal, 0, 1); Atomics.notify(signal, 0); };
 const engine = require(viz).instance().then((graphviz) => {
   graphviz.render('digraph warm { subgraph cluster_a { a -> b [label="x"] } b -> c }', { format: 'svg' });
