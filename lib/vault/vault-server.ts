@@ -300,6 +300,23 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
     workload.addEnvironment('VAULT_TOKEN_FILE', `${AGENT_OUTPUT_DIR}/token`);
   }
 
+  /**
+   * Lets `workload` (a metrics scraper such as Prometheus) read Vault's telemetry,
+   * `GET /v1/sys/metrics?format=prometheus`: a `read` rule on `sys/metrics` in its policy (the
+   * listener refuses the endpoint without a token), its agent's token written to
+   * `/run/vault/token` for the scraper to present, and the flow to the API port. Returns the
+   * token file's container path.
+   */
+  public grantMetricsRead(workload: Workload): string {
+    this.grantPath(workload, 'sys/metrics', ['read'], 'Vault telemetry (sys/metrics)');
+    const agent = this.agents.get(workload?.serviceName);
+    if (agent && !agent.writesToken) {
+      agent.writeToken();
+      workload.connections.allowTo(this, { port: VAULT_PORT, startsAfter: false });
+    }
+    return `${AGENT_OUTPUT_DIR}/token`;
+  }
+
   private configBody(tls: { certificate: string; privateKey: string }) {
     return vaultServerConfig({
       hostname: this.serviceName,

@@ -52,7 +52,8 @@ export interface Z9ObservabilityProps {
 
 /**
  * Z9, observability and audit (L3; CONTROLS.md Z9): Prometheus with the catalog's security alert
- * rules (thresholds from the lab's profile) and, given receivers, Alertmanager; the log pipeline —
+ * rules (thresholds from the lab's profile), scraping Vault's telemetry, and, given receivers,
+ * Alertmanager; the log pipeline —
  * an OpenTelemetry collector that drops credential attributes and masks CPF, e-mail and tokens —
  * into Loki; Grafana, whose only sign-in is Keycloak. Every hop is mTLS; nothing is public but
  * Grafana, for the operators, behind OIDC (`exposeUi`). `observe(workload)` lets a workload ship
@@ -95,6 +96,9 @@ export class Z9Observability extends SecurityZone {
       oidc: { idp: keycloak, idpPort: 8443, issuerUrl: keycloak.issuerUrl, clientId: client.clientId, clientSecret: secret },
     });
     this.prometheus.allowQueriesFrom(this.grafana);
+    // Vault's telemetry, so VaultSealed (S1) has something to read (a missing vault is already
+    // Prometheus' own error).
+    if (p.vault) this.prometheus.scrapeVault(p.vault);
     this.addControl({ id: 'Z9-K04', title: 'security alerts as configuration (rules with their control ids, S1–S4)', builtBy: `PrometheusServer (the catalog's alert rules, each unit-tested by promtool; thresholds: ${(p.thresholds ?? ThresholdProfile.bank()).name})` });
     this.addControl({ id: 'Z9-K01', title: 'telemetry never carries credentials or personal data', builtBy: 'OtelCollector (credential attributes dropped, CPF, e-mail and tokens masked before Loki)' });
     this.addControl({
@@ -103,7 +107,7 @@ export class Z9Observability extends SecurityZone {
     });
     this.addControl({
       id: 'Z9-K02', title: 'every workload ships its telemetry to the collector',
-      gap: 'only workloads passed to observe() ship OTLP logs; the platform images do not emit OTLP logs yet, and most emit no metrics the rules read',
+      gap: 'Vault\'s telemetry is scraped; only workloads passed to observe() ship OTLP logs, the platform images do not emit OTLP logs yet, and most emit no metrics the rules read',
     });
   }
 
@@ -119,7 +123,7 @@ export class Z9Observability extends SecurityZone {
   public scrape(service: BenthosService): void {
     if (service?.metricsPort === undefined) throw new MlsecError(`[${this.node.path}] scrape(${service?.node?.path}): the service serves no metrics`);
     this.prometheus.addTarget(service, { port: service.metricsPort });
-    this.cover('Z9-K02', { gap: 'the Benthos-based services (connectors, feature API, access broker, registry gate, scored API) are scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read' });
+    this.cover('Z9-K02', { gap: 'Vault and the Benthos-based services (connectors, feature API, access broker, registry gate, scored API) are scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read' });
   }
 
   /** Lets `workload` ship OTLP logs to the collector (flow, client certificate, OTEL_EXPORTER_OTLP_* variables). */

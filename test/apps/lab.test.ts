@@ -137,7 +137,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'opa-vault-agent': ['z8'],
       'otel-collector': ['z9'],
       'otel-collector-vault-agent': ['z8'],
-      'prometheus': ['z1-z9', 'z3-z9', 'z5-z9', 'z6-z9', 'z9'], // scrapes the Benthos-based services' metrics over HTTPS (z1, z3, z5, z6)
+      'prometheus': ['z1-z9', 'z3-z9', 'z5-z9', 'z6-z9', 'z8-z9', 'z9'], // scrapes the Benthos-based services' metrics over HTTPS (z1, z3, z5, z6) and Vault's (z8)
       'prometheus-vault-agent': ['z8'],
       'promote-transactions': ['z1', 'z1-z2'], // staging → raw on the lake network; the scan service on z1
       'promote-transactions-vault-agent': ['z8'],
@@ -157,7 +157,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'sso-grafana-vault-agent': ['z8'],
       'sso-mlflow': ['z1-z8', 'z8'],
       'sso-mlflow-vault-agent': ['z8'],
-      'vault': ['z3-z8', 'z4-z8', 'z5-z8', 'z6-z8', 'z8'],
+      'vault': ['z3-z8', 'z4-z8', 'z5-z8', 'z6-z8', 'z8', 'z8-z9'], // z8-z9: Prometheus scrapes its telemetry
       'waf': ['z1'],
       'waf-vault-agent': ['z8'],
     });

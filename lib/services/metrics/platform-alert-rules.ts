@@ -4,7 +4,7 @@ import { counter, gauge, num, SecurityAlertRule, sel } from './security-alert-ru
 /**
  * Alert rules on the platform behind the doors: trust services (Z8), the lake (Z2), curated data
  * (Z3), the object lock and mTLS posture (Z9-K04) and the telemetry pipeline itself. Metric
- * contract: Vault/OpenBao `vault_core_unsealed`; MinIO `minio_s3_requests_rejected_auth_total`;
+ * contract: Vault/OpenBao `vault_core_unsealed` and `up` of the target labelled `component="vault"`; MinIO `minio_s3_requests_rejected_auth_total`;
  * OPA's `last_success_bundle_activation` (ns) and the catalog's `opa_denies_total`; the blackbox
  * exporter's `probe_ssl_earliest_cert_expiry`; Z3-K09 `dataset_freshness_seconds{dataset}` and
  * `dq_failures_total{dataset}`; Z9-K04 `s3_object_lock_enabled{bucket}` and
@@ -17,11 +17,22 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
   return [
     {
       alert: 'VaultSealed', control: 'Z8-K01', severity: 'S1', signal: 'vault-sealed', for: '1m',
-      expr: 'min by (instance) (vault_core_unsealed) == 0',
-      summary: 'Vault is sealed',
-      description: 'No workload can renew certificates or read secrets while Vault is sealed; agents keep the last rendered files until they expire. Unseal with the custodians (key shares) and find out why it sealed: a restart, or an operator sealing it in response to an incident.',
-      firing: { evalMinutes: 10, labels: { instance: 'vault:8200' }, series: [{ series: sel('vault_core_unsealed', { instance: 'vault:8200', job: 'vault' }), values: '1x3 0x10' }] },
-      healthy: { evalMinutes: 10, series: [{ series: sel('vault_core_unsealed', { instance: 'vault:8200', job: 'vault' }), values: gauge(1, 15) }] },
+      // Vault answers its authenticated metrics endpoint with 503 while sealed, so sealing shows
+      // as a failed scrape of the job labelled component="vault" (PrometheusServer.scrapeVault);
+      // the gauge covers an endpoint read without a token. Right after an unseal, Vault still
+      // reports the sealed-time gauge (0, cluster="") until its retention ends: not a seal.
+      expr: 'min by (instance) (vault_core_unsealed{cluster!=""}) == 0 or max by (instance) (up{component="vault"}) == 0',
+      summary: 'Vault is sealed or its telemetry cannot be read',
+      description: 'No workload can renew certificates or read secrets while Vault is sealed; agents keep the last rendered files until they expire. Check whether it is sealed (a sealed Vault answers 503), unreachable, or refusing Prometheus\' token; unseal with the custodians (key shares) and find out why it sealed: a restart, or an operator sealing it in response to an incident.',
+      firing: { evalMinutes: 10, labels: { instance: 'vault:8200' }, series: [{ series: sel('up', { component: 'vault', instance: 'vault:8200', job: 'vault', zone: 'z8' }), values: '1x3 0x10' }] },
+      healthy: {
+        evalMinutes: 10,
+        series: [
+          { series: sel('up', { component: 'vault', instance: 'vault:8200', job: 'vault', zone: 'z8' }), values: gauge(1, 15) },
+          { series: sel('vault_core_unsealed', { cluster: 'vault-cluster-lab', instance: 'vault:8200', job: 'vault' }), values: gauge(1, 15) },
+          { series: sel('vault_core_unsealed', { cluster: '', instance: 'vault:8200', job: 'vault' }), values: gauge(0, 15) },
+        ],
+      },
     },
     {
       alert: 'OpaDenyBurst', control: 'Z9-K04', severity: 'S2', signal: 'opa-denies', for: '0m',

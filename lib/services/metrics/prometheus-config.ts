@@ -18,6 +18,22 @@ export interface ScrapeJob {
    * @default the global interval
    */
   readonly intervalSeconds?: number;
+  /**
+   * URL query parameters of every scrape, e.g. `{ format: ['prometheus'] }`.
+   * @default none
+   */
+  readonly params?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A file holding the bearer token sent with every scrape (re-read each time, so a renewed
+   * token is picked up).
+   * @default no Authorization header
+   */
+  readonly bearerTokenFile?: string;
+  /**
+   * Target labels besides `zone` that alert rules select on, e.g. `{ component: 'vault' }`.
+   * @default none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** What prometheus.yml is made of. */
@@ -60,12 +76,14 @@ export function renderPrometheusConfig(spec: PrometheusConfigSpec, origin: strin
     job_name: j.job,
     scheme: 'https',
     metrics_path: j.path,
+    ...(j.params === undefined ? {} : { params: Object.fromEntries(Object.entries(j.params).map(([k, v]) => [k, [...v]])) }),
+    ...(j.bearerTokenFile === undefined ? {} : { authorization: { type: 'Bearer', credentials_file: j.bearerTokenFile } }),
     honor_labels: false,
     ...(j.intervalSeconds === undefined ? {} : { scrape_interval: `${j.intervalSeconds}s`, scrape_timeout: `${Math.min(10, j.intervalSeconds)}s` }),
     tls_config: clientTlsConfig(spec.tls, j.serverName),
     follow_redirects: false,
     enable_http2: true,
-    static_configs: [{ targets: [j.address], labels: { zone: j.zone } }],
+    static_configs: [{ targets: [j.address], labels: { ...j.labels, zone: j.zone } }],
     ...SCRAPE_LIMITS,
   });
   return canonicalYaml({

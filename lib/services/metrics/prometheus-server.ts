@@ -3,7 +3,7 @@ import { checkInteger, checkPattern, collect, describeValue } from '../../core/p
 import { Vps } from '../../core/vps';
 import { VpsFile } from '../../core/vps-file';
 import { SecretSource } from '../../secrets/secret-source';
-import type { VaultServer } from '../../vault/vault-server';
+import { VAULT_PORT, VaultServer } from '../../vault/vault-server';
 import { HealthCheck } from '../../workload/health-check';
 import { Image } from '../../workload/image';
 import { ResourceLimits } from '../../workload/security-profile';
@@ -197,6 +197,34 @@ export class PrometheusServer extends Workload {
     }
     this.connections.allowTo(target, { port: o.port, startsAfter: false });
     this.jobs.push({ job: target.serviceName, address: `${target.serviceName}:${o.port}`, serverName: target.serviceName, path: o.path ?? '/metrics', zone: target.zone?.id, intervalSeconds: o.intervalSeconds });
+  }
+
+  /**
+   * Scrapes Vault's own telemetry, `/v1/sys/metrics?format=prometheus` on its API port, over the
+   * same verified mTLS and with a Vault token of Prometheus' own (its agent renews it; its policy
+   * gains `read` on `sys/metrics` and nothing else for this). The target carries the label
+   * `component="vault"`, which the VaultSealed alert reads: Vault answers 503 while sealed, so a
+   * sealed Vault shows as a failed scrape of this job, not as a sample.
+   */
+  public scrapeVault(vault: VaultServer, options: { readonly intervalSeconds?: number } = {}): void {
+    if (!(vault instanceof VaultServer)) {
+      this.setupProblems.push(`scrapeVault: the target must be a VaultServer (got ${describeValue(vault)})`);
+      return;
+    }
+    const where = `scrapeVault(${vault.node.path})`;
+    const bad = collect(
+      options?.intervalSeconds === undefined ? undefined : at(where, checkInteger('intervalSeconds', options.intervalSeconds, 5, 300)),
+      this.jobs.some((j) => j.job === vault.serviceName) ? `${where}: '${vault.serviceName}' is already a scrape target` : undefined,
+    );
+    if (bad.length > 0) {
+      this.setupProblems.push(...bad);
+      return;
+    }
+    const bearerTokenFile = vault.grantMetricsRead(this);
+    this.jobs.push({
+      job: vault.serviceName, address: `${vault.serviceName}:${VAULT_PORT}`, serverName: vault.serviceName, path: '/v1/sys/metrics',
+      params: { format: ['prometheus'] }, bearerTokenFile, labels: { component: 'vault' }, zone: vault.zone.id, intervalSeconds: options?.intervalSeconds,
+    });
   }
 
   /** Admits `client`'s certificate (its service name) to the query API, e.g. Grafana, and declares its flow here. */

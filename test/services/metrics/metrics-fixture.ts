@@ -46,6 +46,7 @@ export function metricsLab(options: { app?: App; thresholds?: AlertThresholds } 
   const prometheus = new PrometheusServer(vps, 'prometheus', { vault, alertmanager, ...(options.thresholds ? { alertThresholds: options.thresholds } : {}) });
   const exporter = httpsWorkload(vps, vault, 'ingest-exporter', Zone.Z1_INGESTION, 9443);
   prometheus.addTarget(exporter, { port: 9443 });
+  prometheus.scrapeVault(vault, { intervalSeconds: 5 });
   const grafana = httpsWorkload(vps, vault, 'grafana', Zone.Z9_OBSERVABILITY, 3000);
   prometheus.allowQueriesFrom(grafana);
   return { app, vps, vault, alertmanager, prometheus, soar, oncall, exporter, grafana };

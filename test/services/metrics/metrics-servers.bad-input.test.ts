@@ -133,6 +133,18 @@ describe('metrics servers bad input', () => {
     rejects({ extra: (l, am) => am.addWebhookReceiver('soar', { target: l.target, port: 9443, path: '/x', severities: ['S1'] }) }, { paths: AM, prop: /a receiver named 'soar' already exists/ });
   });
 
+  it('refuses scrapeVault on something that is not a VaultServer', () => {
+    rejects({ extra: (l, _am, prom) => prom.scrapeVault(l.target as unknown as VaultServer) }, { paths: PROM, prop: /scrapeVault: the target must be a VaultServer/ });
+  });
+
+  it('refuses scraping Vault twice', () => {
+    rejects({ extra: (l, _am, prom) => { prom.scrapeVault(l.vault); prom.scrapeVault(l.vault); } }, { paths: PROM, prop: /scrapeVault\(lab\/vault\): 'vault' is already a scrape target/ });
+  });
+
+  it('refuses a Vault scrape interval outside 5-300 s', () => {
+    rejects({ extra: (l, _am, prom) => prom.scrapeVault(l.vault, { intervalSeconds: 1 }) }, { paths: PROM, prop: /scrapeVault\(lab\/vault\): prop 'intervalSeconds'/, allowed: /5/ });
+  });
+
   it('refuses a severity no receiver takes (its alerts would be dropped)', () => {
     rejects({ receiver: () => ({ severities: ['S1', 'S2'] }) }, { paths: AM, prop: /no receiver takes severities S3, S4/ });
   });

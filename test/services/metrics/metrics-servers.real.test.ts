@@ -104,6 +104,7 @@ beforeAll(async () => {
 
   const promDir = configDir('prometheus', {
     'alertmanager:9093': `127.0.0.1:${ports.alertmanager}`, 'ingest-exporter:9443': `127.0.0.1:${exporter.port}`, '127.0.0.1:9090': `127.0.0.1:${ports.prometheus}`,
+    'vault:8200': `127.0.0.1:${vault.bao.apiPort}`,
   });
   fs.mkdirSync(path.join(work, 'prom-data'));
   prometheus = await startMetricsServer('prometheus', command('prometheus', '/etc/prometheus', promDir, {
@@ -243,17 +244,46 @@ describe('Prometheus on the generated config', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
-  it('scrapes itself, Alertmanager and the exporter over verified mTLS with its own certificate', async () => {
+  it('scrapes itself, Alertmanager, the exporter and Vault over verified mTLS with its own certificate', async () => {
     const targets = await eventually(90, async () => {
       const t = JSON.parse((await api('prometheus', '/api/v1/targets')).body).data.activeTargets as any[];
-      return t.length === 3 && t.every((x) => x.health === 'up') ? t : undefined;
+      return t.length === 4 && t.every((x) => x.health === 'up') ? t : undefined;
     }, () => prometheus.log());
-    expect(targets.map((t) => t.labels.job).sort()).toEqual(['alertmanager', 'ingest-exporter', 'prometheus']);
+    expect(targets.map((t) => t.labels.job).sort()).toEqual(['alertmanager', 'ingest-exporter', 'prometheus', 'vault']);
     expect(targets.find((t) => t.labels.job === 'ingest-exporter').labels.zone).toBe('z1');
+    expect(targets.find((t) => t.labels.job === 'vault').labels).toMatchObject({ component: 'vault', zone: 'z8' });
     const scrape = exporter.requests.find((r) => r.path === '/metrics');
     expect(scrape?.clientCn).toBe('prometheus');
     expect(scrape?.clientSans).toContain('DNS:prometheus');
   }, 120_000);
+});
+
+describe('Vault telemetry (scrapeVault) on the real OpenBao', () => {
+  const metricsPath = '/v1/sys/metrics?format=prometheus';
+  const prometheusToken = () => fs.readFileSync(path.join(rendered.prometheus, 'token'), 'utf8').trim();
+  const fromVault = (tls: ClientTls, token?: string) => httpsRequest(vault!.bao.apiPort, 'vault', metricsPath, tls, 'GET', undefined, { headers: token ? { 'x-vault-token': token } : {} });
+  const query = async (promql: string) => JSON.parse((await api('grafana', `/api/v1/query?query=${encodeURIComponent(promql)}`)).body).data.result as any[];
+
+  it('reads it with the token Prometheus\' own agent rendered; without a token, or with one whose policy lacks sys/metrics, Vault refuses', async () => {
+    expect(prometheusToken()).toMatch(/^s\./);
+    const own = await fromVault(identity('prometheus'), prometheusToken());
+    expect(own.status, own.body).toBe(200);
+    expect(own.body).toMatch(/^vault_core_unsealed\{cluster="[^"]+"\} 1$/m);
+    expect((await fromVault(identity('prometheus'))).status).toBe(403);
+    const grafanaToken = await vault!.login('grafana');
+    expect((await fromVault(identity('grafana'), grafanaToken)).status).toBe(403);
+  });
+
+  it('stores vault_core_unsealed = 1 from the scrape and VaultSealed stays quiet', async () => {
+    const unsealed = await eventually(60, async () => {
+      const r = await query('vault_core_unsealed{job="vault",cluster!=""}');
+      return r.length > 0 ? r : undefined;
+    }, () => prometheus.log());
+    expect(unsealed[0].metric).toMatchObject({ component: 'vault', zone: 'z8', instance: `127.0.0.1:${vault!.bao.apiPort}` });
+    expect(unsealed[0].value[1]).toBe('1');
+    const alerts = JSON.parse((await api('grafana', '/api/v1/alerts')).body).data.alerts as any[];
+    expect(alerts.filter((a) => a.labels.alertname === 'VaultSealed')).toEqual([]);
+  }, 90_000);
 });
 
 describe('the alert path: rule → Alertmanager → webhooks', () => {
@@ -307,4 +337,21 @@ describe('the alert path: rule → Alertmanager → webhooks', () => {
     const r = amtool(argv, work);
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
+});
+
+// Last: it seals the shared OpenBao.
+describe('a sealed Vault', () => {
+  it('answers Prometheus\' token with 503, its scrape goes down and VaultSealed (S1) becomes active', async () => {
+    const before = await httpsRequest(vault!.bao.apiPort, 'vault', '/v1/sys/metrics?format=prometheus', identity('prometheus'), 'GET', undefined, { headers: { 'x-vault-token': fs.readFileSync(path.join(rendered.prometheus, 'token'), 'utf8').trim() } });
+    expect(before.status).toBe(200);
+    vault!.bao.bao(['operator', 'seal'], vault!.admin);
+    const sealed = await httpsRequest(vault!.bao.apiPort, 'vault', '/v1/sys/metrics?format=prometheus', identity('prometheus'), 'GET', undefined, { headers: { 'x-vault-token': fs.readFileSync(path.join(rendered.prometheus, 'token'), 'utf8').trim() } });
+    expect(sealed.status).toBe(503);
+    const alert = await eventually(120, async () => {
+      const alerts = JSON.parse((await api('grafana', '/api/v1/alerts')).body).data.alerts as any[];
+      return alerts.find((a) => a.labels.alertname === 'VaultSealed');
+    }, () => prometheus.log());
+    expect(alert.labels).toMatchObject({ severity: 'S1', control: 'Z8-K01', signal: 'vault-sealed', instance: `127.0.0.1:${vault!.bao.apiPort}` });
+    expect(['pending', 'firing']).toContain(alert.state);
+  }, 150_000);
 });

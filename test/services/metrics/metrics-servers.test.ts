@@ -49,7 +49,7 @@ describe('PrometheusServer', () => {
   it('scrapes every target over verified HTTPS with its client certificate, target labels winning, limits set', () => {
     const config = yaml('prometheus/prometheus.yml');
     const jobs = Object.fromEntries(config.scrape_configs.map((j: any) => [j.job_name, j]));
-    expect(Object.keys(jobs)).toEqual(['alertmanager', 'ingest-exporter', 'prometheus']);
+    expect(Object.keys(jobs)).toEqual(['alertmanager', 'ingest-exporter', 'prometheus', 'vault']);
     for (const j of Object.values<any>(jobs)) {
       expect(j.scheme).toBe('https');
       expect(j.honor_labels).toBe(false);
@@ -61,13 +61,41 @@ describe('PrometheusServer', () => {
     expect(jobs['ingest-exporter'].tls_config.server_name).toBe('ingest-exporter');
     expect(jobs.prometheus.static_configs[0].targets).toEqual(['127.0.0.1:9090']);
     expect(jobs.prometheus.tls_config.server_name).toBe('prometheus');
+    for (const j of ['alertmanager', 'ingest-exporter', 'prometheus']) expect(jobs[j].authorization).toBeUndefined();
     expect(config.alerting.alertmanagers).toEqual([expect.objectContaining({ scheme: 'https', api_version: 'v2', static_configs: [{ targets: ['alertmanager:9093'] }] })]);
     expect(config.alerting.alertmanagers[0].tls_config.server_name).toBe('alertmanager');
     expect(config.rule_files).toEqual(['/etc/prometheus/rules/security.rules.yml']);
   });
 
+  it('scrapes Vault\'s telemetry with a token of its own whose policy reads sys/metrics and nothing else new', () => {
+    const jobs = Object.fromEntries(yaml('prometheus/prometheus.yml').scrape_configs.map((j: any) => [j.job_name, j]));
+    expect(jobs.vault).toMatchObject({
+      scheme: 'https', metrics_path: '/v1/sys/metrics', params: { format: ['prometheus'] }, scrape_interval: '5s',
+      authorization: { type: 'Bearer', credentials_file: '/run/vault/token' },
+      static_configs: [{ targets: ['vault:8200'], labels: { component: 'vault', zone: 'z8' } }],
+    });
+    expect(jobs.vault.tls_config).toMatchObject({ server_name: 'vault', cert_file: '/run/vault/vault-tls.crt', insecure_skip_verify: false });
+    // The token is the agent's own, renewed by it; the policy gains one read rule.
+    expect(file('vault/agent/prometheus/agent.hcl')).toMatch(/sink "file" \{\s*config \{\s*path = "\/run\/vault\/token"\s*mode = 256/);
+    const rules = [...file('vault/policies/prometheus.hcl').matchAll(/path "([^"]+)" \{\s*capabilities = (\[[^\]]*\])/g)].map((m) => [m[1], m[2]]);
+    expect(rules).toEqual([['pki_int/issue/prometheus', '["update"]'], ['sys/metrics', '["read"]']]);
+    // Vault's listener keeps its metrics behind a token.
+    expect(file('vault/vault.hcl')).toMatch(/unauthenticated_metrics_access = false/);
+  });
+
+  it('alerts on a sealed Vault by the failed scrape of component="vault", not only by the gauge', () => {
+    const rules = yaml('prometheus/rules/security.rules.yml').groups.flatMap((g: any) => g.rules);
+    const sealed = rules.find((r: any) => r.alert === 'VaultSealed');
+    expect(sealed.expr).toBe('min by (instance) (vault_core_unsealed{cluster!=""}) == 0 or max by (instance) (up{component="vault"}) == 0');
+    const t = yaml('prometheus/rules/security.rules.test.yml');
+    const quiet = t.tests.find((c: any) => c.name === 'VaultSealed stays quiet');
+    // Right after an unseal Vault still reports its sealed-time gauge (0, cluster=""): no alert.
+    expect(quiet.input_series).toContainEqual({ series: 'vault_core_unsealed{cluster="",instance="vault:8200",job="vault"}', values: '0x15' });
+    expect(t.tests.find((c: any) => c.name === 'VaultSealed fires').input_series[0].series).toMatch(/^up\{component="vault"/);
+  });
+
   it('declares the flows it needs and no other: to its targets and Alertmanager, from its admitted clients', () => {
-    expect(svc['x-mlsec'].flows).toEqual([{ port: 9093, to: 'alertmanager' }, { port: 9443, to: 'ingest-exporter' }]);
+    expect(svc['x-mlsec'].flows).toEqual([{ port: 9093, to: 'alertmanager' }, { port: 9443, to: 'ingest-exporter' }, { port: 8200, to: 'vault' }]);
     expect(compose.services.grafana['x-mlsec'].flows).toContainEqual({ port: 9090, to: 'prometheus' });
   });
 

@@ -2,3 +2,7 @@
 path "pki_int/issue/prometheus" {
   capabilities = ["update"]
 }
+
+path "sys/metrics" {
+  capabilities = ["read"]
+}

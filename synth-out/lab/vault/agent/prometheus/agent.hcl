@@ -8,6 +8,13 @@ vault {
 }
 
 auto_auth {
+  sink "file" {
+    config {
+      path = "/run/vault/token"
+      mode = 256
+    }
+  }
+
   method "approle" {
     mount_path = "auth/approle"
 
