@@ -43,6 +43,10 @@ export const GATEWAY_HTTPS_PORT = 8443;
 export const GATEWAY_HTTP_PORT = 8080;
 /** Internal ping entry point for the health check; never published. */
 export const GATEWAY_PING_PORT = 8082;
+/** Internal entry point of the gateway's own metrics (Prometheus format, mTLS only); never published. */
+export const GATEWAY_METRICS_PORT = 9100;
+/** Request-duration buckets (s): around the latency objectives of CONTROLS.md Z9-K04 (250 ms, 300 ms, 800 ms). */
+const DURATION_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 0.8, 1, 2.5, 5, 10];
 const STATIC_FILE = '/etc/traefik/traefik.yml';
 const DYNAMIC_DIR = '/etc/traefik/dynamic';
 const ADDRESS = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$|^[0-9a-f:]*:[0-9a-f:]*$/i;
@@ -61,6 +65,8 @@ export class Gateway extends Construct {
   public readonly staticConfig: TraefikStaticConfig;
   /** `traefik/dynamic/tls.yml`: TLS options and the public certificate. */
   public readonly tlsConfig: TraefikDynamicConfig;
+  /** `traefik/dynamic/metrics.yml`: the metrics entry point's router (internal-CA client certificates only). */
+  public readonly metricsConfig: TraefikDynamicConfig;
   /** The routes, in the order they were exposed. */
   public readonly routes: GatewayRoute[] = [];
   /** @internal The public certificate (its SANs grow with the routes). */
@@ -82,7 +88,7 @@ export class Gateway extends Construct {
       zone: Zone.Z1_INGESTION,
       serviceName: 'gateway',
       image: this.props.image ?? Image.fromRegistry('traefik', 'v3.7.15'),
-      ports: [GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT, GATEWAY_PING_PORT],
+      ports: [GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT, GATEWAY_PING_PORT, GATEWAY_METRICS_PORT],
       command: [`--configFile=${STATIC_FILE}`],
       resources: { cpus: 1, memoryMiB: 256, pids: 256 },
       healthCheck: HealthCheck.command(['traefik', 'healthcheck', `--configFile=${STATIC_FILE}`]),
@@ -94,7 +100,11 @@ export class Gateway extends Construct {
     this._publicTls = this.workload.addTlsIdentity({ usage: 'server' }, 'PublicTls');
     const publicTls = this.workload.tlsFilesOf(this._publicTls);
     this._caBundle = publicTls.caBundle;
-    this._backendClientTls = clientTlsFiles(this.workload, this.props.vault);
+    // One internal identity for both directions: the client certificate backends verify, and the
+    // server certificate of the metrics entry point (its service name, from the internal CA).
+    this._backendClientTls = this.props.vault
+      ? (this.props.vault.enablePki().grantIssue(this.workload, { usage: 'server-and-client' }), clientTlsFiles(this.workload, this.props.vault))
+      : this.workload.tlsFilesOf(this.workload.addTlsIdentity({ usage: 'server-and-client' }, 'InternalTls'));
     const address = this.props.publicAddress;
     for (const [host, container] of [[443, GATEWAY_HTTPS_PORT], [80, GATEWAY_HTTP_PORT]]) {
       this.workload.publishPort({ hostIp: address, hostPort: host, containerPort: container, reason: host === 443 ? 'the gateway is the single public door (HTTPS)' : 'port 80 only redirects to HTTPS' });
@@ -105,6 +115,7 @@ export class Gateway extends Construct {
     this.tlsConfig.addTlsOptions('default', defaultTlsOptions());
     this.tlsConfig.addCertificate(publicTls.certificate, publicTls.privateKey);
     this.mountDynamic(this.tlsConfig);
+    this.metricsConfig = this.metricsRoute();
     this.node.addValidation({
       validate: () => collect(
         checkPattern('publicAddress', address, ADDRESS, 'the public IPv4 or IPv6 address of the host')
@@ -156,6 +167,24 @@ export class Gateway extends Construct {
     this.workload.mountFile(config.file, `${DYNAMIC_DIR}/${config.file.path.split('/').pop()}`);
   }
 
+  /**
+   * The gateway's own metrics (request counts and durations per service and entry point, which
+   * the edge alert rules read) on an internal entry point: TLS under its service name, a client
+   * certificate from the internal CA required, `/metrics` only. Never published; scraped with
+   * `PrometheusServer.addTarget(gateway.workload, { port: GATEWAY_METRICS_PORT })`.
+   */
+  private metricsRoute(): TraefikDynamicConfig {
+    const config = new TraefikDynamicConfig(this, 'Metrics', { name: 'metrics' });
+    const name = this.workload.serviceName;
+    config.addRouter('metrics', {
+      entryPoints: ['metrics'], rule: `Host(\`${name}\`) && Path(\`/metrics\`)`, service: 'prometheus@internal',
+      tls: { options: this._mtlsOptionsName() },
+    });
+    this.tlsConfig.addCertificate(this._backendClientTls.certificate, this._backendClientTls.privateKey);
+    this.mountDynamic(config);
+    return config;
+  }
+
   private routeName(workload: Workload): string {
     const base = Workload.isWorkload(workload) ? workload.serviceName : 'route';
     let name = base;
@@ -184,8 +213,11 @@ export class Gateway extends Construct {
           ...forwarded,
         },
         ping: { address: `:${GATEWAY_PING_PORT}` },
+        metrics: { address: `:${GATEWAY_METRICS_PORT}`, http: { tls: {} } },
       },
       ping: { entryPoint: 'ping' },
+      // Served only through the mTLS router of metrics.yml (manualRouting), never on its own.
+      metrics: { prometheus: { entryPoint: 'metrics', manualRouting: true, addEntryPointsLabels: true, addServicesLabels: true, addRoutersLabels: true, buckets: [...DURATION_BUCKETS] } },
       providers: { file: { directory: DYNAMIC_DIR, watch: false } },
       log: { level: 'INFO', format: 'json' },
       accessLog: {

@@ -1,6 +1,7 @@
 import { MlsecError } from '../core/errors';
+import { describeValue } from '../core/prop-rules';
 import { Vps } from '../core/vps';
-import { Gateway } from '../gateway/gateway';
+import { Gateway, GATEWAY_METRICS_PORT } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
 import { KeycloakServer } from '../identity/keycloak-server';
 import { BenthosService } from '../services/benthos/benthos-service';
@@ -70,6 +71,9 @@ export class Z9Observability extends SecurityZone {
   public readonly collector: OtelCollector;
   /** Dashboards. */
   public readonly grafana: GrafanaServer;
+  /** What is scraped besides Vault, for the Z9-K02 text. */
+  private gatewayScraped = false;
+  private readonly scrapedServices: string[] = [];
 
   constructor(scope: Vps, id: string, props: Z9ObservabilityProps) {
     super(scope, id, Zone.Z9_OBSERVABILITY);
@@ -105,10 +109,7 @@ export class Z9Observability extends SecurityZone {
       id: 'Z9-K09', title: 'alerts routed by severity to on-call and SOAR',
       ...(this.alertmanager ? { builtBy: 'AlertmanagerServer (one route per severity, mTLS webhooks with Vault-held tokens)' } : { gap: 'no alert receiver is configured: alerts are visible in Prometheus and Grafana only' }),
     });
-    this.addControl({
-      id: 'Z9-K02', title: 'every workload ships its telemetry to the collector',
-      gap: 'Vault\'s telemetry is scraped; only workloads passed to observe() ship OTLP logs, the platform images do not emit OTLP logs yet, and most emit no metrics the rules read',
-    });
+    this.addControl({ id: 'Z9-K02', title: 'every workload ships its telemetry to the collector', gap: this.telemetryGap() });
   }
 
   /** Routes Grafana through the gateway for `allowFrom`, behind the OIDC proxy (Z9-K08). */
@@ -123,7 +124,27 @@ export class Z9Observability extends SecurityZone {
   public scrape(service: BenthosService): void {
     if (service?.metricsPort === undefined) throw new MlsecError(`[${this.node.path}] scrape(${service?.node?.path}): the service serves no metrics`);
     this.prometheus.addTarget(service, { port: service.metricsPort });
-    this.cover('Z9-K02', { gap: 'Vault and the Benthos-based services (connectors, feature API, access broker, registry gate, scored API) are scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read' });
+    this.scrapedServices.push(service.serviceName);
+    this.cover('Z9-K02', { gap: this.telemetryGap() });
+  }
+
+  /**
+   * Scrapes the gateway's own metrics (its internal mTLS entry point): the request counts and
+   * durations per service that the edge alert rules read (error budget burn, latency, bursts
+   * with 429/413).
+   */
+  public scrapeGateway(gateway: Gateway): void {
+    if (!(gateway instanceof Gateway)) throw new MlsecError(`[${this.node.path}] scrapeGateway: the target must be a Gateway (got ${describeValue(gateway)})`);
+    this.prometheus.addTarget(gateway.workload, { port: GATEWAY_METRICS_PORT });
+    this.gatewayScraped = true;
+    this.cover('Z9-K02', { gap: this.telemetryGap() });
+  }
+
+  /** What Z9-K02 still lacks, naming what is scraped. */
+  private telemetryGap(): string {
+    const parts = ['Vault', ...(this.gatewayScraped ? ['the gateway'] : []), ...(this.scrapedServices.length > 0 ? [`the Benthos-based services ${this.scrapedServices.join(', ')}`] : [])];
+    const scraped = parts.length === 1 ? 'Vault is' : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]} are`;
+    return `${scraped} scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read`;
   }
 
   /** Lets `workload` ship OTLP logs to the collector (flow, client certificate, OTEL_EXPORTER_OTLP_* variables). */

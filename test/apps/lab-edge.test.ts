@@ -16,15 +16,18 @@ function lab() {
   const dynamic = assembly.paths().filter((p) => p.startsWith('lab/traefik/dynamic/')).map((p) => parse(assembly.file(p)));
   const merged = { routers: {} as Record<string, any>, middlewares: {} as Record<string, any>, services: {} as Record<string, any> };
   for (const d of dynamic) for (const k of ['routers', 'middlewares', 'services'] as const) Object.assign(merged[k], d.http?.[k] ?? {});
+  // The public routers; the one internal router (the gateway's own metrics) is checked on its own.
+  const internal = Object.fromEntries(Object.entries(merged.routers).filter(([, r]) => !r.entryPoints.includes('websecure')));
+  for (const name of Object.keys(internal)) delete merged.routers[name];
   const realm = JSON.parse(assembly.file('lab/keycloak/realm-lab.json'));
-  return { compose, merged, realm, tls: dynamic.find((d) => d.tls)?.tls, llmWaf: assembly.file('lab/llm-waf/modsecurity.conf') };
+  return { compose, merged, internal, realm, tls: dynamic.find((d) => d.tls)?.tls, llmWaf: assembly.file('lab/llm-waf/modsecurity.conf') };
 }
 
 const DATA_STORES = /(^|\/)(postgres|redis|minio\/minio|hashicorp\/vault|openbao\/openbao)(:|@)/;
 const hostOf = (rule: string) => /Host\(`([^`]+)`\)/.exec(rule)?.[1];
 
 describe('reference lab: edge and identity across artifacts', () => {
-  const { compose, merged, realm, tls, llmWaf } = lab();
+  const { compose, merged, internal, realm, tls, llmWaf } = lab();
   const services = compose.services as Record<string, any>;
 
   it('routes every router to an existing compose service, on a port that service listens on', () => {
@@ -38,6 +41,12 @@ describe('reference lab: edge and identity across artifacts', () => {
       // The gateway can reach it: they share a network, made by a declared flow.
       expect(services.gateway['x-mlsec'].flows, name).toContainEqual({ to: url.hostname, port: Number(url.port) });
     }
+  });
+
+  it('has one router off the public entry point: the gateway\'s own metrics, internal-CA client certificates only', () => {
+    expect(internal).toEqual({ metrics: { entryPoints: ['metrics'], rule: 'Host(`gateway`) && Path(`/metrics`)', service: 'prometheus@internal', tls: { options: 'mtls-clients' } } });
+    expect(tls.options['mtls-clients'].clientAuth.clientAuthType).toBe('RequireAndVerifyClientCert');
+    expect(services.prometheus['x-mlsec'].flows).toContainEqual({ to: 'gateway', port: 9100 });
   });
 
   it('routes nothing to a data store (Postgres, Redis, MinIO, Vault)', () => {

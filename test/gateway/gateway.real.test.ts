@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Gateway, GATEWAY_HTTP_PORT, GATEWAY_HTTPS_PORT, HealthCheck, Image, RouteAuth, SecretsBootstrap, Testing, Vps, Workload, Zone } from '../../lib';
+import { Gateway, GATEWAY_HTTP_PORT, GATEWAY_HTTPS_PORT, GATEWAY_METRICS_PORT, HealthCheck, Image, RouteAuth, SecretsBootstrap, Testing, Vps, Workload, Zone } from '../../lib';
 import { deliveredPath, GeneratedHost } from '../support/real-servers/generated-stack';
 import { stopAll } from '../support/real-servers/process-registry';
 import { BackendReply, BackendRequest, RunningTraefik, startGeneratedTraefik, startTlsBackend, TlsBackend, TRAEFIK_VERSION } from '../support/real-servers/traefik';
@@ -93,13 +93,15 @@ interface SendOptions {
   key?: Buffer;
   /** Source address (any 127.x is local on Linux): how a request comes from outside the allow-list. */
   localAddress?: string;
+  /** The container port of the entry point; default websecure. */
+  entryPoint?: number;
 }
 
-/** One HTTPS request to the websecure entry point, on a new TLS connection, trusting only the internal CA. */
+/** One HTTPS request to an entry point (websecure unless given), on a new TLS connection, trusting only the internal CA. */
 function send(o: SendOptions): Promise<Reply> {
   return new Promise((resolve) => {
     const req = https.request({
-      host: '127.0.0.1', port: traefik.ports[GATEWAY_HTTPS_PORT], method: o.method ?? 'GET', path: o.path,
+      host: '127.0.0.1', port: traefik.ports[o.entryPoint ?? GATEWAY_HTTPS_PORT], method: o.method ?? 'GET', path: o.path,
       servername: o.servername ?? o.host, ca, cert: o.cert, key: o.key, localAddress: o.localAddress,
       headers: { Host: o.host, ...o.headers }, agent: false, timeout: 10_000,
     }, (res) => {
@@ -236,7 +238,7 @@ afterAll(async () => {
 describe(`the generated gateway on a real Traefik ${TRAEFIK_VERSION}`, () => {
   it('runs the generated files with only entry point addresses and container paths changed, and loads them without an error', () => {
     const addresses = traefik.overrides.filter((o) => o.includes('address:'));
-    expect(addresses).toHaveLength(3); // web, websecure, ping
+    expect(addresses).toHaveLength(4); // web, websecure, ping, metrics
     expect(traefik.overrides.filter((o) => !addresses.includes(o)).every((o) => /: \/(run\/secrets|etc\/traefik)\/… → .*\/root\/(run\/secrets|etc\/traefik)\/…$/.test(o))).toBe(true);
     expect(startupErrors).toEqual([]);
     console.log(`traefik ${TRAEFIK_VERSION} answered /ping ${traefik.startupMs} ms after spawn`);
@@ -528,6 +530,39 @@ describe('backend TLS', () => {
     expect([500, 502]).toContain(r.status);
     expect(traefik.log()).toMatch(/x509: certificate is valid for admin-ui, not model-server/);
     expect(backends['admin-ui'].requests.length).toBe(before);
+  });
+});
+
+describe('metrics entry point', () => {
+  /** A GET to the internal metrics entry point as `gateway`, with the client certificate given (or none). */
+  const scrape = (o: Partial<SendOptions> = {}) => send({ host: `gateway:${GATEWAY_METRICS_PORT}`, servername: 'gateway', path: '/metrics', entryPoint: GATEWAY_METRICS_PORT, ...o });
+
+  it('serves per-service request counts and durations to an internal-CA client certificate, under the name gateway', async () => {
+    // Traffic of its own: the inference route allows a burst of 2, so four calls give 200s and a 429.
+    await refill();
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await infer()).status);
+    expect(codes).toContain(429);
+    const r = await scrape(clientCert());
+    expect(r.status, r.error ?? r.body.slice(0, 200)).toBe(200);
+    // What the edge alert rules read: requests by service and code, and the duration histogram with the objectives' buckets.
+    expect(r.body).toMatch(/^traefik_service_requests_total\{code="200",method="POST",protocol="http",service="model-server@file"\} [1-9]/m);
+    expect(r.body).toMatch(/^traefik_service_request_duration_seconds_bucket\{.*le="0\.25".*\} \d+/m);
+    // A 429 is the rate limiter's answer: counted per router (what ApiBurstWithLimitRejects reads), never per service.
+    expect(r.body).toMatch(/^traefik_router_requests_total\{code="429",method="POST",protocol="http",router="model-server@file",service="model-server@file"\} [1-9]/m);
+    expect(r.body).not.toMatch(/^traefik_service_requests_total\{code="429",/m);
+    expect(r.body).toMatch(/^traefik_entrypoint_requests_total\{code="\d+",entrypoint="websecure"/m);
+  });
+
+  it('refuses a client without a certificate, or with one from another CA, at the handshake', async () => {
+    expect((await scrape()).error).toMatch(/certificate required|handshake failure/);
+    expect((await scrape({ cert: fs.readFileSync(rogue.clientCert), key: fs.readFileSync(rogue.clientKey) })).error).toMatch(/unknown ca|bad certificate/);
+  });
+
+  it('serves /metrics only (404 elsewhere: no API, no dashboard), and is not on the public entry point', async () => {
+    for (const p of ['/', '/api/rawdata', '/dashboard/', '/ping']) expect((await scrape({ ...clientCert(), path: p })).status, p).toBe(404);
+    const viaPublic = await send({ host: 'gateway', path: '/metrics', ...clientCert() });
+    expect(viaPublic.status).toBe(404);
   });
 });
 

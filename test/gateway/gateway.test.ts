@@ -40,7 +40,16 @@ describe('Gateway: traefik.yml', () => {
     expect(config.entryPoints.websecure.http).toEqual({ tls: {}, aliasHeadersStrategy: 'delete' });
     expect(config.entryPoints.web.address).toBe(':8080');
     expect(config.entryPoints.web.http.redirections.entryPoint).toEqual({ to: ':443', scheme: 'https', permanent: true });
-    expect(Object.keys(config.entryPoints).sort()).toEqual(['ping', 'web', 'websecure']);
+    expect(Object.keys(config.entryPoints).sort()).toEqual(['metrics', 'ping', 'web', 'websecure']);
+  });
+
+  it('serves its metrics only through the mTLS router of metrics.yml, on an internal entry point that is never published', () => {
+    expect(config.entryPoints.metrics).toEqual({ address: ':9100', http: { tls: {} } });
+    expect(config.metrics.prometheus).toMatchObject({ entryPoint: 'metrics', manualRouting: true, addRoutersLabels: true, addServicesLabels: true });
+    expect(config.metrics.prometheus.buckets).toEqual(expect.arrayContaining([0.25, 0.3, 0.8]));
+    const compose = files.yaml('docker-compose.yml');
+    // Published: 443 and 80 only (the container's 9100 and 8082 stay on the internal networks).
+    expect(compose.services.gateway.ports.map((p: string) => p.split(':').pop()).sort()).toEqual(['8080/tcp', '8443/tcp']);
   });
 
   it('uses the file provider only, no API or dashboard, no usage reporting or version check', () => {
@@ -72,11 +81,20 @@ describe('Gateway: dynamic configuration', () => {
   const files = synthFiles(app);
   const dynamic = files.paths.filter((p) => p.startsWith('traefik/dynamic/')).sort();
   const docs = Object.fromEntries(dynamic.map((p) => [p, files.yaml(p)]));
-  const routers = Object.entries(docs).flatMap(([, d]) => Object.entries<any>(d.http?.routers ?? {}));
+  // The public routers (the internal metrics router is asserted on its own below).
+  const routers = Object.entries(docs).filter(([p]) => p !== 'traefik/dynamic/metrics.yml').flatMap(([, d]) => Object.entries<any>(d.http?.routers ?? {}));
   const middleware = (name: string) => Object.values(docs).map((d) => d.http?.middlewares?.[name]).find((m) => m !== undefined);
 
   it('writes tls.yml and one file per route', () => {
-    expect(dynamic).toEqual(['traefik/dynamic/route-ingest-transactions.yml', 'traefik/dynamic/route-model-server.yml', 'traefik/dynamic/route-registry-ui.yml', 'traefik/dynamic/tls.yml']);
+    expect(dynamic).toEqual(['traefik/dynamic/metrics.yml', 'traefik/dynamic/route-ingest-transactions.yml', 'traefik/dynamic/route-model-server.yml', 'traefik/dynamic/route-registry-ui.yml', 'traefik/dynamic/tls.yml']);
+  });
+
+  it('routes /metrics of its own name only, on the metrics entry point only, to internal-CA client certificates only', () => {
+    expect(docs['traefik/dynamic/metrics.yml'].http).toEqual({
+      routers: { metrics: { entryPoints: ['metrics'], rule: 'Host(`gateway`) && Path(`/metrics`)', service: 'prometheus@internal', tls: { options: 'mtls-clients' } } },
+    });
+    // The certificate it serves there: its internal identity (also the client certificate backends see).
+    expect(docs['traefik/dynamic/tls.yml'].tls.certificates).toContainEqual({ certFile: '/run/secrets/internaltls.crt', keyFile: '/run/secrets/internaltls.key' });
   });
 
   it('matches the snapshot of the inference route', async () => {
@@ -171,7 +189,7 @@ describe('Gateway: dynamic configuration', () => {
         expect(transport.serverName, name).toBe(new URL(svc.loadBalancer.servers[0].url).hostname);
         expect(transport.rootCAs).toEqual(['/run/secrets/ca.crt']);
         expect(transport.insecureSkipVerify).toBeUndefined();
-        expect(transport.certificates).toEqual([{ certFile: '/run/secrets/clienttls.crt', keyFile: '/run/secrets/clienttls.key' }]);
+        expect(transport.certificates).toEqual([{ certFile: '/run/secrets/internaltls.crt', keyFile: '/run/secrets/internaltls.key' }]);
       }
     }
   });

@@ -4,7 +4,9 @@ import { counter, num, SecurityAlertRule, sel } from './security-alert-rule';
 /**
  * Alert rules on the two doors' traffic (CONTROLS.md Z1, Z9-K04): what the gateway, the WAF, the
  * AV scanner and the ingestion connectors count. Metric contract: Traefik v3's
- * `traefik_service_requests_total{service,code}` and `traefik_service_request_duration_seconds`;
+ * `traefik_service_requests_total{service,code}` and `traefik_service_request_duration_seconds`
+ * (what reached a backend), `traefik_router_requests_total{router,service,code}` (also what the
+ * middlewares refused: 429, 413);
  * `ingest_records_total{source,result,reason}` (result accepted|quarantined|rejected, reason from
  * the Z1-K13 enum); `av_scans_total{result}` (clean|infected|suspicious); `waf_block_total`.
  */
@@ -18,7 +20,9 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     return [{ series: badSel, values: counter(bad, minutes) }, { series: goodSel, values: counter(10_000 - bad, minutes) }];
   };
   const svc = 'route-infer@file';
-  const requests = (code: string, service = svc) => sel('traefik_service_requests_total', { service, code });
+  // Router metrics count what the middlewares answer themselves (429 rate limit, 413 body limit);
+  // service metrics count only what reached the backend.
+  const routed = (code: string, service = svc) => sel('traefik_router_requests_total', { router: service, service, code });
   const llm = t.llmServices.map((s) => s.replace(/[.]/g, '\\\\.')).join('|');
   const latency = (name: string, q: number, limit: number, matcher: string, service: string, severityText: string): SecurityAlertRule => ({
     alert: name, control: 'Z9-K04', severity: 'S3', signal: 'latency', for: '10m',
@@ -73,14 +77,14 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     {
       alert: 'ApiBurstWithLimitRejects', control: 'Z9-K04', severity: 'S1', signal: 'api-burst', for: '2m',
       expr: [
-        '(sum by (service) (rate(traefik_service_requests_total[10m])) > 5 * sum by (service) (rate(traefik_service_requests_total[1h] offset 10m)))',
+        '(sum by (service) (rate(traefik_router_requests_total[10m])) > 5 * sum by (service) (rate(traefik_router_requests_total[1h] offset 10m)))',
         'and on (service)',
-        '(sum by (service) (increase(traefik_service_requests_total{code=~"429|413"}[10m])) > 0)',
+        '(sum by (service) (increase(traefik_router_requests_total{code=~"429|413"}[10m])) > 0)',
       ].join('\n'),
       summary: 'Request burst (×5 in 10 minutes) with 429/413 rejections',
       description: 'Z9-K04: a route gets five times its previous hour\'s traffic and the limits are rejecting requests. Likely abuse or a runaway client: find the client ids and source IPs, tighten the limit or block.',
-      firing: { evalMinutes: 75, labels: { service: svc }, series: [{ series: requests('200'), values: '0+10x60 610+200x20' }, { series: requests('429'), values: '0x60 0+5x20' }] },
-      healthy: { evalMinutes: 75, series: [{ series: requests('200'), values: counter(10, 80) }, { series: requests('429'), values: counter(1, 80) }] },
+      firing: { evalMinutes: 75, labels: { service: svc }, series: [{ series: routed('200'), values: '0+10x60 610+200x20' }, { series: routed('429'), values: '0x60 0+5x20' }] },
+      healthy: { evalMinutes: 75, series: [{ series: routed('200'), values: counter(10, 80) }, { series: routed('429'), values: counter(1, 80) }] },
     },
     {
       alert: 'WafBlockBurst', control: 'Z1-K08', severity: 'S2', signal: 'waf-blocks', for: '0m',

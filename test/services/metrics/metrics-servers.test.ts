@@ -131,6 +131,9 @@ describe('PrometheusServer', () => {
     expect(byName.CertificateExpiringSoon.expr).toMatch(/< 30 \* 86400$/);
     expect(byName.MinioAuthFailures.labels.control).toBe('Z2-K10');
     expect(byName.DatasetStale.expr).toMatch(/> 900$/);
+    // 429 and 413 are the gateway middlewares' own answers: counted per router, never per service.
+    expect(byName.ApiBurstWithLimitRejects.expr).toContain('increase(traefik_router_requests_total{code=~"429|413"}[10m])');
+    expect(byName.ApiBurstWithLimitRejects.expr).not.toContain('traefik_service_requests_total');
   });
 
   it('ships a promtool test file with a firing and a quiet case per rule', () => {
