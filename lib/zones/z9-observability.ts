@@ -14,6 +14,7 @@ import { VaultServer } from '../vault/vault-server';
 import { Workload } from '../workload/workload';
 import { Zone } from '../workload/zone';
 import { SecurityZone } from './security-zone';
+import { ZoneControl } from './zone-risk-catalog';
 import { ThresholdProfile } from './threshold-profile';
 
 /** An alert receiver of {@link Z9ObservabilityProps.alertReceivers}. */
@@ -123,9 +124,8 @@ export class Z9Observability extends SecurityZone {
    */
   public scrape(service: BenthosService): void {
     if (service?.metricsPort === undefined) throw new MlsecError(`[${this.node.path}] scrape(${service?.node?.path}): the service serves no metrics`);
-    this.prometheus.addTarget(service, { port: service.metricsPort });
+    this.prometheus.addTarget(service, { port: service.metricsPort, provides: [...service.providedMetrics] });
     this.scrapedServices.push(service.serviceName);
-    this.cover('Z9-K02', { gap: this.telemetryGap() });
   }
 
   /**
@@ -135,16 +135,22 @@ export class Z9Observability extends SecurityZone {
    */
   public scrapeGateway(gateway: Gateway): void {
     if (!(gateway instanceof Gateway)) throw new MlsecError(`[${this.node.path}] scrapeGateway: the target must be a Gateway (got ${describeValue(gateway)})`);
-    this.prometheus.addTarget(gateway.workload, { port: GATEWAY_METRICS_PORT });
+    this.prometheus.addTarget(gateway.workload, { port: GATEWAY_METRICS_PORT, provides: ['traefik_'] });
     this.gatewayScraped = true;
-    this.cover('Z9-K02', { gap: this.telemetryGap() });
   }
 
-  /** What Z9-K02 still lacks, naming what is scraped. */
+  /** The zone's controls; Z9-K02's text is read at synth, once every target is declared. */
+  public override get controls(): readonly ZoneControl[] {
+    return super.controls.map((c) => (c.id === 'Z9-K02' ? { ...c, gap: this.telemetryGap() } : c));
+  }
+
+  /** What Z9-K02 still lacks: what is scraped, and the alert rules that no scraped series can fire. */
   private telemetryGap(): string {
     const parts = ['Vault', ...(this.gatewayScraped ? ['the gateway'] : []), ...(this.scrapedServices.length > 0 ? [`the Benthos-based services ${this.scrapedServices.join(', ')}`] : [])];
     const scraped = parts.length === 1 ? 'Vault is' : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]} are`;
-    return `${scraped} scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read`;
+    const dormant = this.prometheus.dormantRules().map((r) => `${r.alert} (${r.missing.join(', ')})`);
+    return `${scraped} scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read`
+      + (dormant.length === 0 ? '' : `; ${dormant.length} alert rules cannot fire here, no scraped target serves what they read: ${dormant.join('; ')}`);
   }
 
   /** Lets `workload` ship OTLP logs to the collector (flow, client certificate, OTEL_EXPORTER_OTLP_* variables). */

@@ -92,6 +92,24 @@ describe('Z8 policy decision point', () => {
   });
 });
 
+describe('Z9 telemetry (Z9-K02)', () => {
+  it('scrapes Vault and the gateway, and names the alert rules no scraped series can fire', () => {
+    const app = Testing.app();
+    const lab = new MlopsSecurityLab(app, 'tel', { domain: 'tel.example.com', publicAddress: '192.0.2.10', operators: ['198.51.100.0/28'] });
+    const report = JSON.parse(Testing.synth(app).file('tel/posture/report.json'));
+    const k02 = report.zones.flatMap((z: { controls: { id: string }[] }) => z.controls).find((c: { id: string }) => c.id === 'Z9-K02');
+    expect(k02.status).toBe('gap');
+    expect(k02.gap).toMatch(/^Vault and the gateway are scraped;/); // no source: no connector to scrape
+    const dormant = lab.observability.prometheus.dormantRules().map((r) => r.alert);
+    for (const live of ['VaultSealed', 'ErrorBudgetBurnFast', 'ApiBurstWithLimitRejects', 'LatencyP95Tabular', 'ScrapeTargetDown']) {
+      expect(dormant, live).not.toContain(live);
+      expect(k02.gap).not.toContain(`${live} (`);
+    }
+    expect(k02.gap).toContain(`${dormant.length} alert rules cannot fire here`);
+    expect(k02.gap).toContain('OpaDenyBurst (opa_denies_total)');
+  });
+});
+
 describe('Z9 observe()', () => {
   it('gives a workload the flow to the collector, a client certificate and the OTLP variables', () => {
     const app = Testing.app();

@@ -121,6 +121,13 @@ export abstract class BenthosService extends Workload {
   public readonly tls: BenthosTlsFiles;
   /** The port Prometheus scrapes, when the service serves metrics. */
   public readonly metricsPort?: number;
+  /**
+   * The series of its own that alert rules read (`name{label,…}`); Benthos' built-in metrics are
+   * not listed. Subclasses that count something name it here.
+   */
+  public get providedMetrics(): readonly string[] {
+    return [];
+  }
   /** Vault, when the service's secrets come from it. */
   protected readonly vault?: VaultServer;
   /** The argv, read at synth: `addEnvFile` puts its flags in front of `-c`. */

@@ -49,6 +49,11 @@ export class IngestionEndpoint extends BenthosService {
   public readonly path: string;
   private readonly endpointProps: IngestionEndpointProps;
 
+  /** `ingest_records_total{source,result}` (no `reason`: the Z1-K13 reasons are decided elsewhere). */
+  public override get providedMetrics(): readonly string[] {
+    return ['ingest_records_total{source,result}'];
+  }
+
   constructor(scope: Construct, id: string, props: IngestionEndpointProps) {
     const p = props ?? ({} as IngestionEndpointProps);
     super(scope, id, p, { zone: Zone.Z1_INGESTION, ports: [INGESTION_PORT], tlsUsage: 'server', metrics: true });

@@ -26,6 +26,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
   const llm = t.llmServices.map((s) => s.replace(/[.]/g, '\\\\.')).join('|');
   const latency = (name: string, q: number, limit: number, matcher: string, service: string, severityText: string): SecurityAlertRule => ({
     alert: name, control: 'Z9-K04', severity: 'S3', signal: 'latency', for: '10m',
+    reads: ['traefik_service_request_duration_seconds_bucket{service,le}'],
     expr: `histogram_quantile(${q}, sum by (service, le) (rate(traefik_service_request_duration_seconds_bucket{${matcher}}[5m]))) > ${num(limit)}`,
     summary: `${severityText} latency above ${num(limit * 1000)} ms`,
     description: `The ${severityText} request latency of a route stayed above the profile limit for 10 minutes (CONTROLS.md §5 #8). Check the backend, the model's load and recent releases; a sudden rise with more 429s can be abuse.`,
@@ -36,6 +37,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
   return [
     {
       alert: 'IngestRejectRatioHigh', control: 'Z9-K04', severity: 'S3', signal: 'ingest-rejects', for: '15m',
+      reads: ['ingest_records_total{source,result}'],
       expr: `${ratio('ingest_records_total{result="rejected"}', 'ingest_records_total', '15m', 'source')} > ${num(t.ingestRejectRatio)}`,
       summary: `More than ${num(t.ingestRejectRatio * 100)}% of a source's records are rejected`,
       description: 'A source sends records its contract rejects above the Z9-K04 budget. Contact the source owner; look for a contract change, a broken sender or probing (the reasons say which).',
@@ -44,6 +46,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'IngestBatchRejected', control: 'Z1-K10', severity: 'S2', signal: 'ingest-rejects', for: '1m',
+      reads: ['ingest_records_total{source,result}'],
       expr: `${ratio('ingest_records_total{result="rejected"}', 'ingest_records_total', '5m', 'source')} >= 0.8`,
       summary: 'At least 80% of a source\'s records are rejected',
       description: 'Z1-K10: at 80% invalid records the batch is rejected. The sender is broken or someone is feeding the door garbage; stop the source and inform its owner.',
@@ -52,6 +55,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'IngestMalwareDetected', control: 'Z1-K09', severity: 'S2', signal: 'malware', for: '0m',
+      reads: ['ingest_records_total{source,result,reason}'],
       expr: 'sum by (source) (increase(ingest_records_total{result="rejected",reason="MALWARE_DETECTED"}[10m])) > 0',
       summary: 'An upload was rejected as malware',
       description: 'The AV scan found an infected or suspicious file (Z1-K09); it never reached raw. Check the sender identity and the quarantined object; repeated hits from one client are an attack.',
@@ -60,6 +64,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'IngestUnauthorizedClients', control: 'Z1-K05', severity: 'S2', signal: 'unauthorized-clients', for: '0m',
+      reads: ['ingest_records_total{source,result,reason}'],
       expr: `sum by (source) (increase(ingest_records_total{result="rejected",reason="UNAUTHORIZED_CLIENT"}[10m])) > ${num(t.unauthorizedClientsPer10m)}`,
       summary: `More than ${num(t.unauthorizedClientsPer10m)} unauthorized-client rejections in 10 minutes`,
       description: 'Clients present tokens or identities not allowed on this ingestion path (Z1-K05/K06). Credential stuffing or a leaked, revoked key: check the gateway log by client_id and source IP.',
@@ -68,6 +73,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'AvRejectRatioHigh', control: 'Z1-K09', severity: 'S2', signal: 'av-rejects', for: '5m',
+      reads: ['av_scans_total{result}'],
       expr: `sum(rate(av_scans_total{result=~"infected|suspicious"}[1h])) / sum(rate(av_scans_total[1h])) > ${num(t.avRejectRatio)}`,
       summary: `More than ${num(t.avRejectRatio * 100)}% of scanned files rejected in the last hour`,
       description: 'Z9-K04: AV/CDR rejects above the hourly budget. A campaign against the upload door or a signature problem (false positives): compare engines and recent signature updates.',
@@ -76,6 +82,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'ApiBurstWithLimitRejects', control: 'Z9-K04', severity: 'S1', signal: 'api-burst', for: '2m',
+      reads: ['traefik_router_requests_total{service,code}'],
       expr: [
         '(sum by (service) (rate(traefik_router_requests_total[10m])) > 5 * sum by (service) (rate(traefik_router_requests_total[1h] offset 10m)))',
         'and on (service)',
@@ -88,6 +95,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'WafBlockBurst', control: 'Z1-K08', severity: 'S2', signal: 'waf-blocks', for: '0m',
+      reads: ['waf_block_total'],
       expr: `sum(increase(waf_block_total[10m])) > ${num(t.denyBurstPer10m)}`,
       summary: `More than ${num(t.denyBurstPer10m)} WAF blocks in 10 minutes`,
       description: 'Z9-K04: the OWASP CRS hop blocks a burst of requests. An active scan or injection attempt: read the matched rule ids, block the sources at the gateway allow-list.',
@@ -96,6 +104,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'ErrorBudgetBurnFast', control: 'Z9-K04', severity: 'S1', signal: 'error-budget', for: '2m',
+      reads: ['traefik_service_requests_total{service,code}'],
       expr: burn('2h', '10m', 14, t.availability),
       summary: 'Error budget burning 14× too fast (2 h window)',
       description: `Z9-K04: 5xx over the ${num(t.availability * 100)}% availability objective at 14× the sustainable rate, confirmed on 10 minutes: the month's budget is gone in about two days. Roll back or fail over now.`,
@@ -104,6 +113,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'ErrorBudgetBurnSlow', control: 'Z9-K04', severity: 'S2', signal: 'error-budget', for: '15m',
+      reads: ['traefik_service_requests_total{service,code}'],
       expr: burn('1d', '2h', 6, t.availability),
       summary: 'Error budget burning 6× too fast (24 h window)',
       description: `Z9-K04: 5xx over the ${num(t.availability * 100)}% availability objective at 6× the sustainable rate, confirmed on 2 hours. Find the failing dependency before the budget runs out.`,

@@ -17,6 +17,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
   return [
     {
       alert: 'VaultSealed', control: 'Z8-K01', severity: 'S1', signal: 'vault-sealed', for: '1m',
+      reads: ['vault_core_unsealed'],
       // Vault answers its authenticated metrics endpoint with 503 while sealed, so sealing shows
       // as a failed scrape of the job labelled component="vault" (PrometheusServer.scrapeVault);
       // the gauge covers an endpoint read without a token. Right after an unseal, Vault still
@@ -36,6 +37,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'OpaDenyBurst', control: 'Z9-K04', severity: 'S2', signal: 'opa-denies', for: '0m',
+      reads: ['opa_denies_total'],
       expr: `sum(increase(opa_denies_total[10m])) > ${num(t.denyBurstPer10m)}`,
       summary: `More than ${num(t.denyBurstPer10m)} OPA denies in 10 minutes`,
       description: 'Z9-K04: the policy decision point denies a burst of requests. Probing for a route or scope, or a bad policy bundle: read the decision log (dec_id, policy_digest) before changing anything.',
@@ -44,6 +46,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'OpaBundleStale', control: 'Z9-K04', severity: 'S2', signal: 'opa-bundle', for: '5m',
+      reads: ['last_success_bundle_activation{name}'],
       expr: `time() - max by (name) (last_success_bundle_activation) / 1e9 > ${num(t.opaBundleMaxAgeSeconds)}`,
       summary: `An OPA bundle is older than ${num(t.opaBundleMaxAgeSeconds)} s`,
       description: 'Z9-K04 / Z9-K07 Z8.OPA.BUNDLE_FRESH: OPA keeps deciding with an old policy bundle (revocations and new denies are not in force). Check the bundle server and the bundle signature.',
@@ -54,6 +57,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'CertificateExpiringSoon', control: 'Z9-K07', severity: 'S3', signal: 'certificate-expiry', for: '10m',
+      reads: ['probe_ssl_earliest_cert_expiry{instance}'],
       expr: `min by (instance) (probe_ssl_earliest_cert_expiry) - time() < ${num(t.certificateExpiryDays)} * 86400`,
       summary: `A probed certificate chain expires within ${num(t.certificateExpiryDays)} days`,
       description: 'Z9-K07 Z8.PKI.CERT_EXPIRY_WINDOW: a certificate in a probed chain (edge certificate, intermediate) expires soon. Renew it; short-lived workload certificates are renewed by their agents and are not probed here.',
@@ -62,6 +66,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'MinioAuthFailures', control: 'Z2-K10', severity: 'S2', signal: 'minio-auth', for: '0m',
+      reads: ['minio_s3_requests_rejected_auth_total'],
       expr: `sum(increase(minio_s3_requests_rejected_auth_total[5m])) > ${num(t.minioAuthFailuresPer5m)}`,
       summary: `More than ${num(t.minioAuthFailuresPer5m)} rejected S3 authentications in 5 minutes`,
       description: 'Z2-K10: the lake rejects a burst of requests for bad credentials. A guessed or revoked key in use: read MinIO\'s audit log (user, remoteHost) and rotate the key if it is one of ours.',
@@ -70,6 +75,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'ObjectLockDisabled', control: 'Z9-K04', severity: 'S1', signal: 'object-lock', for: '0m',
+      reads: ['s3_object_lock_enabled{bucket}'],
       expr: 'min by (bucket) (s3_object_lock_enabled) == 0',
       summary: 'A bucket that must be WORM has no object lock',
       description: 'Z9-K04 / INV-16: `s3_object_lock_enabled == 0` on a raw, evidence or audit bucket; its objects can be deleted or overwritten. Object lock is set at bucket creation only: treat as tampering until explained.',
@@ -78,6 +84,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'TrafficWithoutMtls', control: 'Z9-K04', severity: 'S1', signal: 'mtls', for: '0m',
+      reads: ['traffic_without_mtls{route}'],
       expr: 'sum by (route) (traffic_without_mtls{route=~"/api/(churn|fraud)/.*"}) > 0',
       summary: 'Requests without mTLS on a route that requires it',
       description: 'Z9-K04: a churn or fraud API route served traffic without a client certificate. A gateway misconfiguration or a bypass of the door: check the route\'s TLS option and the network path.',
@@ -86,6 +93,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'DatasetStale', control: 'Z3-K09', severity: 'S3', signal: 'dataset-freshness', for: '5m',
+      reads: ['dataset_freshness_seconds{dataset}'],
       expr: `max by (dataset) (dataset_freshness_seconds) > ${num(t.datasetFreshnessSeconds)}`,
       summary: `A dataset is older than its ${num(t.datasetFreshnessSeconds)} s freshness SLA`,
       description: 'Z3-K09: a curated dataset was not refreshed in time; models and features read stale data. Check the curation pipeline and whether its source stopped sending.',
@@ -94,6 +102,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'DataQualityFailures', control: 'Z3-K09', severity: 'S3', signal: 'data-quality', for: '0m',
+      reads: ['dq_failures_total{dataset}'],
       expr: 'sum by (dataset) (increase(dq_failures_total[15m])) > 0',
       summary: 'Data-quality checks fail on a dataset',
       description: 'Z3-K09: quality checks of a curated dataset fail. Hold downstream training on it; a sudden failure pattern can be poisoning, not only a broken source.',
@@ -102,6 +111,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'ScrapeTargetDown', control: 'INV-17', severity: 'S2', signal: 'telemetry', for: '5m',
+      reads: ['up'],
       expr: 'up == 0',
       summary: 'A metrics target cannot be scraped',
       description: 'INV-17: a workload\'s telemetry does not reach Z9, so its alerts cannot fire (a blind spot). The workload is down, or its certificate or /metrics endpoint broke.',
@@ -110,6 +120,7 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'AlertNotificationsFailing', control: 'Z9-K09', severity: 'S2', signal: 'alerting-pipeline', for: '0m',
+      reads: ['alertmanager_notifications_failed_total{integration}'],
       expr: 'sum by (integration) (increase(alertmanager_notifications_failed_total[10m])) > 0',
       summary: 'Alertmanager fails to deliver notifications',
       description: 'Z9-K09: alerts do not reach on-call or SOAR, so the response times cannot be met. Check the receiver (webhook certificate, token, reachability); this alert itself may only be visible here.',

@@ -34,6 +34,12 @@ export interface ScrapeJob {
    * @default none
    */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The series it serves that alert rules read (`name{label,…}`, or a prefix such as `traefik_`);
+   * not rendered, it tells live rules from dormant ones.
+   * @default none
+   */
+  readonly provides?: readonly string[];
 }
 
 /** What prometheus.yml is made of. */

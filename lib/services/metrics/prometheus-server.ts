@@ -12,7 +12,9 @@ import { Zone } from '../../workload/zone';
 import { AlertThresholds, resolveThresholds, thresholdProblems } from './alert-thresholds';
 import { catalogProblems, renderRulesFile, renderRulesTestFile, securityRuleGroups } from './alert-rules-document';
 import { ALERTMANAGER_PORT, AlertmanagerServer } from './alertmanager-server';
+import { isServed, SERIES_SPEC } from './metric-sources';
 import { renderPrometheusConfig, ScrapeJob } from './prometheus-config';
+import { SecurityAlertRule } from './security-alert-rule';
 import { renderProbeConfig, renderWebConfig, TlsPaths } from './web-config';
 
 /** The HTTPS port of Prometheus (its only listener). */
@@ -81,6 +83,12 @@ export interface ScrapeTargetOptions {
    * @default the server's interval
    */
   readonly intervalSeconds?: number;
+  /**
+   * The series it serves that alert rules read, as `name`, `name{label,…}` or a prefix ending in
+   * `_` (see {@link PrometheusServer.dormantRules}).
+   * @default none
+   */
+  readonly provides?: string[];
 }
 
 /**
@@ -100,6 +108,7 @@ export class PrometheusServer extends Workload {
   /** Their promtool unit tests (not mounted: for CI and operators). */
   public readonly rulesTest: VpsFile;
   private readonly jobs: ScrapeJob[] = [];
+  private readonly alertRules: readonly SecurityAlertRule[];
   private readonly clients = new Set<string>();
   private readonly setupProblems: string[] = [];
   /** @internal */
@@ -135,13 +144,14 @@ export class PrometheusServer extends Workload {
     this.clients.add(this.serviceName);
     const thresholds = resolveThresholds(thresholdProblems(p.alertThresholds).length === 0 ? p.alertThresholds : undefined);
     const groups = securityRuleGroups(thresholds);
+    this.alertRules = groups.flatMap((g) => g.rules);
     const origin = this.node.path;
     const dir = this.serviceName;
     // Itself, over loopback with its own client certificate (its certificate names the service).
-    this.jobs.push({ job: this.serviceName, address: `127.0.0.1:${PROMETHEUS_PORT}`, serverName: this.serviceName, path: '/metrics', zone: this.zone.id });
+    this.jobs.push({ job: this.serviceName, address: `127.0.0.1:${PROMETHEUS_PORT}`, serverName: this.serviceName, path: '/metrics', zone: this.zone.id, provides: ['prometheus_'] });
     if (p.alertmanager !== undefined) {
       p.alertmanager.allowClient(this);
-      this.jobs.push({ job: p.alertmanager.serviceName, address: `${p.alertmanager.serviceName}:${ALERTMANAGER_PORT}`, serverName: p.alertmanager.serviceName, path: '/metrics', zone: p.alertmanager.zone.id });
+      this.jobs.push({ job: p.alertmanager.serviceName, address: `${p.alertmanager.serviceName}:${ALERTMANAGER_PORT}`, serverName: p.alertmanager.serviceName, path: '/metrics', zone: p.alertmanager.zone.id, provides: ['alertmanager_'] });
     }
     const intervalSeconds = p.intervalSeconds ?? 30;
     this.config = new VpsFile(this, 'Config', {
@@ -190,13 +200,15 @@ export class PrometheusServer extends Workload {
       o.path === undefined ? undefined : at(where, checkPattern('path', o.path, METRICS_PATH, 'an absolute URL path of letters, digits and ._~/-')),
       o.intervalSeconds === undefined ? undefined : at(where, checkInteger('intervalSeconds', o.intervalSeconds, 5, 300)),
       this.jobs.some((j) => j.job === target.serviceName) ? `${where}: '${target.serviceName}' is already a scrape target` : undefined,
+      o.provides === undefined || (Array.isArray(o.provides) && o.provides.every((x) => typeof x === 'string' && SERIES_SPEC.test(x)))
+        ? undefined : `${where}: prop 'provides' must list series as \`name\`, \`name{label,…}\` or a prefix ending in \`_\` (got ${describeValue(o.provides)})`,
     );
     if (bad.length > 0) {
       this.setupProblems.push(...bad);
       return;
     }
     this.connections.allowTo(target, { port: o.port, startsAfter: false });
-    this.jobs.push({ job: target.serviceName, address: `${target.serviceName}:${o.port}`, serverName: target.serviceName, path: o.path ?? '/metrics', zone: target.zone?.id, intervalSeconds: o.intervalSeconds });
+    this.jobs.push({ job: target.serviceName, address: `${target.serviceName}:${o.port}`, serverName: target.serviceName, path: o.path ?? '/metrics', zone: target.zone?.id, intervalSeconds: o.intervalSeconds, provides: o.provides });
   }
 
   /**
@@ -223,8 +235,19 @@ export class PrometheusServer extends Workload {
     const bearerTokenFile = vault.grantMetricsRead(this);
     this.jobs.push({
       job: vault.serviceName, address: `${vault.serviceName}:${VAULT_PORT}`, serverName: vault.serviceName, path: '/v1/sys/metrics',
-      params: { format: ['prometheus'] }, bearerTokenFile, labels: { component: 'vault' }, zone: vault.zone.id, intervalSeconds: options?.intervalSeconds,
+      params: { format: ['prometheus'] }, bearerTokenFile, labels: { component: 'vault' }, zone: vault.zone.id, intervalSeconds: options?.intervalSeconds, provides: ['vault_'],
     });
+  }
+
+  /**
+   * The alert rules that cannot fire here: a series they read is served by no scrape target (a
+   * metric nobody emits yet, or a label the emitter does not set), with what is missing.
+   */
+  public dormantRules(): { readonly alert: string; readonly missing: readonly string[] }[] {
+    const served = this.jobs.flatMap((j) => j.provides ?? []);
+    return this.alertRules
+      .map((r) => ({ alert: r.alert, missing: r.reads.filter((read) => !isServed(read, served)) }))
+      .filter((r) => r.missing.length > 0);
   }
 
   /** Admits `client`'s certificate (its service name) to the query API, e.g. Grafana, and declares its flow here. */

@@ -40,6 +40,12 @@ export interface SecurityAlertRule {
   readonly signal: string;
   /** PromQL expression; each result series is one alert. */
   readonly expr: string;
+  /**
+   * The series a deployment must scrape for the rule to be able to fire: metric names, each with
+   * the labels the expression needs, e.g. `ingest_records_total{source,result}`; `up` is always
+   * there. A rule none of whose sources is scraped is dormant (`PrometheusServer.dormantRules`).
+   */
+  readonly reads: readonly string[];
   /** How long the expression must hold before the alert fires (Prometheus duration). */
   readonly for: string;
   /** One-line summary (static text: no template expansion). */

@@ -45,7 +45,7 @@ export function metricsLab(options: { app?: App; thresholds?: AlertThresholds } 
   alertmanager.addWebhookReceiver('oncall', { target: oncall, port: 8443, path: '/notify', severities: ['S1', 'S2', 'S3', 'S4'] });
   const prometheus = new PrometheusServer(vps, 'prometheus', { vault, alertmanager, ...(options.thresholds ? { alertThresholds: options.thresholds } : {}) });
   const exporter = httpsWorkload(vps, vault, 'ingest-exporter', Zone.Z1_INGESTION, 9443);
-  prometheus.addTarget(exporter, { port: 9443 });
+  prometheus.addTarget(exporter, { port: 9443, provides: ['s3_object_lock_enabled{bucket}'] });
   prometheus.scrapeVault(vault, { intervalSeconds: 5 });
   const grafana = httpsWorkload(vps, vault, 'grafana', Zone.Z9_OBSERVABILITY, 3000);
   prometheus.allowQueriesFrom(grafana);

@@ -133,6 +133,10 @@ describe('metrics servers bad input', () => {
     rejects({ extra: (l, am) => am.addWebhookReceiver('soar', { target: l.target, port: 9443, path: '/x', severities: ['S1'] }) }, { paths: AM, prop: /a receiver named 'soar' already exists/ });
   });
 
+  it.each([[['traefik_*']], [['ingest_records_total{Source}']], ['ingest_records_total']])('refuses provides %j (a list of name, name{label,…} or prefix_)', (provides) => {
+    rejects({ target: () => ({ provides }) }, { paths: PROM, prop: /addTarget\(lab\/exporter\): prop 'provides'/, allowed: /name\{label/ });
+  });
+
   it('refuses scrapeVault on something that is not a VaultServer', () => {
     rejects({ extra: (l, _am, prom) => prom.scrapeVault(l.target as unknown as VaultServer) }, { paths: PROM, prop: /scrapeVault: the target must be a VaultServer/ });
   });

@@ -15,7 +15,7 @@ function synth(options: Parameters<typeof metricsLab>[0] = {}) {
 }
 
 describe('PrometheusServer', () => {
-  const { file, yaml, compose } = synth();
+  const { lab, file, yaml, compose } = synth();
   const svc = compose.services.prometheus;
 
   it('runs hardened as nobody with bounded retention and none of the dangerous APIs', () => {
@@ -81,6 +81,17 @@ describe('PrometheusServer', () => {
     expect(rules).toEqual([['pki_int/issue/prometheus', '["update"]'], ['sys/metrics', '["read"]']]);
     // Vault's listener keeps its metrics behind a token.
     expect(file('vault/vault.hcl')).toMatch(/unauthenticated_metrics_access = false/);
+  });
+
+  it('tells the rules its targets can fire from the dormant ones, naming the series nothing serves', () => {
+    const dormant = Object.fromEntries(lab.prometheus.dormantRules().map((r) => [r.alert, r.missing]));
+    // Served here: Vault (scrapeVault), Alertmanager, the exporter's object-lock gauge.
+    for (const live of ['VaultSealed', 'AlertNotificationsFailing', 'ObjectLockDisabled', 'ScrapeTargetDown']) expect(dormant[live], live).toBeUndefined();
+    expect(dormant.OpaDenyBurst).toEqual(['opa_denies_total']);
+    expect(dormant.ErrorBudgetBurnFast).toEqual(['traefik_service_requests_total{service,code}']);
+    expect(dormant.IngestMalwareDetected).toEqual(['ingest_records_total{source,result,reason}']);
+    // Nothing of this is rendered: prometheus.yml is what Prometheus reads.
+    expect(file('prometheus/prometheus.yml')).not.toMatch(/provides|s3_object_lock/);
   });
 
   it('alerts on a sealed Vault by the failed scrape of component="vault", not only by the gauge', () => {
