@@ -37,7 +37,7 @@ async function postWithoutMediaType(body: string): Promise<{ status: number; rea
   const status = await new Promise<number>((resolve, reject) => {
     const req = https.request({
       host: '127.0.0.1', port: waf.port, method: 'POST', path: PROTECTED_PATH, servername: 'waf', timeout: 10_000,
-      ca: waf.tier.file('gateway', 'ca.crt'), cert: waf.tier.file('gateway', 'clienttls.crt'), key: waf.tier.file('gateway', 'clienttls.key'),
+      ca: waf.tier.file('gateway', 'ca.crt'), cert: waf.tier.file('gateway', 'internaltls.crt'), key: waf.tier.file('gateway', 'internaltls.key'),
       headers: { host: 'ingest.lab.example.com', 'content-length': Buffer.byteLength(body) },
     }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)));
     req.once('error', reject);

@@ -67,7 +67,7 @@ let work: string | undefined;
 
 /** A request to the WAF as the gateway (its client certificate), or as `as` (another delivered identity). */
 export function request(w: WafUnderTest, method: string, urlPath: string, body?: string, opts: { as?: { service: string; cert: string; key: string }; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const who = opts.as ?? { service: 'gateway', cert: 'clienttls.crt', key: 'clienttls.key' };
+  const who = opts.as ?? { service: 'gateway', cert: 'internaltls.crt', key: 'internaltls.key' };
   const tls = { ca: w.tier.file('gateway', 'ca.crt'), cert: w.tier.file(who.service, who.cert), key: w.tier.file(who.service, who.key) };
   return httpsRequest(w.port, 'waf', urlPath, tls, method, body, { headers: { host: 'ingest.lab.example.com', authorization: SECRET_TOKEN, ...opts.headers }, timeoutMs: 20_000 });
 }
