@@ -54,7 +54,8 @@ const ADDRESS = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?
 /**
  * The edge gateway (Z1): the only workload that publishes host ports (443, and 80 which only
  * redirects), Traefik with the file provider only (no Docker socket), no dashboard, a JSON access
- * log without credentials, backend TLS verified with the internal CA. `expose` is the one way a
+ * log without credentials, backend TLS verified with the internal CA, its own metrics on an
+ * internal mTLS entry point (never published). `expose` is the one way a
  * workload becomes reachable from outside: it writes the router, its middleware chain, the
  * service, the backend transport and the network flow.
  */

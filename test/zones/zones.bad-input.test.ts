@@ -49,6 +49,13 @@ describe('MlopsSecurityLab bad input', () => {
     const lab = new MlopsSecurityLab(Testing.app(), 'lab', { ...LAB, llm: { ...llm, models: [] } });
     expectClearError(() => lab.serving.addLlmGateway({ ...llm, models: [] }), { paths: ['lab/Z6'], prop: /addLlmGateway/, allowed: /one gateway holds all provider keys/ });
   });
+
+  it('Z9: scraping as the gateway something that is not a Gateway, or the gateway twice', () => {
+    const lab = new MlopsSecurityLab(Testing.app(), 'lab', LAB);
+    expectClearError(() => lab.observability.scrapeGateway(lab.factory.mlflow as never), { paths: ['lab/Z9'], prop: /scrapeGateway/, allowed: /must be a Gateway/ });
+    lab.observability.scrapeGateway(lab.ingestion.gateway);
+    expectClearError(() => Testing.synth(lab.node.root as App), { paths: ['lab/Z9/prometheus'], prop: /'gateway' is already a scrape target/ });
+  });
 });
 
 describe('zone bad input', () => {
