@@ -201,6 +201,7 @@ export class MlopsSecurityLab extends Vps {
     this.observability = new Z9Observability(vps, 'Z9', { vault, keycloak: this.security.keycloak, thresholds: this.thresholds, alertReceivers: p.alertReceivers });
     this.observability.exposeUi(this.ingestion.gateway, { allowFrom: p.operators });
     this.observability.scrapeGateway(this.ingestion.gateway);
+    if (this.ingestion.malwareScan) this.observability.scrapeMalwareScan(this.ingestion.malwareScan);
     // Every long-running Benthos-based service serves its metrics (per-stage counts, errors, latency) for Z9.
     for (const service of [...this.ingestion.connectors, this.curated.featureApi, this.curated.dataBroker, this.registry.gate, this.serving.scoredApi]) {
       if (service) this.observability.scrape(service);

@@ -5,6 +5,7 @@ import { Gateway, GATEWAY_METRICS_PORT } from '../gateway/gateway';
 import { RouteAuth } from '../gateway/route-auth';
 import { KeycloakServer } from '../identity/keycloak-server';
 import { BenthosService } from '../services/benthos/benthos-service';
+import { MalwareScanService, SCAN_SERVICE_PORT } from '../services/clamav/malware-scan-service';
 import { AlertmanagerServer, WebhookReceiverOptions } from '../services/metrics/alertmanager-server';
 import { PROMETHEUS_PORT, PrometheusServer } from '../services/metrics/prometheus-server';
 import { GrafanaServer } from '../services/telemetry/grafana-server';
@@ -74,6 +75,7 @@ export class Z9Observability extends SecurityZone {
   public readonly grafana: GrafanaServer;
   /** What is scraped besides Vault, for the Z9-K02 text. */
   private gatewayScraped = false;
+  private scanServiceScraped = false;
   private readonly scrapedServices: string[] = [];
 
   constructor(scope: Vps, id: string, props: Z9ObservabilityProps) {
@@ -144,9 +146,20 @@ export class Z9Observability extends SecurityZone {
     return super.controls.map((c) => (c.id === 'Z9-K02' ? { ...c, gap: this.telemetryGap() } : c));
   }
 
+  /**
+   * Scrapes the Z1 malware scan service's `GET /metrics` (`av_scans_total` by result, for the AV
+   * reject-ratio alert): Prometheus' certificate becomes its only metrics reader.
+   */
+  public scrapeMalwareScan(service: MalwareScanService): void {
+    if (!(service instanceof MalwareScanService)) throw new MlsecError(`[${this.node.path}] scrapeMalwareScan: the target must be a MalwareScanService (got ${describeValue(service)})`);
+    service.allowMetricsFrom(this.prometheus);
+    this.prometheus.addTarget(service, { port: SCAN_SERVICE_PORT, path: '/metrics', provides: [...service.providedMetrics] });
+    this.scanServiceScraped = true;
+  }
+
   /** What Z9-K02 still lacks: what is scraped, and the alert rules that no scraped series can fire. */
   private telemetryGap(): string {
-    const parts = ['Vault', ...(this.gatewayScraped ? ['the gateway'] : []), ...(this.scrapedServices.length > 0 ? [`the Benthos-based services ${this.scrapedServices.join(', ')}`] : [])];
+    const parts = ['Vault', ...(this.gatewayScraped ? ['the gateway'] : []), ...(this.scanServiceScraped ? ['the malware scan service'] : []), ...(this.scrapedServices.length > 0 ? [`the Benthos-based services ${this.scrapedServices.join(', ')}`] : [])];
     const scraped = parts.length === 1 ? 'Vault is' : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]} are`;
     const dormant = this.prometheus.dormantRules().map((r) => `${r.alert} (${r.missing.join(', ')})`);
     return `${scraped} scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read`

@@ -145,7 +145,7 @@ describe('reference lab (apps/lab.ts)', () => {
       'registry-db-vault-agent': ['z8'],
       'registry-gate': ['z4-z5', 'z5-z6', 'z5-z9'], // MLflow behind it (z4-z5), the fetch jobs in front (z5-z6)
       'registry-gate-vault-agent': ['z8'],
-      'scan-service': ['z1'],
+      'scan-service': ['z1', 'z1-z9'], // z1-z9: Prometheus reads its /metrics
       'scan-service-vault-agent': ['z8'],
       'scored-api': ['z1-z6', 'z6', 'z6-z8', 'z6-z9'], // the inference door (z1-z6) and the scored store
       'scored-api-vault-agent': ['z8'],

@@ -2,6 +2,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.KNOWN_BAD_SIGNATURE = void 0;
+exports.renderScanMetrics = renderScanMetrics;
 exports.verdictOf = verdictOf;
 exports.withKnownBad = withKnownBad;
 exports.startScanService = startScanService;
@@ -19,6 +20,9 @@ exports.main = main;
  *   `maxBytes`, or one clamd refuses as over its limits, is `suspicious` (never clean). clamd down
  *   or failing → 503/502, a scan over `scanTimeoutMs` → 504: the caller retries, nothing passes.
  * - `GET /healthz` → 200 once clamd answers PING.
+ * - `GET /metrics` (Prometheus text) → `av_scans_total{result}`, result clean, infected,
+ *   suspicious or error, for the SPIFFE IDs of `metricsClients` only (they may not scan).
+ 
  * - One JSON log line per request: client, status, size, hash, verdict and signature, never content.
  * - The certificate and key (renewed by the Vault Agent) are re-read every minute.
  * - `--health` (the container health check) calls its own /healthz with its own certificate,
@@ -28,6 +32,17 @@ const crypto_1 = require("crypto");
 const fs = require("fs");
 const https = require("https");
 const net = require("net");
+/** The results `av_scans_total` counts: the verdicts, and `error` for a scan that gave none. */
+const SCAN_RESULTS = ['clean', 'infected', 'suspicious', 'error'];
+/** `av_scans_total` in the Prometheus text format; every result present from the start, so rates work. */
+function renderScanMetrics(counts) {
+    return [
+        '# HELP av_scans_total Bodies scanned, by result (error: no verdict, the caller retries).',
+        '# TYPE av_scans_total counter',
+        ...SCAN_RESULTS.map((r) => `av_scans_total{result="${r}"} ${counts[r]}`),
+        '',
+    ].join('\n');
+}
 /** An HTTP failure with its status and a message for the caller (never file content). */
 class ScanFailure extends Error {
     status;
@@ -163,12 +178,14 @@ function readTls(config) {
 function startScanService(config, host = '0.0.0.0') {
     let active = 0;
     const allowed = new Set(config.allowedClients);
+    const metricsReaders = new Set(config.metricsClients ?? []);
+    const counts = { clean: 0, infected: 0, suspicious: 0, error: 0 };
     const knownBad = new Set(config.knownBadSha256 ?? []);
     const server = https.createServer({ ...readTls(config), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
         const started = Date.now();
         const path = (req.url ?? '').split('?')[0];
         const peers = peerSpiffeIds(req);
-        const client = peers.find((id) => allowed.has(id) || (path === '/healthz' && id === config.self.spiffeId));
+        const client = peers.find((id) => (path === '/metrics' ? metricsReaders.has(id) : allowed.has(id) || (path === '/healthz' && id === config.self.spiffeId)));
         const entry = { client: client ?? peers.join(' '), method: req.method, path };
         const done = (status, body, headers) => {
             send(res, status, body, headers);
@@ -184,6 +201,14 @@ function startScanService(config, host = '0.0.0.0') {
                 return done(405, { error: 'GET only' }, { Allow: 'GET' });
             return void pingClamd(config).then((ok) => done(ok ? 200 : 503, ok ? { status: 'ok' } : { error: 'clamd does not answer PING' }));
         }
+        if (path === '/metrics') {
+            req.resume();
+            if (req.method !== 'GET')
+                return done(405, { error: 'GET only' }, { Allow: 'GET' });
+            const text = renderScanMetrics(counts);
+            res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+            return void res.end(text);
+        }
         if (path !== '/scan') {
             req.resume();
             return done(404, { error: 'not found' });
@@ -197,7 +222,13 @@ function startScanService(config, host = '0.0.0.0') {
             return done(503, { error: 'busy' }, { 'Retry-After': '1' });
         }
         active++;
-        scanStream(config, knownBad, req).then((result) => done(200, { ...result }), (e) => done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' })).finally(() => active--);
+        scanStream(config, knownBad, req).then((result) => {
+            counts[result.verdict]++;
+            done(200, { ...result });
+        }, (e) => {
+            counts.error++;
+            done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' });
+        }).finally(() => active--);
     });
     // The Vault Agent renews the certificate well before it expires; a minute is early enough.
     const reload = setInterval(() => {

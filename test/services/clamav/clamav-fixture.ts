@@ -32,6 +32,8 @@ export interface ScanServiceLab {
   readonly uploader: Workload;
   /** A Z1 workload with a client certificate of the same CA, never allowed to scan. */
   readonly intruder: Workload;
+  /** A Z9 workload allowed to read the metrics only (Prometheus' place). */
+  readonly scraper: Workload;
 }
 
 /** A Vps `lab` with `clamav`, the scan service `scan-service`, its client `uploader` and an undeclared `intruder`. */
@@ -45,5 +47,8 @@ export function buildScanServiceLab(props: Partial<MalwareScanServiceProps> = {}
   scan.allowScanFrom(uploader);
   const intruder = job('intruder');
   intruder.tlsFilesOf(intruder.clientTlsIdentity());
-  return { app, scanner, scan, uploader, intruder };
+  const scraper = new Workload(vps, 'scraper', { zone: Zone.Z9_OBSERVABILITY, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), ports: [], healthCheck: HealthCheck.command(['python', '-c', 'pass']) });
+  scraper.tlsFilesOf(scraper.clientTlsIdentity());
+  scan.allowMetricsFrom(scraper);
+  return { app, scanner, scan, uploader, intruder, scraper };
 }

@@ -11,6 +11,9 @@
  *   `maxBytes`, or one clamd refuses as over its limits, is `suspicious` (never clean). clamd down
  *   or failing → 503/502, a scan over `scanTimeoutMs` → 504: the caller retries, nothing passes.
  * - `GET /healthz` → 200 once clamd answers PING.
+ * - `GET /metrics` (Prometheus text) → `av_scans_total{result}`, result clean, infected,
+ *   suspicious or error, for the SPIFFE IDs of `metricsClients` only (they may not scan).
+ 
  * - One JSON log line per request: client, status, size, hash, verdict and signature, never content.
  * - The certificate and key (renewed by the Vault Agent) are re-read every minute.
  * - `--health` (the container health check) calls its own /healthz with its own certificate,
@@ -43,6 +46,21 @@ export interface ScanServiceConfig {
   readonly tls: { readonly certificate: string; readonly privateKey: string; readonly caBundle: string };
   /** SHA-256 (lower-case hex) of content known to be malicious: infected whatever clamd says. */
   readonly knownBadSha256?: readonly string[];
+  /** SPIFFE IDs allowed to read `GET /metrics` (and nothing else). */
+  readonly metricsClients?: readonly string[];
+}
+
+/** The results `av_scans_total` counts: the verdicts, and `error` for a scan that gave none. */
+const SCAN_RESULTS = ['clean', 'infected', 'suspicious', 'error'] as const;
+
+/** `av_scans_total` in the Prometheus text format; every result present from the start, so rates work. */
+export function renderScanMetrics(counts: Readonly<Record<(typeof SCAN_RESULTS)[number], number>>): string {
+  return [
+    '# HELP av_scans_total Bodies scanned, by result (error: no verdict, the caller retries).',
+    '# TYPE av_scans_total counter',
+    ...SCAN_RESULTS.map((r) => `av_scans_total{result="${r}"} ${counts[r]}`),
+    '',
+  ].join('\n');
 }
 
 /** What a scan found. */
@@ -190,12 +208,14 @@ function readTls(config: ScanServiceConfig) {
 export function startScanService(config: ScanServiceConfig, host = '0.0.0.0'): Promise<https.Server> {
   let active = 0;
   const allowed = new Set(config.allowedClients);
+  const metricsReaders = new Set(config.metricsClients ?? []);
+  const counts = { clean: 0, infected: 0, suspicious: 0, error: 0 };
   const knownBad = new Set(config.knownBadSha256 ?? []);
   const server = https.createServer({ ...readTls(config), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
     const started = Date.now();
     const path = (req.url ?? '').split('?')[0];
     const peers = peerSpiffeIds(req);
-    const client = peers.find((id) => allowed.has(id) || (path === '/healthz' && id === config.self.spiffeId));
+    const client = peers.find((id) => (path === '/metrics' ? metricsReaders.has(id) : allowed.has(id) || (path === '/healthz' && id === config.self.spiffeId)));
     const entry: Record<string, unknown> = { client: client ?? peers.join(' '), method: req.method, path };
     const done = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) => {
       send(res, status, body, headers);
@@ -209,6 +229,13 @@ export function startScanService(config: ScanServiceConfig, host = '0.0.0.0'): P
       req.resume();
       if (req.method !== 'GET') return done(405, { error: 'GET only' }, { Allow: 'GET' });
       return void pingClamd(config).then((ok) => done(ok ? 200 : 503, ok ? { status: 'ok' } : { error: 'clamd does not answer PING' }));
+    }
+    if (path === '/metrics') {
+      req.resume();
+      if (req.method !== 'GET') return done(405, { error: 'GET only' }, { Allow: 'GET' });
+      const text = renderScanMetrics(counts);
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+      return void res.end(text);
     }
     if (path !== '/scan') {
       req.resume();
@@ -224,8 +251,14 @@ export function startScanService(config: ScanServiceConfig, host = '0.0.0.0'): P
     }
     active++;
     scanStream(config, knownBad, req).then(
-      (result) => done(200, { ...result }),
-      (e: Error) => done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' }),
+      (result) => {
+        counts[result.verdict]++;
+        done(200, { ...result });
+      },
+      (e: Error) => {
+        counts.error++;
+        done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' });
+      },
     ).finally(() => active--);
   });
   // The Vault Agent renews the certificate well before it expires; a minute is early enough.
