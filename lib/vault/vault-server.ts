@@ -291,9 +291,8 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
    */
   public grantApiAccess(workload: Workload): void {
     const agent = this.agents.get(workload.serviceName);
-    if (!agent || agent.writesToken) return;
-    agent.writeToken();
-    workload.connections.allowTo(this, { port: VAULT_PORT });
+    if (!agent || workload._environment.VAULT_TOKEN_FILE !== undefined) return;
+    this.writeAgentToken(workload, agent, true);
     const ca = workload.addSecret(SecretSource.caBundle(Vps.of(this)));
     workload.addEnvironment('VAULT_ADDR', `https://${this.serviceName}:${VAULT_PORT}`);
     workload.addEnvironment('VAULT_CACERT', ca);
@@ -310,11 +309,15 @@ export class VaultServer extends Workload implements IVaultGrantTarget {
   public grantMetricsRead(workload: Workload): string {
     this.grantPath(workload, 'sys/metrics', ['read'], 'Vault telemetry (sys/metrics)');
     const agent = this.agents.get(workload?.serviceName);
-    if (agent && !agent.writesToken) {
-      agent.writeToken();
-      workload.connections.allowTo(this, { port: VAULT_PORT, startsAfter: false });
-    }
+    if (agent) this.writeAgentToken(workload, agent, false);
     return `${AGENT_OUTPUT_DIR}/token`;
+  }
+
+  /** Has `workload`'s agent write its token to `/run/vault/token`, with the flow to the API port (once). */
+  private writeAgentToken(workload: Workload, agent: VaultAgent, startsAfter: boolean): void {
+    if (agent.writesToken) return;
+    agent.writeToken();
+    workload.connections.allowTo(this, { port: VAULT_PORT, startsAfter });
   }
 
   private configBody(tls: { certificate: string; privateKey: string }) {

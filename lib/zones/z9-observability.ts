@@ -73,9 +73,8 @@ export class Z9Observability extends SecurityZone {
   public readonly collector: OtelCollector;
   /** Dashboards. */
   public readonly grafana: GrafanaServer;
-  /** What is scraped besides Vault, for the Z9-K02 text. */
-  private gatewayScraped = false;
-  private scanServiceScraped = false;
+  /** What is scraped besides Vault and the Benthos-based services, for the Z9-K02 text. */
+  private readonly scrapedParts: string[] = [];
   private readonly scrapedServices: string[] = [];
 
   constructor(scope: Vps, id: string, props: Z9ObservabilityProps) {
@@ -138,7 +137,7 @@ export class Z9Observability extends SecurityZone {
   public scrapeGateway(gateway: Gateway): void {
     if (!(gateway instanceof Gateway)) throw new MlsecError(`[${this.node.path}] scrapeGateway: the target must be a Gateway (got ${describeValue(gateway)})`);
     this.prometheus.addTarget(gateway.workload, { port: GATEWAY_METRICS_PORT, provides: ['traefik_'] });
-    this.gatewayScraped = true;
+    this.scrapedParts.push('the gateway');
   }
 
   /** The zone's controls; Z9-K02's text is read at synth, once every target is declared. */
@@ -154,12 +153,12 @@ export class Z9Observability extends SecurityZone {
     if (!(service instanceof MalwareScanService)) throw new MlsecError(`[${this.node.path}] scrapeMalwareScan: the target must be a MalwareScanService (got ${describeValue(service)})`);
     service.allowMetricsFrom(this.prometheus);
     this.prometheus.addTarget(service, { port: SCAN_SERVICE_PORT, path: '/metrics', provides: [...service.providedMetrics] });
-    this.scanServiceScraped = true;
+    this.scrapedParts.push('the malware scan service');
   }
 
   /** What Z9-K02 still lacks: what is scraped, and the alert rules that no scraped series can fire. */
   private telemetryGap(): string {
-    const parts = ['Vault', ...(this.gatewayScraped ? ['the gateway'] : []), ...(this.scanServiceScraped ? ['the malware scan service'] : []), ...(this.scrapedServices.length > 0 ? [`the Benthos-based services ${this.scrapedServices.join(', ')}`] : [])];
+    const parts = ['Vault', ...this.scrapedParts, ...(this.scrapedServices.length > 0 ? [`the Benthos-based services ${this.scrapedServices.join(', ')}`] : [])];
     const scraped = parts.length === 1 ? 'Vault is' : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]} are`;
     const dormant = this.prometheus.dormantRules().map((r) => `${r.alert} (${r.missing.join(', ')})`);
     return `${scraped} scraped; other workloads ship OTLP logs only when passed to observe(), and the other platform images emit no metrics the rules read`

@@ -198,8 +198,7 @@ export class PrometheusServer extends Workload {
     const where = `addTarget(${target.node.path})`;
     const bad = collect(
       o.path === undefined ? undefined : at(where, checkPattern('path', o.path, METRICS_PATH, 'an absolute URL path of letters, digits and ._~/-')),
-      o.intervalSeconds === undefined ? undefined : at(where, checkInteger('intervalSeconds', o.intervalSeconds, 5, 300)),
-      this.jobs.some((j) => j.job === target.serviceName) ? `${where}: '${target.serviceName}' is already a scrape target` : undefined,
+      ...this.jobProblems(where, target.serviceName, o.intervalSeconds),
       o.provides === undefined || (Array.isArray(o.provides) && o.provides.every((x) => typeof x === 'string' && SERIES_SPEC.test(x)))
         ? undefined : `${where}: prop 'provides' must list series as \`name\`, \`name{label,…}\` or a prefix ending in \`_\` (got ${describeValue(o.provides)})`,
     );
@@ -224,10 +223,7 @@ export class PrometheusServer extends Workload {
       return;
     }
     const where = `scrapeVault(${vault.node.path})`;
-    const bad = collect(
-      options?.intervalSeconds === undefined ? undefined : at(where, checkInteger('intervalSeconds', options.intervalSeconds, 5, 300)),
-      this.jobs.some((j) => j.job === vault.serviceName) ? `${where}: '${vault.serviceName}' is already a scrape target` : undefined,
-    );
+    const bad = this.jobProblems(where, vault.serviceName, options?.intervalSeconds);
     if (bad.length > 0) {
       this.setupProblems.push(...bad);
       return;
@@ -237,6 +233,14 @@ export class PrometheusServer extends Workload {
       job: vault.serviceName, address: `${vault.serviceName}:${VAULT_PORT}`, serverName: vault.serviceName, path: '/v1/sys/metrics',
       params: { format: ['prometheus'] }, bearerTokenFile, labels: { component: 'vault' }, zone: vault.zone.id, intervalSeconds: options?.intervalSeconds, provides: ['vault_'],
     });
+  }
+
+  /** What is wrong with one more scrape job named `job` (every target's checks). */
+  private jobProblems(where: string, job: string, intervalSeconds: number | undefined): string[] {
+    return collect(
+      intervalSeconds === undefined ? undefined : at(where, checkInteger('intervalSeconds', intervalSeconds, 5, 300)),
+      this.jobs.some((j) => j.job === job) ? `${where}: '${job}' is already a scrape target` : undefined,
+    );
   }
 
   /**
