@@ -554,6 +554,21 @@ describe('metrics entry point', () => {
     expect(r.body).toMatch(/^traefik_entrypoint_requests_total\{code="\d+",entrypoint="websecure"/m);
   });
 
+  it('reports the expiry of each certificate it serves; the edge one alone has dotted names (what CertificateExpiringSoon selects)', async () => {
+    const r = await scrape(clientCert());
+    expect(r.status).toBe(200);
+    const certs = [...r.body.matchAll(/^traefik_tls_certs_not_after\{cn="([^"]*)",sans="([^"]*)",serial="[^"]*"\} (\S+)$/gm)].map((m) => ({ cn: m[1], sans: m[2], notAfter: Number(m[3]) }));
+    const edge = new crypto.X509Certificate(fs.readFileSync(deliveredPath(host, 'gateway', 'publictls.crt')));
+    const internal = new crypto.X509Certificate(fs.readFileSync(deliveredPath(host, 'gateway', 'internaltls.crt')));
+    const seconds = (c: crypto.X509Certificate) => Math.floor(new Date(c.validTo).getTime() / 1000);
+    // The rule's selector, sans=~".*[.].*" (PromQL anchors it): the public names only.
+    const selected = certs.filter((c) => /^.*[.].*$/.test(c.sans));
+    expect(selected).toHaveLength(1);
+    expect(selected[0].sans.split(',')).toEqual(expect.arrayContaining([INFER, INGEST, ADMIN]));
+    expect(selected[0].notAfter).toBe(seconds(edge));
+    expect(certs).toContainEqual({ cn: 'gateway', sans: 'gateway', notAfter: seconds(internal) });
+  });
+
   it('refuses a client without a certificate, or with one from another CA, at the handshake', async () => {
     expect((await scrape()).error).toMatch(/certificate required|handshake failure/);
     expect((await scrape({ cert: fs.readFileSync(rogue.clientCert), key: fs.readFileSync(rogue.clientKey) })).error).toMatch(/unknown ca|bad certificate/);

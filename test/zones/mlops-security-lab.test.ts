@@ -101,7 +101,7 @@ describe('Z9 telemetry (Z9-K02)', () => {
     expect(k02.status).toBe('gap');
     expect(k02.gap).toMatch(/^Vault and the gateway are scraped;/); // no source: no connector to scrape
     const dormant = lab.observability.prometheus.dormantRules().map((r) => r.alert);
-    for (const live of ['VaultSealed', 'ErrorBudgetBurnFast', 'ApiBurstWithLimitRejects', 'LatencyP95Tabular', 'ScrapeTargetDown']) {
+    for (const live of ['VaultSealed', 'ErrorBudgetBurnFast', 'ApiBurstWithLimitRejects', 'LatencyP95Tabular', 'CertificateExpiringSoon', 'ScrapeTargetDown']) {
       expect(dormant, live).not.toContain(live);
       expect(k02.gap).not.toContain(`${live} (`);
     }

@@ -66,7 +66,8 @@ export interface AlertThresholds {
    */
   readonly opaBundleMaxAgeSeconds?: number;
   /**
-   * Days before a probed certificate chain expires that alert (Z9-K07 Z8.PKI.CERT_EXPIRY_WINDOW).
+   * Days before a certificate the gateway serves for public names expires that alert (Z9-K07
+   * Z8.PKI.CERT_EXPIRY_WINDOW).
    * @default 30
    */
   readonly certificateExpiryDays?: number;

@@ -1,19 +1,23 @@
 import type { AlertThresholds } from './alert-thresholds';
 import { counter, gauge, num, SecurityAlertRule, sel } from './security-alert-rule';
 
+/** DNS names of the edge certificate in the rules' tests. */
+const EDGE_SANS = 'lab.example.com,infer.lab.example.com';
+
 /**
  * Alert rules on the platform behind the doors: trust services (Z8), the lake (Z2), curated data
  * (Z3), the object lock and mTLS posture (Z9-K04) and the telemetry pipeline itself. Metric
- * contract: Vault/OpenBao `vault_core_unsealed` and `up` of the target labelled `component="vault"`; MinIO `minio_s3_requests_rejected_auth_total`;
- * OPA's `last_success_bundle_activation` (ns) and the catalog's `opa_denies_total`; the blackbox
- * exporter's `probe_ssl_earliest_cert_expiry`; Z3-K09 `dataset_freshness_seconds{dataset}` and
+ * contract: Vault/OpenBao `vault_core_unsealed` and `up` of the target labelled
+ * `component="vault"`; MinIO `minio_s3_requests_rejected_auth_total`; OPA's
+ * `last_success_bundle_activation` (ns) and the catalog's `opa_denies_total`; Traefik's
+ * `traefik_tls_certs_not_after`; Z3-K09 `dataset_freshness_seconds{dataset}` and
  * `dq_failures_total{dataset}`; Z9-K04 `s3_object_lock_enabled{bucket}` and
  * `traffic_without_mtls{route}`; Prometheus' `up` and Alertmanager's own counters.
  */
 export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[] {
   const ageMinutes = Math.ceil(t.opaBundleMaxAgeSeconds / 60);
   const expiry = t.certificateExpiryDays * 86400;
-  const probe = (seconds: number) => [{ series: sel('probe_ssl_earliest_cert_expiry', { instance: 'https://infer.lab.example.com', job: 'tls-probe' }), values: gauge(seconds, 30) }];
+  const edgeCert = (serial: string, notAfter: number) => ({ series: sel('traefik_tls_certs_not_after', { cn: 'lab.example.com', sans: EDGE_SANS, serial }), values: gauge(notAfter, 30) });
   return [
     {
       alert: 'VaultSealed', control: 'Z8-K01', severity: 'S1', signal: 'vault-sealed', for: '1m',
@@ -57,12 +61,24 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'CertificateExpiringSoon', control: 'Z9-K07', severity: 'S3', signal: 'certificate-expiry', for: '10m',
-      reads: ['probe_ssl_earliest_cert_expiry{instance}'],
-      expr: `min by (instance) (probe_ssl_earliest_cert_expiry) - time() < ${num(t.certificateExpiryDays)} * 86400`,
-      summary: `A probed certificate chain expires within ${num(t.certificateExpiryDays)} days`,
-      description: 'Z9-K07 Z8.PKI.CERT_EXPIRY_WINDOW: a certificate in a probed chain (edge certificate, intermediate) expires soon. Renew it; short-lived workload certificates are renewed by their agents and are not probed here.',
-      firing: { evalMinutes: 20, labels: { instance: 'https://infer.lab.example.com' }, series: probe(expiry / 2) },
-      healthy: { evalMinutes: 20, series: probe(expiry * 2) },
+      reads: ['traefik_tls_certs_not_after{sans}'],
+      // Traefik reports every certificate it has loaded (cn, sans, serial). The platform's PKI
+      // issues single-label service names only (its Vault roles allow bare service names), so a
+      // dotted DNS name marks a certificate for public names, which no agent renews. `max`: after
+      // a renewal the old certificate's series may linger; the newest one for the names counts.
+      expr: `max by (sans) (traefik_tls_certs_not_after{sans=~".*[.].*"}) - time() < ${num(t.certificateExpiryDays)} * 86400`,
+      summary: `A certificate the gateway serves for public names expires within ${num(t.certificateExpiryDays)} days`,
+      description: 'Z9-K07 Z8.PKI.CERT_EXPIRY_WINDOW: the edge certificate (the one the operator installs as publictls) expires soon; clients will refuse the doors when it does. Renew it and replace the files; Traefik reloads them. Short-lived certificates from the platform\'s PKI are renewed by their agents and are not watched here.',
+      firing: { evalMinutes: 20, labels: { sans: EDGE_SANS }, series: [edgeCert('1', expiry / 2)] },
+      healthy: {
+        evalMinutes: 20,
+        series: [
+          // Renewed: the old certificate's series lingers, the new one expires late.
+          edgeCert('1', expiry / 2), edgeCert('2', expiry * 2),
+          // The gateway's own 48 h certificate from the platform's PKI: not an edge certificate.
+          { series: sel('traefik_tls_certs_not_after', { cn: 'gateway', sans: 'gateway', serial: '3' }), values: gauge(2 * 86400, 30) },
+        ],
+      },
     },
     {
       alert: 'MinioAuthFailures', control: 'Z2-K10', severity: 'S2', signal: 'minio-auth', for: '0m',

@@ -139,7 +139,7 @@ describe('PrometheusServer', () => {
     expect(byName.LatencyP95Tabular.expr).toMatch(/service!~"llm-gateway@file".*> 0\.25$/);
     expect(byName.LatencyP95Llm.expr).toMatch(/service=~"llm-gateway@file".*> 0\.8$/);
     expect(byName.OpaBundleStale.expr).toMatch(/> 86400$/);
-    expect(byName.CertificateExpiringSoon.expr).toMatch(/< 30 \* 86400$/);
+    expect(byName.CertificateExpiringSoon.expr).toBe('max by (sans) (traefik_tls_certs_not_after{sans=~".*[.].*"}) - time() < 30 * 86400');
     expect(byName.MinioAuthFailures.labels.control).toBe('Z2-K10');
     expect(byName.DatasetStale.expr).toMatch(/> 900$/);
     // 429 and 413 are the gateway middlewares' own answers: counted per router, never per service.
