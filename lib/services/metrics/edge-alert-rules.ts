@@ -1,6 +1,9 @@
 import type { AlertThresholds } from './alert-thresholds';
 import { counter, num, SecurityAlertRule, sel } from './security-alert-rule';
 
+/** The SPIFFE ID of the scan service's client in the rules' tests. */
+const SCAN_CLIENT = 'spiffe://lab/ns/z1/sa/ingest-transactions';
+
 /**
  * Alert rules on the two doors' traffic (CONTROLS.md Z1, Z9-K04): what the gateway, the WAF, the
  * AV scanner and the ingestion connectors count. Metric contract: Traefik v3's
@@ -8,9 +11,11 @@ import { counter, num, SecurityAlertRule, sel } from './security-alert-rule';
  * (what reached a backend), `traefik_router_requests_total{router,service,code}` (also what the
  * middlewares refused: 429, 413);
  * `ingest_records_total{source,result,reason}` (result accepted|quarantined|rejected, reason from
- * the Z1-K13 enum); `av_scans_total{result}` (clean|infected|suspicious); `waf_block_total`.
+ * the Z1-K13 enum); the scan service's `av_scans_total{client,result}` (client: the caller's
+ * SPIFFE ID; result clean|infected|suspicious|error); `waf_block_total`.
  */
 export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[] {
+  const scans = (result: string) => sel('av_scans_total', { client: SCAN_CLIENT, result });
   const ingest = (result: string, reason?: string) => sel('ingest_records_total', { source: 'transactions', result, ...(reason ? { reason } : {}) });
   const ratio = (bad: string, all: string, window: string, by: string) =>
     `sum by (${by}) (rate(${bad}[${window}])) / sum by (${by}) (rate(${all}[${window}]))`;
@@ -55,12 +60,14 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     },
     {
       alert: 'IngestMalwareDetected', control: 'Z1-K09', severity: 'S2', signal: 'malware', for: '0m',
-      reads: ['ingest_records_total{source,result,reason}'],
-      expr: 'sum by (source) (increase(ingest_records_total{result="rejected",reason="MALWARE_DETECTED"}[10m])) > 0',
-      summary: 'An upload was rejected as malware',
-      description: 'The AV scan found an infected or suspicious file (Z1-K09); it never reached raw. Check the sender identity and the quarantined object; repeated hits from one client are an attack.',
-      firing: { evalMinutes: 15, labels: { source: 'transactions' }, series: [{ series: ingest('rejected', 'MALWARE_DETECTED'), values: '0x10 1x20' }, { series: ingest('accepted'), values: counter(50, 30) }] },
-      healthy: { evalMinutes: 15, series: [{ series: ingest('rejected', 'MALWARE_DETECTED'), values: '0x30' }, { series: ingest('rejected', 'INVALID_SCHEMA'), values: counter(5, 30) }] },
+      reads: ['av_scans_total{client,result}'],
+      // One infected upload is an incident, whatever the ratio (AvRejectRatioHigh); `suspicious`
+      // (limits hit, heuristics) counts there only.
+      expr: 'sum by (client) (increase(av_scans_total{result="infected"}[10m])) > 0',
+      summary: 'An upload was found infected',
+      description: 'The AV scan found malware in a body sent by this client (Z1-K09: the ingestion endpoint of a source, by its SPIFFE ID); it never reached raw. Check the sender identity behind that source and the quarantined object; repeated hits from one source are an attack.',
+      firing: { evalMinutes: 15, labels: { client: SCAN_CLIENT }, series: [{ series: scans('infected'), values: '0x10 1x20' }, { series: scans('clean'), values: counter(50, 30) }] },
+      healthy: { evalMinutes: 15, series: [{ series: scans('infected'), values: '0x30' }, { series: scans('suspicious'), values: counter(5, 30) }] },
     },
     {
       alert: 'IngestUnauthorizedClients', control: 'Z1-K05', severity: 'S2', signal: 'unauthorized-clients', for: '0m',
@@ -77,8 +84,8 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
       expr: `sum(rate(av_scans_total{result=~"infected|suspicious"}[1h])) / sum(rate(av_scans_total[1h])) > ${num(t.avRejectRatio)}`,
       summary: `More than ${num(t.avRejectRatio * 100)}% of scanned files rejected in the last hour`,
       description: 'Z9-K04: AV/CDR rejects above the hourly budget. A campaign against the upload door or a signature problem (false positives): compare engines and recent signature updates.',
-      firing: { evalMinutes: 90, labels: {}, series: ratioSeries(2 * t.avRejectRatio, sel('av_scans_total', { result: 'infected' }), sel('av_scans_total', { result: 'clean' }), 120) },
-      healthy: { evalMinutes: 90, series: ratioSeries(t.avRejectRatio / 2, sel('av_scans_total', { result: 'infected' }), sel('av_scans_total', { result: 'clean' }), 120) },
+      firing: { evalMinutes: 90, labels: {}, series: ratioSeries(2 * t.avRejectRatio, scans('infected'), scans('clean'), 120) },
+      healthy: { evalMinutes: 90, series: ratioSeries(t.avRejectRatio / 2, scans('infected'), scans('clean'), 120) },
     },
     {
       alert: 'ApiBurstWithLimitRejects', control: 'Z9-K04', severity: 'S1', signal: 'api-burst', for: '2m',

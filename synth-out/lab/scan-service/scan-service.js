@@ -20,9 +20,9 @@ exports.main = main;
  *   `maxBytes`, or one clamd refuses as over its limits, is `suspicious` (never clean). clamd down
  *   or failing → 503/502, a scan over `scanTimeoutMs` → 504: the caller retries, nothing passes.
  * - `GET /healthz` → 200 once clamd answers PING.
- * - `GET /metrics` (Prometheus text) → `av_scans_total{result}`, result clean, infected,
- *   suspicious or error, for the SPIFFE IDs of `metricsClients` only (they may not scan).
- 
+ * - `GET /metrics` (Prometheus text) → `av_scans_total{client,result}`: per declared client
+ *   (its SPIFFE ID: one per source's ingestion endpoint) and result (clean, infected, suspicious,
+ *   or error), for the SPIFFE IDs of `metricsClients` only (they may not scan).
  * - One JSON log line per request: client, status, size, hash, verdict and signature, never content.
  * - The certificate and key (renewed by the Vault Agent) are re-read every minute.
  * - `--health` (the container health check) calls its own /healthz with its own certificate,
@@ -34,12 +34,19 @@ const https = require("https");
 const net = require("net");
 /** The results `av_scans_total` counts: the verdicts, and `error` for a scan that gave none. */
 const SCAN_RESULTS = ['clean', 'infected', 'suspicious', 'error'];
-/** `av_scans_total` in the Prometheus text format; every result present from the start, so rates work. */
+/** A label value in the Prometheus text format. */
+function labelValue(value) {
+    return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+/**
+ * `av_scans_total` in the Prometheus text format, by client (sorted) and result; every pair is
+ * present from the start, so rates and increases work from the first scrape.
+ */
 function renderScanMetrics(counts) {
     return [
-        '# HELP av_scans_total Bodies scanned, by result (error: no verdict, the caller retries).',
+        '# HELP av_scans_total Bodies scanned, by client (SPIFFE ID) and result (error: no verdict, the caller retries).',
         '# TYPE av_scans_total counter',
-        ...SCAN_RESULTS.map((r) => `av_scans_total{result="${r}"} ${counts[r]}`),
+        ...[...counts.keys()].sort().flatMap((client) => SCAN_RESULTS.map((r) => `av_scans_total{client="${labelValue(client)}",result="${r}"} ${counts.get(client)[r]}`)),
         '',
     ].join('\n');
 }
@@ -179,7 +186,8 @@ function startScanService(config, host = '0.0.0.0') {
     let active = 0;
     const allowed = new Set(config.allowedClients);
     const metricsReaders = new Set(config.metricsClients ?? []);
-    const counts = { clean: 0, infected: 0, suspicious: 0, error: 0 };
+    // Only declared clients may scan, so the label's values are bounded by the configuration.
+    const counts = new Map(config.allowedClients.map((id) => [id, { clean: 0, infected: 0, suspicious: 0, error: 0 }]));
     const knownBad = new Set(config.knownBadSha256 ?? []);
     const server = https.createServer({ ...readTls(config), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
         const started = Date.now();
@@ -223,10 +231,10 @@ function startScanService(config, host = '0.0.0.0') {
         }
         active++;
         scanStream(config, knownBad, req).then((result) => {
-            counts[result.verdict]++;
+            counts.get(client)[result.verdict]++;
             done(200, { ...result });
         }, (e) => {
-            counts.error++;
+            counts.get(client).error++;
             done(e instanceof ScanFailure ? e.status : 500, { error: e instanceof ScanFailure ? e.message : 'internal error' });
         }).finally(() => active--);
     });

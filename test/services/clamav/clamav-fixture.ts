@@ -45,6 +45,8 @@ export function buildScanServiceLab(props: Partial<MalwareScanServiceProps> = {}
   const job = (id: string) => new Workload(vps, id, { zone: Zone.Z1_INGESTION, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), ports: [], healthCheck: HealthCheck.command(['python', '-c', 'pass']) });
   const uploader = job('uploader');
   scan.allowScanFrom(uploader);
+  // A second source's endpoint: scans are counted per client.
+  scan.allowScanFrom(job('second-uploader'));
   const intruder = job('intruder');
   intruder.tlsFilesOf(intruder.clientTlsIdentity());
   const scraper = new Workload(vps, 'scraper', { zone: Zone.Z9_OBSERVABILITY, image: Image.fromRegistry('python', '3.12.7-slim-bookworm'), ports: [], healthCheck: HealthCheck.command(['python', '-c', 'pass']) });

@@ -89,7 +89,8 @@ describe('PrometheusServer', () => {
     for (const live of ['VaultSealed', 'AlertNotificationsFailing', 'ObjectLockDisabled', 'ScrapeTargetDown']) expect(dormant[live], live).toBeUndefined();
     expect(dormant.OpaDenyBurst).toEqual(['opa_denies_total']);
     expect(dormant.ErrorBudgetBurnFast).toEqual(['traefik_service_requests_total{service,code}']);
-    expect(dormant.IngestMalwareDetected).toEqual(['ingest_records_total{source,result,reason}']);
+    expect(dormant.IngestUnauthorizedClients).toEqual(['ingest_records_total{source,result,reason}']);
+    expect(dormant.IngestMalwareDetected).toEqual(['av_scans_total{client,result}']); // the scan service is not scraped here
     // Nothing of this is rendered: prometheus.yml is what Prometheus reads.
     expect(file('prometheus/prometheus.yml')).not.toMatch(/provides|s3_object_lock/);
   });
