@@ -70,11 +70,16 @@ export class DataSource extends Construct {
     this.node.addValidation({ validate: () => this.problems() });
   }
 
-  /** Creates its Z1 ingestion connector (`ingest-<name>`), writing to staging and quarantine only. */
+  /**
+   * Creates its Z1 ingestion connector (`ingest-<name>`), writing to staging and quarantine only,
+   * for its `identity` alone (the CN of the sender's client certificate).
+   */
   public addIngestion(options: DataSourceIngestionOptions): IngestionEndpoint {
     if (this.ingestion) return this.ingestion;
     this.ingestion = new IngestionEndpoint(Vps.of(this), `ingest-${this.sourceName}`, {
       source: this.sourceName, contract: this.props.contract, staging: options?.staging, quarantine: options?.quarantine, vault: options?.vault,
+      // The source's sender, by its client certificate's CN: nobody else may send it (Z1-K06).
+      senders: [this.props.identity],
     });
     return this.ingestion;
   }

@@ -67,7 +67,7 @@ export const ZONE_CATALOG: readonly ZoneCatalogEntry[] = [
       { id: 'Z1-K02', title: 'ingestion routers: exact Host, PathPrefix /ingest/<source>, POST only', rules: ['ZONE-14'] },
       { id: 'Z1-K03', title: 'headers, rate limit, body limit, in-flight limit and auth on every ingestion router', rules: ['ZONE-14', 'TRF-09', 'TRF-11', 'TRF-12', 'TRF-13'] },
       { id: 'Z1-K04', title: 'TLS 1.2+, strict SNI; partners present client certificates', rules: ['TRF-06', 'TRF-07'] },
-      { id: 'Z1-K06', title: 'deny by default: one route per source', builtBy: 'Gateway (no catch-all router; unknown paths 404)' },
+      { id: 'Z1-K06', title: 'deny by default: one route per source, one sender per source', builtBy: 'Gateway (no catch-all router; unknown paths 404; the verified client certificate forwarded) and IngestionEndpoint (only the source\'s sender CN; anyone else 403, nothing written)' },
       { id: 'Z1-K10', title: 'hygiene: types, ranges, enums; failures quarantined', builtBy: 'IngestionEndpoint' },
       { id: 'Z1-K11', title: 'connectors write staging only; never raw', rules: ['ZONE-04'] },
       { id: 'Z1-K13', title: 'JSON access log without Authorization or Cookie', rules: ['TRF-19'] },

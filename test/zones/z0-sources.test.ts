@@ -53,7 +53,7 @@ describe('Z0Sources', () => {
 
   it('refuses an ingestion connector that belongs to no registered source', () => {
     rejects((h) => {
-      const rogue = new IngestionEndpoint(h.vps, 'ingest-rogue', { source: 'rogue', contract: TRANSACTIONS.contract, staging: h.staging, quarantine: h.quarantine });
+      const rogue = new IngestionEndpoint(h.vps, 'ingest-rogue', { source: 'rogue', contract: TRANSACTIONS.contract, staging: h.staging, quarantine: h.quarantine, senders: ['partner-a'] });
       h.gateway.expose(rogue, { host: 'ingest.lab.example.com', pathPrefix: rogue.path, port: 8443, auth: RouteAuth.mtls() });
     }, { paths: ['lab/Z0Sources'], prop: /ingestion connector 'lab\/ingest-rogue'/, allowed: /belongs to no registered source/ });
   });

@@ -1,4 +1,5 @@
 import { describeValue } from '../../core/prop-rules';
+import { CLIENT_CERT_INFO_STATEMENTS, CLIENT_CN_EXPRESSION } from '../../gateway/client-cert-info';
 import type { TlsFiles } from '../../workload/mounts';
 import type { OpaServer } from '../opa/opa-server';
 import { packageProblem } from '../opa/rego';
@@ -13,20 +14,6 @@ export interface ScoredApiDecisionPoint {
    */
   readonly package: string;
 }
-
-/** The header Traefik's `passTLSClientCert` sets (and overwrites) with the verified client certificate's fields. */
-export const CLIENT_CERT_INFO_HEADER = 'X-Forwarded-Tls-Client-Cert-Info';
-
-/**
- * The decoded header value the API accepts, nothing else. Traefik writes one record per certificate
- * the client sent, leaf first, joined by ","; a record is `Subject="<fields>"` then `;SAN="…"`, the
- * subject fields in the order DC, C, ST, L, O, OU, SN, CN, each `K=V` followed by ",". So the leaf's
- * CN is the last field of the first record, and the identity is exactly that CN (a service name).
- * A value with a quote, ";" or "," inside another subject field, no CN, or anything unexpected after
- * it does not match.
- */
-export const CLIENT_CERT_INFO = '^Subject="(?:(?:DC|C|ST|L|O|OU|SN)=[^",;=]*,)*CN=([A-Za-z0-9][A-Za-z0-9._-]{0,63})"'
-  + '(?:;SAN="[^"]*")?(?:,(?:Subject="[^"]*")?(?:;?SAN="[^"]*")?)*$';
 
 /** Problems of a `decisionPoint` prop, naming `decisionPoint.<field>`. */
 export function decisionPointProblems(dp: ScoredApiDecisionPoint | undefined): string[] {
@@ -79,16 +66,14 @@ export function decisionProcessors(url: string, pkg: string, tls: TlsFiles): obj
  * own header can never set `authz` or `client`.
  */
 const IDENTITY = [
-  `let info = metadata("${CLIENT_CERT_INFO_HEADER}").or("")`,
-  // Traefik query-escapes the whole value: a raw quote, "=" or ";" never comes from the gateway.
-  'let decoded = if $info.length() <= 8192 && $info.re_match("^[A-Za-z0-9%+._~-]+$") { $info.unescape_url_query().catch("") } else { "" }',
+  ...CLIENT_CERT_INFO_STATEMENTS,
   'let model = @model',
   'let entity = @entity_id',
   'meta = deleted()',
   'meta model = $model',
   'meta entity_id = $entity',
-  // The pattern is anchored: one match or none; no match (or no header) is an empty identity.
-  `meta client = $decoded.re_find_all_submatch(${JSON.stringify(CLIENT_CERT_INFO)}).index(0).index(1).catch("").or("")`,
+  // No match (or no header) is an empty identity.
+  `meta client = ${CLIENT_CN_EXPRESSION}`,
   'meta authz = "deny"',
 ].join('\n');
 

@@ -1,6 +1,11 @@
 import type { AlertThresholds } from './alert-thresholds';
 import { counter, num, SecurityAlertRule, sel } from './security-alert-rule';
 
+/**
+ * The records of admitted senders: a refused sender's requests (reason UNAUTHORIZED_CLIENT) are
+ * IngestUnauthorizedClients' to count, not a sign that the source's own sender is broken.
+ */
+const ADMITTED = 'reason!="UNAUTHORIZED_CLIENT"';
 /** The SPIFFE ID of the scan service's client in the rules' tests. */
 const SCAN_CLIENT = 'spiffe://lab/ns/z1/sa/ingest-transactions';
 
@@ -43,7 +48,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     {
       alert: 'IngestRejectRatioHigh', control: 'Z9-K04', severity: 'S3', signal: 'ingest-rejects', for: '15m',
       reads: ['ingest_records_total{source,result}'],
-      expr: `${ratio('ingest_records_total{result="rejected"}', 'ingest_records_total', '15m', 'source')} > ${num(t.ingestRejectRatio)}`,
+      expr: `${ratio(`ingest_records_total{result="rejected",${ADMITTED}}`, `ingest_records_total{${ADMITTED}}`, '15m', 'source')} > ${num(t.ingestRejectRatio)}`,
       summary: `More than ${num(t.ingestRejectRatio * 100)}% of a source's records are rejected`,
       description: 'A source sends records its contract rejects above the Z9-K04 budget. Contact the source owner; look for a contract change, a broken sender or probing (the reasons say which).',
       firing: { evalMinutes: 45, labels: { source: 'transactions' }, series: ratioSeries(2 * t.ingestRejectRatio, ingest('rejected', 'INVALID_SCHEMA'), ingest('accepted'), 60) },
@@ -52,11 +57,12 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
     {
       alert: 'IngestBatchRejected', control: 'Z1-K10', severity: 'S2', signal: 'ingest-rejects', for: '1m',
       reads: ['ingest_records_total{source,result}'],
-      expr: `${ratio('ingest_records_total{result="rejected"}', 'ingest_records_total', '5m', 'source')} >= 0.8`,
+      expr: `${ratio(`ingest_records_total{result="rejected",${ADMITTED}}`, `ingest_records_total{${ADMITTED}}`, '5m', 'source')} >= 0.8`,
       summary: 'At least 80% of a source\'s records are rejected',
       description: 'Z1-K10: at 80% invalid records the batch is rejected. The sender is broken or someone is feeding the door garbage; stop the source and inform its owner.',
       firing: { evalMinutes: 20, labels: { source: 'transactions' }, series: ratioSeries(0.9, ingest('rejected', 'INVALID_SCHEMA'), ingest('accepted'), 30) },
-      healthy: { evalMinutes: 20, series: ratioSeries(0.1, ingest('rejected', 'INVALID_SCHEMA'), ingest('accepted'), 30) },
+      // A flood of refused senders is not the source's own batch failing.
+      healthy: { evalMinutes: 20, series: [...ratioSeries(0.1, ingest('rejected', 'INVALID_SCHEMA'), ingest('accepted'), 30), { series: ingest('rejected', 'UNAUTHORIZED_CLIENT'), values: counter(50_000, 30) }] },
     },
     {
       alert: 'IngestMalwareDetected', control: 'Z1-K09', severity: 'S2', signal: 'malware', for: '0m',
@@ -74,7 +80,7 @@ export function edgeAlertRules(t: Required<AlertThresholds>): SecurityAlertRule[
       reads: ['ingest_records_total{source,result,reason}'],
       expr: `sum by (source) (increase(ingest_records_total{result="rejected",reason="UNAUTHORIZED_CLIENT"}[10m])) > ${num(t.unauthorizedClientsPer10m)}`,
       summary: `More than ${num(t.unauthorizedClientsPer10m)} unauthorized-client rejections in 10 minutes`,
-      description: 'Clients present tokens or identities not allowed on this ingestion path (Z1-K05/K06). Credential stuffing or a leaked, revoked key: check the gateway log by client_id and source IP.',
+      description: 'Clients with a certificate of the partner CA that is not this source\'s sender were refused (403) by its connector (Z1-K05/K06): a partner probing another source\'s path, or a leaked certificate. Check the gateway\'s access log for this path by client certificate and source IP, and revoke the certificate if it is not the partner\'s doing.',
       firing: { evalMinutes: 20, labels: { source: 'transactions' }, series: [{ series: ingest('rejected', 'UNAUTHORIZED_CLIENT'), values: counter(t.unauthorizedClientsPer10m / 5, 30) }] },
       healthy: { evalMinutes: 20, series: [{ series: ingest('rejected', 'UNAUTHORIZED_CLIENT'), values: counter(t.unauthorizedClientsPer10m / 20, 30) }] },
     },

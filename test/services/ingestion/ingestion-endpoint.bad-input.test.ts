@@ -17,7 +17,7 @@ function rejects(props: (s: Setup) => Partial<IngestionEndpointProps> | Record<s
   const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
   const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE });
   const s = { staging: lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 }), quarantine: lake.addBucket('Quarantine', { name: 'quarantine' }) };
-  new IngestionEndpoint(vps, 'ingest', { source: 'transactions', contract: GOOD, ...s, ...props(s) } as IngestionEndpointProps);
+  new IngestionEndpoint(vps, 'ingest', { source: 'transactions', contract: GOOD, senders: ['partner-a'], ...s, ...props(s) } as IngestionEndpointProps);
   return expectClearError(() => Testing.synth(app), { paths: [PATH], ...expected });
 }
 
@@ -28,12 +28,20 @@ describe('IngestionEndpoint bad input', () => {
     const app = Testing.app();
     const vps = new Vps(app, 'lab', { domain: 'lab.example.com' });
     const lake = new MinioServer(vps, 'lake', { zone: Zone.Z2_RAW_LAKE });
-    new IngestionEndpoint(vps, 'ingest', { source: 'transactions', contract: GOOD, staging: lake.addBucket('S', { name: 'staging' }), quarantine: lake.addBucket('Q', { name: 'quarantine' }) });
+    new IngestionEndpoint(vps, 'ingest', { source: 'transactions', contract: GOOD, senders: ['partner-a'], staging: lake.addBucket('S', { name: 'staging' }), quarantine: lake.addBucket('Q', { name: 'quarantine' }) });
     expect(() => Testing.synth(app)).not.toThrow();
   });
 
   it.each([['Transactions'], ['tx source'], ['1tx'], ['tx-'], ['tx/../raw'], ['tx_a'], [''], ['a'.repeat(33)], ['tx"}'], [undefined], [42]])('refuses the source name %j', (source) => {
     rejects(() => ({ source }), { prop: "prop 'source'", allowed: /lower-case letters, digits and "-"/ });
+  });
+
+  it.each([[[]], [undefined], [null], ['partner-a']])('refuses no sender list %j (nobody could send; a missing list is not "anyone")', (senders) => {
+    rejects(() => ({ senders }), { prop: "prop 'senders'", allowed: /at least one sender: the CN of a client certificate/ });
+  });
+
+  it.each([['partner a'], ['-partner'], ['a'.repeat(65)], ['partner:a'], ['CN=partner-a'], ['partner"a'], [''], [42]])('refuses the sender %j (not a certificate CN the gateway can forward)', (sender) => {
+    rejects(() => ({ senders: ['partner-b', sender] }), { prop: "prop 'senders'", allowed: /certificate CNs: a letter or digit, then letters, digits, "\.", "_" or "-", at most 64/ });
   });
 
   it.each([[{ fields: {} }], [{}], [undefined], [null], [{ fields: 'id' }]])('refuses the empty or missing contract %j', (contract) => {

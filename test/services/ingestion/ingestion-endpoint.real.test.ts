@@ -33,7 +33,7 @@ function buildApp() {
   const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
   const quarantine = lake.addBucket('Quarantine', { name: 'quarantine' });
   new IngestionEndpoint(vps, SERVICE, {
-    source: 'transactions', staging, quarantine,
+    source: 'transactions', staging, quarantine, senders: ['partner-a'],
     contract: {
       fields: {
         id: { type: 'string', min: 1, max: 64 },
@@ -78,9 +78,19 @@ interface Reply {
   readonly body: string;
 }
 
-/** A request to the connector over HTTPS, verifying its certificate with the internal CA for `servername` (SNI and Host). */
-function request(method: string, urlPath: string, body?: string, servername = SERVICE, extraHeaders: Record<string, string> = {}): Promise<Reply> {
-  return httpsRequest(benthosPort, servername, urlPath, { ca }, method, body, { headers: { host: `${servername}:8443`, ...extraHeaders }, timeoutMs: 20_000 });
+/** `X-Forwarded-Tls-Client-Cert-Info` as Traefik writes it for a client certificate (query-escaped, space as "+"). */
+const certInfo = (subject: string, san = 'partner-a') => new URLSearchParams({ v: `Subject="${subject}";SAN="${san}"` }).toString().slice(2);
+/** What the gateway forwards for the source's sender (apps/lab.ts: partner-a). */
+const PARTNER_A = certInfo('O=Partner Bank,CN=partner-a');
+
+/**
+ * A request to the connector over HTTPS, verifying its certificate with the internal CA for
+ * `servername` (SNI and Host), as the gateway sends it for `sender` (the forwarded certificate
+ * subject; null: no header).
+ */
+function request(method: string, urlPath: string, body?: string, servername = SERVICE, extraHeaders: Record<string, string> = {}, sender: string | null = PARTNER_A): Promise<Reply> {
+  const forwarded: Record<string, string> = sender === null ? {} : { 'x-forwarded-tls-client-cert-info': sender };
+  return httpsRequest(benthosPort, servername, urlPath, { ca }, method, body, { headers: { host: `${servername}:8443`, ...forwarded, ...extraHeaders }, timeoutMs: 20_000 });
 }
 
 /** A plain-HTTP request to the TLS port. */
@@ -219,5 +229,44 @@ describe('the generated ingestion connector on real Benthos and MinIO', () => {
     expect(metrics.body).toMatch(/^ingest_records_total\{[^}]*source="transactions"/m);
     expect((await get('/debug/config/json')).status).toBe(404);
     await expect(get('/metrics').then(() => httpsRequest(metricsPort, 'lake', '/metrics', { ca }, 'GET', undefined, { timeoutMs: 10_000 }))).rejects.toThrow(/altnames|does not match|Hostname/i);
+  });
+});
+
+describe('the sender check (CONTROLS.md Z1-K06): only the source\'s certificate CN may send', () => {
+  const refused: Record<string, string | null> = {
+    'no forwarded certificate': null,
+    'another partner': certInfo('O=Partner Bank,CN=partner-b', 'partner-b'),
+    'a CN that only starts like the sender': certInfo('CN=partner-a-evil', 'partner-a-evil'),
+    'the sender\'s name in another subject field': certInfo('O=CN=partner-a,CN=partner-b', 'partner-b'),
+    'the sender\'s name in the SAN only': certInfo('CN=partner-b', 'partner-a'),
+    'an unescaped value (the gateway always escapes)': 'Subject="CN=partner-a"',
+    'a broken escape': 'Subject%3D%22CN%3Dpartner-a%2',
+    'an intermediate\'s CN after another leaf': `${certInfo('CN=partner-b', 'partner-b')},${certInfo('CN=partner-a', '')}`,
+  };
+
+  it.each(Object.entries(refused))('answers 403 without detail and writes nothing, anywhere: %s', async (_case, sender) => {
+    const before = [keys('staging').length, keys('quarantine').length];
+    const reply = await request('POST', PATH, JSON.stringify({ ...valid, id: 'tx-refused' }), SERVICE, {}, sender);
+    expect(reply.status, reply.body).toBe(403);
+    expect(reply.body).toBe('{"error":"forbidden"}');
+    expect([keys('staging').length, keys('quarantine').length]).toEqual(before);
+  });
+
+  it('refuses an invalid record of an unknown sender too (403, not quarantined), and no request header can pose as the verdict', async () => {
+    const before = [keys('staging').length, keys('quarantine').length];
+    expect((await request('POST', PATH, '{"id":', SERVICE, {}, certInfo('CN=partner-b'))).status).toBe(403);
+    expect((await request('POST', PATH, JSON.stringify({ ...valid, id: 'tx-posing' }), SERVICE, { reason: '', 'http-status': '200' }, certInfo('CN=partner-b'))).status).toBe(403);
+    expect([keys('staging').length, keys('quarantine').length]).toEqual(before);
+    // The sender itself, with a header that looks like the refusal marker: admitted and written.
+    expect((await request('POST', PATH, JSON.stringify({ ...valid, id: 'tx-admitted-anyway' }), SERVICE, { reason: 'UNAUTHORIZED_CLIENT' })).status).toBe(200);
+    expect(find('staging', 'tx-admitted-anyway')).toBeDefined();
+  });
+
+  it('counts refused senders and contract failures apart, by reason', async () => {
+    const metrics = await httpsRequest(metricsPort, SERVICE, '/metrics', { ca }, 'GET', undefined, { headers: { host: `${SERVICE}:4195` }, timeoutMs: 20_000 });
+    const count = (result: string, reason: string) => Number(new RegExp(`^ingest_records_total\\{[^}]*reason="${reason}",result="${result}",source="transactions"\\} (\\d+)`, 'm').exec(metrics.body)?.[1] ?? 'NaN');
+    expect(count('rejected', 'UNAUTHORIZED_CLIENT')).toBeGreaterThanOrEqual(Object.keys(refused).length + 2);
+    expect(count('rejected', 'INVALID_SCHEMA')).toBeGreaterThanOrEqual(1);
+    expect(count('accepted', '')).toBeGreaterThanOrEqual(1);
   });
 });

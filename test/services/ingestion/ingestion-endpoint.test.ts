@@ -46,7 +46,7 @@ function build(options: { vault?: boolean; contract?: IngestionContract } = {}):
   lake.addBucket('Raw', { name: 'raw', objectLock: { mode: 'GOVERNANCE', days: 1 } });
   const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
   const quarantine = lake.addBucket('Quarantine', { name: 'quarantine' });
-  const endpoint = new IngestionEndpoint(vps, SERVICE, { source: 'transactions', contract: options.contract ?? CONTRACT, staging, quarantine, vault });
+  const endpoint = new IngestionEndpoint(vps, SERVICE, { source: 'transactions', contract: options.contract ?? CONTRACT, staging, quarantine, vault, senders: ['partner-a'] });
   const assembly = Testing.synth(app);
   const configText = assembly.file(`lab/${SERVICE}/benthos.yaml`);
   return { assembly, lake, endpoint, configText, config: parse(configText), compose: parse(assembly.file('lab/docker-compose.yml')) };
@@ -137,28 +137,50 @@ describe('IngestionEndpoint: the Benthos config', () => {
         timeout: '10s',
         cert_file: cert,
         key_file: key,
+        // A refused sender gets the refusal (403); everyone else 200 once the record is written.
+        sync_response: { status: '${! meta("http_status").or("200") }', headers: { 'Content-Type': 'application/json' } },
       },
     });
     expect(b.endpoint.path).toBe('/ingest/transactions');
   });
 
-  it('maps every record with exactly the contract’s mapping, replaces all metadata by the SHA-256 of the bytes written, and counts it', () => {
-    expect(plain.config.pipeline).toEqual({
-      processors: [
-        { mapping: contractMapping(CONTRACT) },
-        // A mapping (not a mutation, which would re-serialize a quarantined JSON body) that drops every request header.
-        { mapping: 'let sum = content().hash("sha256").encode("hex")\nmeta = deleted()\nmeta content_sha256 = $sum\n' },
-        // The series the Z1 alert rules read (reject ratio per source).
-        { metric: { type: 'counter', name: 'ingest_records_total', labels: { source: 'transactions', result: '${! if errored() { "rejected" } else { "accepted" } }' } } },
-      ],
+  it('admits only its senders by the forwarded certificate CN, maps their records with exactly the contract’s mapping, keeps only the SHA-256 as metadata, and counts each by result and reason', () => {
+    const [check, gate, metric] = plain.config.pipeline.processors;
+    expect(plain.config.pipeline.processors).toHaveLength(3);
+    // The sender check: the strict CN of the gateway's header, then no request header left, then the verdict.
+    expect(check.mapping).toContain('metadata("X-Forwarded-Tls-Client-Cert-Info")');
+    expect(check.mapping).toContain('meta = deleted()\nmeta reason = if $cn != "" && ["partner-a"].contains($cn) { "" } else { "UNAUTHORIZED_CLIENT" }');
+    expect(gate.switch).toEqual([
+      { check: '@reason == "UNAUTHORIZED_CLIENT"', processors: [{ mapping: 'root = {"error": "forbidden"}\nmeta = deleted()\nmeta http_status = "403"\nmeta reason = "UNAUTHORIZED_CLIENT"\n' }] },
+      {
+        processors: [
+          { mapping: contractMapping(CONTRACT) },
+          // A mapping (not a mutation, which would re-serialize a quarantined JSON body) that leaves the hash alone.
+          { mapping: 'let sum = content().hash("sha256").encode("hex")\nmeta = deleted()\nmeta content_sha256 = $sum\n' },
+        ],
+      },
+    ]);
+    // The series the Z1 alert rules read (reject ratio, refused senders per source).
+    expect(metric).toEqual({
+      metric: {
+        type: 'counter', name: 'ingest_records_total',
+        labels: {
+          source: 'transactions',
+          result: '${! if errored() || @reason == "UNAUTHORIZED_CLIENT" { "rejected" } else { "accepted" } }',
+          reason: '${! if @reason == "UNAUTHORIZED_CLIENT" { "UNAUTHORIZED_CLIENT" } else if errored() { "INVALID_SCHEMA" } else { "" } }',
+        },
+      },
     });
+    expect(plain.endpoint.providedMetrics).toEqual(['ingest_records_total{source,result,reason}']);
     expect(CONTENT_SHA256_METADATA).toBe('content_sha256');
     expect(withVault.config.pipeline).toEqual(plain.config.pipeline);
   });
 
   it('routes errored records to quarantine first, the rest to staging, both under <source>/ with path-style S3 and the default profile', () => {
-    const cases = plain.config.output.switch.cases as any[];
+    const [refused, ...cases] = plain.config.output.switch.cases as any[];
     expect(Object.keys(plain.config.output)).toEqual(['switch']);
+    // A refused sender's request is answered, never stored, not even in quarantine.
+    expect(refused).toEqual({ check: '@reason == "UNAUTHORIZED_CLIENT"', output: { sync_response: {} } });
     expect(cases).toHaveLength(2);
     expect(cases[0].check).toBe('errored()');
     expect(cases[0].output.aws_s3.bucket).toBe('quarantine');
@@ -209,7 +231,7 @@ describe('IngestionEndpoint: Benthos 4.27 accepts the config and runs the mappin
     benthosBinary(); // a missing build fails here, loudly
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-ingestion-'));
     mappingFile = path.join(dir, 'mapping.blobl');
-    fs.writeFileSync(mappingFile, plain.config.pipeline.processors[0].mapping);
+    fs.writeFileSync(mappingFile, plain.config.pipeline.processors[1].switch[1].processors[0].mapping); // the contract mapping
   });
   afterAll(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,7 @@ function buildApp() {
   const app = Testing.app();
   const { vps, raw, staging, quarantine } = addLabLake(app);
   new IngestionEndpoint(vps, CONNECTOR, {
-    source: 'transactions', staging, quarantine,
+    source: 'transactions', staging, quarantine, senders: ['partner-a'],
     contract: { fields: { id: { type: 'string', min: 1, max: 64 }, amount: { type: 'number', min: 0.01 } } },
   });
   new StagingPromoter(vps, PROMOTER, { source: 'transactions', staging, raw, quarantine });
@@ -54,7 +54,7 @@ beforeAll(async () => {
     input.key_file = reroot('input.http_server.key_file', input.key_file);
   }, port);
   for (const id of ['tx-p-1', 'tx-p-2', 'tx-p-3']) {
-    const reply = await httpsRequest(port, CONNECTOR, '/ingest/transactions', { ca: lake.ca }, 'POST', JSON.stringify({ id, amount: 5, dropped: 'x' }), { headers: { host: `${CONNECTOR}:8443`, authorization: 'Bearer t0k3n' }, timeoutMs: 20_000 });
+    const reply = await httpsRequest(port, CONNECTOR, '/ingest/transactions', { ca: lake.ca }, 'POST', JSON.stringify({ id, amount: 5, dropped: 'x' }), { headers: { host: `${CONNECTOR}:8443`, authorization: 'Bearer t0k3n', 'x-forwarded-tls-client-cert-info': 'Subject%3D%22CN%3Dpartner-a%22' }, timeoutMs: 20_000 });
     expect(reply.status, `${reply.body}\n${connector.log()}\n${lake.overrides.join('\n')}`).toBe(200);
   }
   await connector.stop();

@@ -33,7 +33,7 @@ function build(options: { vault?: boolean; scan?: boolean } = {}): Built {
   const raw = lake.addBucket('Raw', { name: 'raw', objectLock: { mode: 'GOVERNANCE', days: 1 } });
   const staging = lake.addBucket('Staging', { name: 'staging', expireAfterDays: 3 });
   const quarantine = lake.addBucket('Quarantine', { name: 'quarantine' });
-  new IngestionEndpoint(vps, CONNECTOR, { source: 'transactions', staging, quarantine, vault, contract: { fields: { id: { type: 'string' } } } });
+  new IngestionEndpoint(vps, CONNECTOR, { source: 'transactions', staging, quarantine, vault, senders: ['partner-a'], contract: { fields: { id: { type: 'string' } } } });
   const scan = options.scan ? new MalwareScanService(vps, 'scan-service', { scanner: new ClamavScanner(vps, 'clamav'), vault }) : undefined;
   const promoter = new StagingPromoter(vps, SERVICE, { source: 'transactions', staging, raw, quarantine, vault, scan });
   const assembly = Testing.synth(app);

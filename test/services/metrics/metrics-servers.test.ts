@@ -134,6 +134,12 @@ describe('PrometheusServer', () => {
     expect(byName.VaultSealed.labels).toMatchObject({ severity: 'S1', control: 'Z8-K01' });
     expect(byName.OpaDenyBurst.expr).toBe('sum(increase(opa_denies_total[10m])) > 100');
     expect(byName.IngestRejectRatioHigh.expr).toMatch(/> 0\.01$/);
+    // Refused senders count for IngestUnauthorizedClients only, never as the source's own rejects.
+    for (const ratio of [byName.IngestRejectRatioHigh, byName.IngestBatchRejected]) {
+      expect(ratio.expr).toContain('rate(ingest_records_total{result="rejected",reason!="UNAUTHORIZED_CLIENT"}');
+      expect(ratio.expr).toContain('rate(ingest_records_total{reason!="UNAUTHORIZED_CLIENT"}');
+    }
+    expect(byName.IngestUnauthorizedClients.expr).toContain('ingest_records_total{result="rejected",reason="UNAUTHORIZED_CLIENT"}');
     expect(byName.AvRejectRatioHigh.expr).toMatch(/\[1h\].*> 0\.005$/);
     expect(byName.ErrorBudgetBurnFast.expr).toContain('(14 * 0.001)');
     expect(byName.ErrorBudgetBurnSlow.expr).toContain('(6 * 0.001)');

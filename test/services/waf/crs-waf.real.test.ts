@@ -69,6 +69,13 @@ describe('CrsWaf for real (Debian nginx + ModSecurity + CRS)', () => {
     expect(got[0]).toMatchObject({ method: 'POST', url: PROTECTED_PATH, body: CLEAN, clientCn: 'waf' });
   });
 
+  it('passes the sender\'s certificate subject, as the gateway forwarded it, on to the connector (which admits by it)', async () => {
+    const before = block.received.length;
+    const info = 'Subject%3D%22O%3DPartner%2CCN%3Dpartner-a%22';
+    expect((await request(block, 'POST', PROTECTED_PATH, CLEAN, { headers: { 'x-forwarded-tls-client-cert-info': info } })).status).toBe(200);
+    expect(block.received.slice(before).map((r) => r.certInfo)).toEqual([info]);
+  });
+
   it.each([['SQL injection', SQLI, '942'], ['XSS', XSS, '941']])('block mode: %s gets 403 and never reaches the backend', async (_what, body, family) => {
     const before = block.received.length;
     const marker = `?case=${family}-block`;

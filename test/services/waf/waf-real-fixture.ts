@@ -22,6 +22,8 @@ export interface Received {
   readonly url: string;
   readonly body: string;
   readonly clientCn: string;
+  /** The forwarded client-certificate subject (X-Forwarded-Tls-Client-Cert-Info), if any. */
+  readonly certInfo?: string;
 }
 
 /** A TLS backend with the bootstrap's certificate for `ingest-transactions`, requiring a client certificate from the internal CA. */
@@ -34,7 +36,7 @@ export async function startBackend(t: DataTier, port: number): Promise<{ receive
     let body = '';
     req.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => {
       const cert = (req.socket as import('tls').TLSSocket).getPeerCertificate();
-      received.push({ method: req.method ?? '', url: req.url ?? '', body, clientCn: String(cert?.subject?.CN ?? '') });
+      received.push({ method: req.method ?? '', url: req.url ?? '', body, clientCn: String(cert?.subject?.CN ?? ''), certInfo: req.headers['x-forwarded-tls-client-cert-info'] as string | undefined });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":true}');
     });
   });
