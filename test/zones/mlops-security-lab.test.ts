@@ -106,7 +106,7 @@ describe('Z9 telemetry (Z9-K02)', () => {
       expect(k02.gap).not.toContain(`${live} (`);
     }
     expect(k02.gap).toContain(`${dormant.length} alert rules cannot fire here`);
-    expect(k02.gap).toContain('OpaDenyBurst (opa_denies_total)');
+    expect(k02.gap).toContain('OpaDenyBurst (opa_denies_total{policy})'); // no scored API scraped here
   });
 });
 

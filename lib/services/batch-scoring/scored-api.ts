@@ -57,7 +57,8 @@ const RATE_LIMIT = 'scored_api';
  * reached the API directly could write the header: with a decision point, `allowClient` is
  * refused and the only declared caller is the gateway (`gateway.expose(api, { auth: RouteAuth.mtls … })`).
  * Benthos' own metrics (Prometheus) are served over HTTPS on 4195 (`BENTHOS_METRICS_PORT`) for Z9 to
- * scrape (`Z9Observability.scrape`).
+ * scrape (`Z9Observability.scrape`), with a decision point also `opa_denies_total{policy}` (every
+ * request it refused, the PDP down included).
  */
 export class ScoredApi extends BenthosService {
   /** The models it serves. */
@@ -90,6 +91,11 @@ export class ScoredApi extends BenthosService {
     this.node.addValidation({ validate: () => [...problems, ...this.clientProblems] });
   }
 
+  /** With a decision point, `opa_denies_total{policy}`: the requests its PDP did not allow. */
+  public override get providedMetrics(): readonly string[] {
+    return this.apiProps.decisionPoint === undefined ? [] : ['opa_denies_total{policy}'];
+  }
+
   /** Lets `client` (e.g. a Z7 consumer) call the API: a flow to its HTTPS port. */
   public allowClient(client: Workload): void {
     if (!Workload.isWorkload(client)) throw new MlsecError(`[${this.node.path}] allowClient: the client must be a Workload (got ${describeValue(client)})`);
@@ -118,8 +124,12 @@ export class ScoredApi extends BenthosService {
   /** Decide first; query only when allowed; a database failure is still the generic 503. */
   private guarded(pdp: OpaQueryGrant): object[] {
     const [lookup, response, failure] = this.serve();
+    const pkg = this.apiProps.decisionPoint!.package;
     return [
-      ...decisionProcessors(pdp.url, this.apiProps.decisionPoint!.package, pdp.tls),
+      ...decisionProcessors(pdp.url, pkg, pdp.tls),
+      // Z9-K04's deny counter as the enforcement point sees it: a PDP that is down or refuses is a
+      // deny too (fail closed). An allow adds 0, so the series exists from the first request.
+      { metric: { type: 'counter_by', name: 'opa_denies_total', labels: { policy: pkg }, value: '${! if @authz == "allow" { 0 } else { 1 } }' } },
       { switch: [{ check: '@authz == "allow"', processors: [lookup, response] }, { processors: [{ mapping: FORBIDDEN }] }] },
       failure,
     ];

@@ -9,7 +9,7 @@ const EDGE_SANS = 'lab.example.com,infer.lab.example.com';
  * (Z3), the object lock and mTLS posture (Z9-K04) and the telemetry pipeline itself. Metric
  * contract: Vault/OpenBao `vault_core_unsealed` and `up` of the target labelled
  * `component="vault"`; MinIO `minio_s3_requests_rejected_auth_total`; OPA's
- * `last_success_bundle_activation` (ns) and the catalog's `opa_denies_total`; Traefik's
+ * `last_success_bundle_activation` (ns); the enforcement points' `opa_denies_total{policy}`; Traefik's
  * `traefik_tls_certs_not_after`; Z3-K09 `dataset_freshness_seconds{dataset}` and
  * `dq_failures_total{dataset}`; Z9-K04 `s3_object_lock_enabled{bucket}` and
  * `traffic_without_mtls{route}`; Prometheus' `up` and Alertmanager's own counters.
@@ -41,12 +41,12 @@ export function platformAlertRules(t: Required<AlertThresholds>): SecurityAlertR
     },
     {
       alert: 'OpaDenyBurst', control: 'Z9-K04', severity: 'S2', signal: 'opa-denies', for: '0m',
-      reads: ['opa_denies_total'],
-      expr: `sum(increase(opa_denies_total[10m])) > ${num(t.denyBurstPer10m)}`,
+      reads: ['opa_denies_total{policy}'],
+      expr: `sum by (policy) (increase(opa_denies_total[10m])) > ${num(t.denyBurstPer10m)}`,
       summary: `More than ${num(t.denyBurstPer10m)} OPA denies in 10 minutes`,
-      description: 'Z9-K04: the policy decision point denies a burst of requests. Probing for a route or scope, or a bad policy bundle: read the decision log (dec_id, policy_digest) before changing anything.',
-      firing: { evalMinutes: 20, labels: {}, series: [{ series: sel('opa_denies_total', { policy: 'serving.authz' }), values: counter(t.denyBurstPer10m / 5, 30) }] },
-      healthy: { evalMinutes: 20, series: [{ series: sel('opa_denies_total', { policy: 'serving.authz' }), values: counter(t.denyBurstPer10m / 20, 30) }] },
+      description: 'Z9-K04: a policy decision point denies a burst of requests, as its enforcement points count them (the PDP down counts too: they fail closed). Probing for a route or scope, a bad policy bundle or OPA down: read the decision log (dec_id, policy_digest) and OPA\'s health before changing anything.',
+      firing: { evalMinutes: 20, labels: { policy: 'z6.scores' }, series: [{ series: sel('opa_denies_total', { policy: 'z6.scores' }), values: counter(t.denyBurstPer10m / 5, 30) }] },
+      healthy: { evalMinutes: 20, series: [{ series: sel('opa_denies_total', { policy: 'z6.scores' }), values: counter(t.denyBurstPer10m / 20, 30) }] },
     },
     {
       alert: 'OpaBundleStale', control: 'Z9-K04', severity: 'S2', signal: 'opa-bundle', for: '5m',

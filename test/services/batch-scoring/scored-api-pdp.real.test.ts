@@ -25,6 +25,7 @@ let real: RealScoring;
 let api: ScoringBenthos;
 let opa: RunningOpa;
 let port: number;
+let metricsPort: number;
 let ca: Buffer;
 let traefik: RunningTraefik;
 let host: GeneratedHost;
@@ -39,6 +40,13 @@ const via = (consumer: string, urlPath: string, headers: Record<string, string> 
   ca: fs.readFileSync(deliveredPath(host, 'gateway', 'ca.crt')),
   cert: fs.readFileSync(deliveredPath(host, consumer, 'tls.crt')), key: fs.readFileSync(deliveredPath(host, consumer, 'tls.key')),
 }, 'GET', undefined, { timeoutMs: 20_000, headers: { host: SCORES_HOST, ...headers } });
+
+/** `opa_denies_total{policy="z6.scores"}` as the API serves it to Prometheus (HTTPS on its metrics port). */
+async function denies(): Promise<number> {
+  const r = await httpsRequest(metricsPort, 'scored-api', '/metrics', { ca }, 'GET', undefined, { headers: { host: 'scored-api:4195' }, timeoutMs: 20_000 });
+  expect(r.status, r.body).toBe(200);
+  return Number(/^opa_denies_total\{[^}]*policy="z6\.scores"[^}]*\} (\d+)$/m.exec(r.body)?.[1] ?? 'NaN');
+}
 
 function expectForbidden(r: { status: number; body: string }, what: string): void {
   expect(r.status, `${what}: ${r.body}\n${api.log()}`).toBe(403);
@@ -77,7 +85,6 @@ beforeAll(async () => {
   });
   real.opaPort = opa.port;
 
-  let metricsPort: number;
   [port, metricsPort] = await freePorts(2);
   const { file, env } = real.testConfig('scored-api', (c) => {
     real.overrides.push(`scored-api/benthos.yaml input.http_server.address: ${c.input.http_server.address} → 127.0.0.1:${port}`);
@@ -165,10 +172,22 @@ describe('the scored API enforcing the PDP on real OPA, PostgreSQL and Benthos',
     expect(decisions.some((d) => /deny-probe-[34]/.test(JSON.stringify(d.input))), opa.log()).toBe(false);
   });
 
-  it('fails closed: with the PDP down the granted client gets the same 403, quickly', async () => {
+  it('counts every refused request for Z9 (OpaDenyBurst), the ones without an identity included', async () => {
+    // deny-probe-1, -2 and -5 (the PDP said no), -3 and seven -4 (no identity: no question asked).
+    expect(await denies()).toBeGreaterThanOrEqual(11);
+    const before = await denies();
+    await via('core-banking', '/scores/fraud-score/cust-1');
+    expect(await denies()).toBe(before); // an allow adds nothing
+    expectForbidden(await via('fraud-engine', '/scores/fraud-score/deny-probe-6'), 'fraud-engine');
+    expect(await denies()).toBe(before + 1);
+  });
+
+  it('fails closed: with the PDP down the granted client gets the same 403, quickly, counted as a deny', async () => {
+    const before = await denies();
     await opa.stop();
     const started = Date.now();
     expectForbidden(await via('core-banking', '/scores/fraud-score/cust-1'), 'OPA stopped');
     expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await denies()).toBe(before + 1);
   });
 });

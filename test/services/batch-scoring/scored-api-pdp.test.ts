@@ -57,13 +57,18 @@ describe('ScoredApi with a decision point', () => {
     expect(processors[2]).toEqual({ catch: [{ mapping: 'meta authz = "deny"' }] });
   });
 
+  it('counts each refused request (the PDP down included) in opa_denies_total{policy}, before the query', () => {
+    expect(processors[3]).toEqual({ metric: { type: 'counter_by', name: 'opa_denies_total', labels: { policy: 'z6.scores' }, value: '${! if @authz == "allow" { 0 } else { 1 } }' } });
+    expect(h.api.providedMetrics).toEqual(['opa_denies_total{policy}']);
+  });
+
   it('runs the query only when allowed, and answers a generic 403 otherwise', () => {
-    const gate = processors[3].switch;
+    const gate = processors[4].switch;
     expect(gate[0].check).toBe('@authz == "allow"');
     expect(gate[0].processors[0].switch[0].processors[0].sql_select.table).toBe('scored_core.fraud_score_scores');
     expect(gate[1].check).toBeUndefined();
     expect(gate[1].processors).toEqual([{ mapping: 'meta = deleted()\nmeta http_status = "403"\nroot = {"error": "forbidden"}' }]);
-    expect(JSON.stringify(processors.slice(0, 3))).not.toMatch(/sql_select/);
+    expect(JSON.stringify(processors.slice(0, 4))).not.toMatch(/sql_select/);
   });
 
   it('allows only on a boolean true result', async () => {

@@ -87,7 +87,7 @@ describe('PrometheusServer', () => {
     const dormant = Object.fromEntries(lab.prometheus.dormantRules().map((r) => [r.alert, r.missing]));
     // Served here: Vault (scrapeVault), Alertmanager, the exporter's object-lock gauge.
     for (const live of ['VaultSealed', 'AlertNotificationsFailing', 'ObjectLockDisabled', 'ScrapeTargetDown']) expect(dormant[live], live).toBeUndefined();
-    expect(dormant.OpaDenyBurst).toEqual(['opa_denies_total']);
+    expect(dormant.OpaDenyBurst).toEqual(['opa_denies_total{policy}']);
     expect(dormant.ErrorBudgetBurnFast).toEqual(['traefik_service_requests_total{service,code}']);
     expect(dormant.IngestUnauthorizedClients).toEqual(['ingest_records_total{source,result,reason}']);
     expect(dormant.IngestMalwareDetected).toEqual(['av_scans_total{client,result}']); // the scan service is not scraped here
@@ -132,7 +132,7 @@ describe('PrometheusServer', () => {
     }
     const byName = Object.fromEntries(rules.map((r: any) => [r.alert, r]));
     expect(byName.VaultSealed.labels).toMatchObject({ severity: 'S1', control: 'Z8-K01' });
-    expect(byName.OpaDenyBurst.expr).toBe('sum(increase(opa_denies_total[10m])) > 100');
+    expect(byName.OpaDenyBurst.expr).toBe('sum by (policy) (increase(opa_denies_total[10m])) > 100');
     expect(byName.IngestRejectRatioHigh.expr).toMatch(/> 0\.01$/);
     // Refused senders count for IngestUnauthorizedClients only, never as the source's own rejects.
     for (const ratio of [byName.IngestRejectRatioHigh, byName.IngestBatchRejected]) {
