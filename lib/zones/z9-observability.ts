@@ -132,7 +132,7 @@ export class Z9Observability extends SecurityZone {
   /**
    * Scrapes the gateway's own metrics (its internal mTLS entry point): the request counts and
    * durations per service that the edge alert rules read (error budget burn, latency, bursts
-   * with 429/413).
+   * with 429/413), and the expiry of the certificates it serves (CertificateExpiringSoon).
    */
   public scrapeGateway(gateway: Gateway): void {
     if (!(gateway instanceof Gateway)) throw new MlsecError(`[${this.node.path}] scrapeGateway: the target must be a Gateway (got ${describeValue(gateway)})`);
@@ -146,8 +146,9 @@ export class Z9Observability extends SecurityZone {
   }
 
   /**
-   * Scrapes the Z1 malware scan service's `GET /metrics` (`av_scans_total` by result, for the AV
-   * reject-ratio alert): Prometheus' certificate becomes its only metrics reader.
+   * Scrapes the Z1 malware scan service's `GET /metrics` (`av_scans_total` by client and result,
+   * for the malware and AV reject-ratio alerts): Prometheus' certificate becomes its only metrics
+   * reader.
    */
   public scrapeMalwareScan(service: MalwareScanService): void {
     if (!(service instanceof MalwareScanService)) throw new MlsecError(`[${this.node.path}] scrapeMalwareScan: the target must be a MalwareScanService (got ${describeValue(service)})`);
